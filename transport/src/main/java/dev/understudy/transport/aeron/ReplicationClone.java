@@ -1,0 +1,361 @@
+package dev.understudy.transport.aeron;
+
+import dev.understudy.transport.catchup.CatchupServer;
+import dev.understudy.transport.internal.net.FramePort;
+import dev.understudy.transport.internal.net.FrameSigner;
+import dev.understudy.transport.internal.net.Framing;
+import dev.understudy.transport.internal.net.JournalPort;
+import dev.understudy.transport.internal.net.Wire;
+import dev.understudy.transport.membership.Heartbeater;
+import dev.understudy.transport.membership.MemberListener;
+import dev.understudy.transport.membership.Membership;
+import dev.understudy.transport.membership.Role;
+import dev.understudy.transport.record.RecordHeader;
+import io.aeron.Aeron;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A clone's end of the replication channel.
+ *
+ * <p>Reads data frames from the primary's multicast stream, verifies them (MAC, structure,
+ * CRC of every record), appends each record whose sequence is the next one expected
+ * ({@code journal.lastSequence() + 1}) to the journal, and only then acknowledges the journal's
+ * highest sequence to the primary on the unicast acknowledgement stream (one ack per duty cycle
+ * that appended something, plus one per heartbeat interval).
+ *
+ * <h2>Catch-up, no gap and no duplicate</h2>
+ * A record whose sequence is below the expected one is a duplicate and is dropped. A record
+ * above it means history is missing (the clone started late, was restarted from its journal,
+ * or lost its image): the clone drops it and asks a peer (another live clone whose journal is
+ * ahead, else the primary) for {@code CATCHUP_REQUEST(from = expected)}. The peer's
+ * {@link CatchupServer} streams its journal from there on a unicast stream; the clone appends
+ * those records by the same rule. The live stream keeps being read; as soon as a live record
+ * is the expected one the gap is bridged, the clone sends {@code CATCHUP_STOP} and follows
+ * live only. Because every record is accepted only when it is exactly the next sequence, the
+ * journal is gapless and duplicate-free whatever the two streams deliver. No progress for the
+ * catch-up timeout: ask again (rotating peers).
+ *
+ * <p>Not thread-safe: {@link #doWork} on one thread. No allocation per record.
+ */
+public final class ReplicationClone implements AutoCloseable {
+    private final Aeron aeron;
+    private final ReplicationConfig config;
+    private final JournalPort journal;
+    private final FramePort.Reader reader;
+    private final FrameSigner controlSigner;
+    private final Subscription data;
+    private final Subscription catchupData;
+    private final Subscription catchupRequests;
+    private final Publication ack;
+    private final Publication[] requestPublications = new Publication[ReplicationConfig.MAX_NODE_ID + 1];
+    private final Heartbeater heartbeater;
+    private final CatchupServer catchupServer;
+    private final FragmentAssembler dataAssembler;
+    private final FragmentAssembler catchupAssembler;
+    private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
+    private final io.aeron.logbuffer.FragmentHandler controlHandler = this::onControl;
+    private final JournalPort.RecordHandler liveHandler = this::onLiveRecord;
+    private final JournalPort.RecordHandler catchupHandler = this::onCatchupRecord;
+    private final int selfAddress;
+    private final int epoch;
+
+    private long expected;
+    private long lastAcked = -1;
+    private long nextAckNs;
+    private boolean ackDue;
+    private long nowNs;
+
+    private boolean catchingUp;
+    private int catchupPeer;
+    private int catchupToken;
+    private long catchupProgressNs;
+    private boolean stopDue;
+
+    private long appendedLive;
+    private long appendedCatchup;
+    private long duplicates;
+    private long aheadDropped;
+    private long journalFailures;
+    private long acksSent;
+    private long catchupRequestsSent;
+    private long catchupsCompleted;
+    private long controlRejected;
+
+    public ReplicationClone(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
+                            Framing framing, MemberListener memberListener) {
+        this.aeron = aeron;
+        this.config = config;
+        this.epoch = epoch;
+        this.journal = journal;
+        this.reader = framing.reader();
+        this.controlSigner = framing.controlSigner();
+        this.expected = journal.lastSequence() + 1;
+        this.selfAddress = config.ipc() ? 0 : Wire.ipv4(config.address());
+        this.data = aeron.addSubscription(config.dataSubscriptionChannel(), ReplicationConfig.DATA_STREAM);
+        this.catchupData = aeron.addSubscription(config.controlSubscriptionChannel(),
+            ReplicationConfig.CATCHUP_DATA_STREAM_BASE + config.nodeId());
+        this.catchupRequests = aeron.addSubscription(config.controlSubscriptionChannel(),
+            ReplicationConfig.CATCHUP_REQUEST_STREAM_BASE + config.nodeId());
+        this.ack = aeron.addPublication(config.controlChannel(config.primaryAddress(), false), ReplicationConfig.ACK_STREAM);
+        this.heartbeater = new Heartbeater(aeron, config, controlSigner, memberListener);
+        this.catchupServer = new CatchupServer(aeron, config, journal, framing::catchupWriter);
+        this.dataAssembler = new FragmentAssembler(this::onDataFrame);
+        this.catchupAssembler = new FragmentAssembler(this::onCatchupFrame);
+    }
+
+    /**
+     * One duty cycle: live data, catch-up data, acknowledgement, heartbeat, catch-up serving.
+     *
+     * @return work done (0 means idle)
+     */
+    public int doWork(long nanoTime) {
+        nowNs = nanoTime;
+        int work = data.poll(dataAssembler, 16);
+        work += catchupData.poll(catchupAssembler, 16);
+        work += catchupRequests.poll(controlHandler, 8);
+        work += sendAck(nanoTime);
+        Membership m = heartbeater.membership();
+        work += heartbeater.doWork(nanoTime, catchingUp ? Role.CATCHING_UP : Role.CLONE, epoch,
+            journal.lastSequence(), journal.lastSequence(), journal.healthy());
+        work += catchupServer.doWork(nanoTime);
+        work += manageCatchup(nanoTime, m);
+        return work;
+    }
+
+    private void onDataFrame(DirectBuffer buf, int off, int len, Header header) {
+        reader.read(buf, off, len, liveHandler);
+    }
+
+    private void onCatchupFrame(DirectBuffer buf, int off, int len, Header header) {
+        reader.read(buf, off, len, catchupHandler);
+    }
+
+    private void onControl(DirectBuffer buf, int off, int len, Header header) {
+        int plain = controlSigner.verify(buf, off, len);
+        int type = plain < 0 ? -1 : Wire.type(buf, off, plain);
+        if (type == Wire.TYPE_CATCHUP_REQUEST || type == Wire.TYPE_CATCHUP_STOP) {
+            catchupServer.onControl(type, buf, off, plain, nowNs);
+        } else {
+            controlRejected++;
+        }
+    }
+
+    private void onLiveRecord(DirectBuffer buf, int off, int len) {
+        long seq = RecordHeader.sequence(buf, off);
+        if (seq < expected) {
+            duplicates++;
+        } else if (seq == expected) {
+            if (append(buf, off, len)) {
+                appendedLive++;
+                if (catchingUp) {
+                    // live has bridged the gap: history is complete
+                    catchingUp = false;
+                    stopDue = true;
+                    catchupsCompleted++;
+                }
+            }
+        } else {
+            aheadDropped++;
+            if (!catchingUp) {
+                startCatchup();
+            }
+        }
+    }
+
+    private void onCatchupRecord(DirectBuffer buf, int off, int len) {
+        long seq = RecordHeader.sequence(buf, off);
+        if (seq < expected) {
+            duplicates++;
+        } else if (seq == expected) {
+            if (append(buf, off, len)) {
+                appendedCatchup++;
+                catchupProgressNs = nowNs;
+            }
+        }
+        // above expected from catch-up cannot happen with one session; a stale session's records are
+        // dropped here and the current one re-delivers them in order
+    }
+
+    private boolean append(DirectBuffer buf, int off, int len) {
+        if (!journal.append(buf, off, len)) {
+            journalFailures++;
+            return false;
+        }
+        expected++;
+        ackDue = true;
+        return true;
+    }
+
+    private int sendAck(long now) {
+        if (!ackDue && now - nextAckNs < 0) {
+            return 0;
+        }
+        long last = journal.lastSequence();
+        Wire.header(out, 0, Wire.ACK_LENGTH, Wire.TYPE_ACK, config.nodeId(), 0);
+        out.putLong(Wire.ACK_SEQUENCE_OFFSET, last, Wire.LE);
+        out.putLong(Wire.ACK_TIME_OFFSET, now, Wire.LE);
+        int len = controlSigner.sign(out, 0, Wire.ACK_LENGTH);
+        if (ack.offer(out, 0, len) > 0) {
+            acksSent++;
+            lastAcked = last;
+            ackDue = false;
+            nextAckNs = now + config.heartbeatIntervalNs();
+            return 1;
+        }
+        return 0;
+    }
+
+    private void startCatchup() {
+        catchingUp = true;
+        catchupPeer = 0;
+        catchupProgressNs = nowNs - config.catchupTimeoutNs() - 1; // request at the next cycle
+    }
+
+    private int manageCatchup(long now, Membership m) {
+        int work = 0;
+        if (stopDue && catchupPeer != 0) {
+            if (sendControl(catchupPeer, Wire.TYPE_CATCHUP_STOP, 0)) {
+                stopDue = false;
+                work++;
+            }
+        }
+        if (!catchingUp) {
+            // a late/restarted clone on an idle stream: the primary announces more than we hold
+            int primary = primaryId(m);
+            if (primary != 0 && m.journalPosition(primary) >= expected
+                && now - m.lastSeenNs(primary) < config.heartbeatIntervalNs() * 2
+                && now - catchupProgressNs > config.catchupTimeoutNs() && appendedNothingRecently(now)) {
+                startCatchup();
+            } else {
+                return work;
+            }
+        }
+        if (now - catchupProgressNs <= config.catchupTimeoutNs()) {
+            return work;
+        }
+        // (re)request: no progress for the catch-up timeout
+        int primary = primaryId(m);
+        if (primary != 0 && m.journalPosition(primary) < expected && catchupRequestsSent > 0) {
+            catchingUp = false; // nothing left to fetch: the primary holds no more than we do
+            catchupsCompleted++;
+            return work;
+        }
+        int peer = choosePeer(m);
+        if (peer == 0) {
+            return work;
+        }
+        catchupToken++;
+        if (sendControl(peer, Wire.TYPE_CATCHUP_REQUEST, expected)) {
+            catchupPeer = peer;
+            catchupRequestsSent++;
+            catchupProgressNs = now;
+            work++;
+        }
+        return work;
+    }
+
+    private long lastLiveCount = -1;
+    private long lastLiveCheckNs;
+
+    private boolean appendedNothingRecently(long now) {
+        if (now - lastLiveCheckNs < config.heartbeatIntervalNs() * 2) {
+            return false;
+        }
+        boolean idle = appendedLive == lastLiveCount;
+        lastLiveCount = appendedLive;
+        lastLiveCheckNs = now;
+        return idle;
+    }
+
+    private static int primaryId(Membership m) {
+        for (int i = 1; i <= ReplicationConfig.MAX_NODE_ID; i++) {
+            if (m.isAlive(i) && m.role(i) == Role.PRIMARY) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** The next live clone after the last peer tried whose journal is ahead of us, else the primary. */
+    private int choosePeer(Membership m) {
+        int n = ReplicationConfig.MAX_NODE_ID;
+        for (int step = 1; step <= n; step++) {
+            int id = (catchupPeer + step - 1) % n + 1;
+            if (id != catchupPeer && m.isAlive(id) && m.role(id) == Role.CLONE && m.journalPosition(id) >= expected
+                && (config.ipc() || heartbeater.address(id) != 0)) {
+                return id;
+            }
+        }
+        return primaryId(m);
+    }
+
+    private boolean sendControl(int peer, int type, long value) {
+        Publication p = requestPublications[peer];
+        if (p == null) {
+            String address = config.ipc() ? null : Wire.ipv4(heartbeater.address(peer));
+            p = aeron.addPublication(config.controlChannel(address, false), ReplicationConfig.CATCHUP_REQUEST_STREAM_BASE + peer);
+            requestPublications[peer] = p;
+        }
+        int len;
+        Wire.header(out, 0, type == Wire.TYPE_CATCHUP_REQUEST ? Wire.CR_LENGTH : Wire.CS_LENGTH, type, config.nodeId(), catchupToken);
+        if (type == Wire.TYPE_CATCHUP_REQUEST) {
+            out.putLong(Wire.CR_FROM_OFFSET, value, Wire.LE);
+            out.putInt(Wire.CR_REPLY_IP_OFFSET, selfAddress, Wire.LE);
+            out.putInt(Wire.CR_REPLY_IP_OFFSET + 4, 0, Wire.LE);
+            len = Wire.CR_LENGTH;
+        } else {
+            out.putLong(Wire.CS_LAST_OFFSET, journal.lastSequence(), Wire.LE);
+            len = Wire.CS_LENGTH;
+        }
+        len = controlSigner.sign(out, 0, len);
+        return p.offer(out, 0, len) > 0;
+    }
+
+    /** Highest sequence in this clone's journal. */
+    public long lastSequence() {
+        return journal.lastSequence();
+    }
+
+    public boolean isCatchingUp() {
+        return catchingUp;
+    }
+
+    public Membership membership() {
+        return heartbeater.membership();
+    }
+
+    public long appendedLive() { return appendedLive; }
+    public long appendedCatchup() { return appendedCatchup; }
+    public long duplicates() { return duplicates; }
+    public long aheadDropped() { return aheadDropped; }
+    public long journalFailures() { return journalFailures; }
+    public long acksSent() { return acksSent; }
+    public long lastAcked() { return lastAcked; }
+    public long catchupRequestsSent() { return catchupRequestsSent; }
+    public long catchupsCompleted() { return catchupsCompleted; }
+    public CatchupServer catchupServer() { return catchupServer; }
+
+    /** Frames rejected for a missing/wrong MAC (data, catch-up, control, heartbeats). */
+    public long rejectedAuth() {
+        return reader.rejectedAuth() + heartbeater.rejected() + controlRejected;
+    }
+
+    /** Data frames rejected as malformed. */
+    public long rejectedMalformed() {
+        return reader.rejectedMalformed();
+    }
+
+    @Override
+    public void close() {
+        CloseHelper.quietCloseAll(catchupServer, heartbeater, ack, catchupRequests, catchupData, data);
+        CloseHelper.quietCloseAll(requestPublications);
+    }
+}

@@ -1,0 +1,262 @@
+package dev.understudy.transport.aeron;
+
+import io.aeron.driver.ThreadingMode;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every setting of the replication channel in one place: one {@code *_PROP}/{@code *_DEFAULT}
+ * pair per key, read from system properties by {@link #fromSystemProperties(int, String)} and
+ * validated once by {@link #conclude()}.
+ *
+ * <h2>Channels</h2>
+ * <pre>
+ *   data (primary → clones)       aeron:udp?endpoint=GROUP:PORT|interface=IFACE|fc=min,t:FC_TIMEOUT|mtu=MTU|term-length=TERM   stream 1001
+ *   heartbeats (every node)       aeron:udp?endpoint=GROUP:PORT|interface=IFACE                                                 stream 1002
+ *   control (to node N)           aeron:udp?endpoint=ADDRESS_N:CONTROL_PORT                                                     streams
+ *                                 1003 acks (to the primary), 1100+N catch-up requests, 1200+N catch-up data
+ * </pre>
+ * With {@link #ipc(boolean) ipc} set, every channel is {@code aeron:ipc} (one process, no
+ * network: tests and the benchmark baseline).
+ *
+ * <h2>Driver defaults for a 2-core machine running three JVMs</h2>
+ * The embedded driver defaults to {@link ThreadingMode#SHARED} (one driver thread instead of
+ * three) with a {@code backoff} idle strategy (spin 10, yield 10, then park 1 µs..100 µs).
+ * Measured round trips publish→durable-ack, 64 B, node1→node2 (see the report / README):
+ * DEDICATED mode puts four busy threads (conductor, sender, receiver + the app) on two cores
+ * per JVM and three JVMs fight for them; {@code sleeping} (Aeron's default, 1 ms park) adds
+ * milliseconds per hop; {@code backoff} keeps the wake-up latency in tens of microseconds while
+ * leaving the cores to the other JVMs when idle. {@code busy} (pure spin) is available for a
+ * dedicated machine.
+ *
+ * <p>Thread-safety: build and conclude on one thread, then share read-only.
+ */
+public final class ReplicationConfig {
+    public static final String PREFIX = "understudy.transport.";
+
+    public static final String NODE_ID_PROP = PREFIX + "nodeId";
+    public static final String ADDRESS_PROP = PREFIX + "address";
+    public static final String INTERFACE_PROP = PREFIX + "interface";
+    public static final String INTERFACE_DEFAULT = "198.18.0.0/24";
+    public static final String GROUP_PROP = PREFIX + "group";
+    public static final String GROUP_DEFAULT = "239.255.4.1";
+    public static final String DATA_PORT_PROP = PREFIX + "dataPort";
+    public static final int DATA_PORT_DEFAULT = 40456;
+    public static final String CONTROL_PORT_PROP = PREFIX + "controlPort";
+    public static final int CONTROL_PORT_DEFAULT = 40457;
+    public static final String PRIMARY_ADDRESS_PROP = PREFIX + "primaryAddress";
+    public static final String MTU_PROP = PREFIX + "mtu";
+    /** Fits one Ethernet frame (1500) with IP+UDP headers: no IP fragmentation. */
+    public static final int MTU_DEFAULT = 1408;
+    public static final String TERM_LENGTH_PROP = PREFIX + "termLength";
+    /** 16 MiB: 3 terms = 48 MiB per publication, enough window to ride out a 100 ms stall at 500k×96 B/s. */
+    public static final int TERM_LENGTH_DEFAULT = 16 * 1024 * 1024;
+    public static final String FC_TIMEOUT_MS_PROP = PREFIX + "fcTimeoutMs";
+    /** After this long without a status message a receiver no longer holds the publication back (fc=min,t:). */
+    public static final long FC_TIMEOUT_MS_DEFAULT = 2_000;
+    public static final String THREADING_PROP = PREFIX + "threading";
+    public static final ThreadingMode THREADING_DEFAULT = ThreadingMode.SHARED;
+    public static final String IDLE_PROP = PREFIX + "idle";
+    public static final String IDLE_DEFAULT = "backoff";
+    public static final String AERON_DIR_PROP = PREFIX + "aeronDir";
+    public static final String AERON_DIR_BASE_DEFAULT = "/dev/shm";
+    public static final String HEARTBEAT_INTERVAL_MS_PROP = PREFIX + "heartbeatIntervalMs";
+    public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 100;
+    public static final String MEMBER_TIMEOUT_MS_PROP = PREFIX + "memberTimeoutMs";
+    public static final long MEMBER_TIMEOUT_MS_DEFAULT = 1_000;
+    public static final String CATCHUP_TIMEOUT_MS_PROP = PREFIX + "catchupTimeoutMs";
+    public static final long CATCHUP_TIMEOUT_MS_DEFAULT = 2_000;
+    public static final String IPC_PROP = PREFIX + "ipc";
+
+    public static final int DATA_STREAM = 1001;
+    public static final int HEARTBEAT_STREAM = 1002;
+    public static final int ACK_STREAM = 1003;
+    public static final int CATCHUP_REQUEST_STREAM_BASE = 1100;
+    public static final int CATCHUP_DATA_STREAM_BASE = 1200;
+    public static final int MAX_NODE_ID = 64;
+
+    private int nodeId;
+    private String address;
+    private String interfaceCidr = INTERFACE_DEFAULT;
+    private String group = GROUP_DEFAULT;
+    private int dataPort = DATA_PORT_DEFAULT;
+    private int controlPort = CONTROL_PORT_DEFAULT;
+    private String primaryAddress;
+    private int mtu = MTU_DEFAULT;
+    private int termLength = TERM_LENGTH_DEFAULT;
+    private long fcTimeoutMs = FC_TIMEOUT_MS_DEFAULT;
+    private ThreadingMode threading = THREADING_DEFAULT;
+    private String idle = IDLE_DEFAULT;
+    private String aeronDir;
+    private long heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_INTERVAL_MS_DEFAULT);
+    private long memberTimeoutNs = TimeUnit.MILLISECONDS.toNanos(MEMBER_TIMEOUT_MS_DEFAULT);
+    private long catchupTimeoutNs = TimeUnit.MILLISECONDS.toNanos(CATCHUP_TIMEOUT_MS_DEFAULT);
+    private boolean ipc;
+    private byte[] secret;
+    private boolean concluded;
+
+    /** Reads every {@code understudy.transport.*} system property over the defaults. */
+    public static ReplicationConfig fromSystemProperties(int nodeId, String runName) {
+        ReplicationConfig c = new ReplicationConfig().nodeId(nodeId);
+        c.address = System.getProperty(ADDRESS_PROP);
+        c.interfaceCidr = System.getProperty(INTERFACE_PROP, INTERFACE_DEFAULT);
+        c.group = System.getProperty(GROUP_PROP, GROUP_DEFAULT);
+        c.dataPort = Integer.getInteger(DATA_PORT_PROP, DATA_PORT_DEFAULT);
+        c.controlPort = Integer.getInteger(CONTROL_PORT_PROP, CONTROL_PORT_DEFAULT);
+        c.primaryAddress = System.getProperty(PRIMARY_ADDRESS_PROP);
+        c.mtu = Integer.getInteger(MTU_PROP, MTU_DEFAULT);
+        c.termLength = Integer.getInteger(TERM_LENGTH_PROP, TERM_LENGTH_DEFAULT);
+        c.fcTimeoutMs = Long.getLong(FC_TIMEOUT_MS_PROP, FC_TIMEOUT_MS_DEFAULT);
+        c.threading = ThreadingMode.valueOf(System.getProperty(THREADING_PROP, THREADING_DEFAULT.name()).toUpperCase(Locale.ROOT));
+        c.idle = System.getProperty(IDLE_PROP, IDLE_DEFAULT);
+        c.aeronDir = System.getProperty(AERON_DIR_PROP,
+            AERON_DIR_BASE_DEFAULT + "/understudy-" + runName + "-node" + nodeId);
+        c.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(HEARTBEAT_INTERVAL_MS_PROP, HEARTBEAT_INTERVAL_MS_DEFAULT));
+        c.memberTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(MEMBER_TIMEOUT_MS_PROP, MEMBER_TIMEOUT_MS_DEFAULT));
+        c.catchupTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(CATCHUP_TIMEOUT_MS_PROP, CATCHUP_TIMEOUT_MS_DEFAULT));
+        c.ipc = Boolean.getBoolean(IPC_PROP);
+        return c;
+    }
+
+    public ReplicationConfig nodeId(int v) { nodeId = v; return this; }
+    public ReplicationConfig address(String v) { address = v; return this; }
+    public ReplicationConfig interfaceCidr(String v) { interfaceCidr = v; return this; }
+    public ReplicationConfig group(String v) { group = v; return this; }
+    public ReplicationConfig dataPort(int v) { dataPort = v; return this; }
+    public ReplicationConfig controlPort(int v) { controlPort = v; return this; }
+    public ReplicationConfig primaryAddress(String v) { primaryAddress = v; return this; }
+    public ReplicationConfig mtu(int v) { mtu = v; return this; }
+    public ReplicationConfig termLength(int v) { termLength = v; return this; }
+    public ReplicationConfig fcTimeoutMs(long v) { fcTimeoutMs = v; return this; }
+    public ReplicationConfig threading(ThreadingMode v) { threading = v; return this; }
+    /** {@code backoff} | {@code sleeping} | {@code yielding} | {@code busy}. */
+    public ReplicationConfig idle(String v) { idle = v; return this; }
+    public ReplicationConfig aeronDir(String v) { aeronDir = v; return this; }
+    public ReplicationConfig heartbeatInterval(long v, TimeUnit unit) { heartbeatIntervalNs = unit.toNanos(v); return this; }
+    public ReplicationConfig memberTimeout(long v, TimeUnit unit) { memberTimeoutNs = unit.toNanos(v); return this; }
+    public ReplicationConfig catchupTimeout(long v, TimeUnit unit) { catchupTimeoutNs = unit.toNanos(v); return this; }
+    public ReplicationConfig ipc(boolean v) { ipc = v; return this; }
+    /** Shared secret for frame MACs; {@code null} or empty: frames are not signed. */
+    public ReplicationConfig secret(byte[] v) { secret = v == null || v.length == 0 ? null : v.clone(); return this; }
+
+    /**
+     * Validates every setting.
+     *
+     * @throws IllegalArgumentException naming the property and the value
+     */
+    public ReplicationConfig conclude() {
+        require(nodeId >= 1 && nodeId <= MAX_NODE_ID, NODE_ID_PROP, nodeId, "1.." + MAX_NODE_ID);
+        if (!ipc) {
+            require(address != null && address.matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), ADDRESS_PROP, address, "IPv4 address");
+            require(primaryAddress != null && primaryAddress.matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), PRIMARY_ADDRESS_PROP, primaryAddress, "IPv4 address");
+            require(group.startsWith("239.255."), GROUP_PROP, group, "239.255.x.y");
+            require(interfaceCidr != null && interfaceCidr.matches("[0-9./]+"), INTERFACE_PROP, interfaceCidr, "IPv4/prefix");
+        }
+        require(dataPort > 0 && dataPort < 65536, DATA_PORT_PROP, dataPort, "1..65535");
+        require(controlPort > 0 && controlPort < 65536 && controlPort != dataPort, CONTROL_PORT_PROP, controlPort, "1..65535, not the data port");
+        require(mtu >= 576 && mtu <= 65504 && mtu % 32 == 0, MTU_PROP, mtu, "576..65504, multiple of 32");
+        require(Integer.bitCount(termLength) == 1 && termLength >= 64 * 1024, TERM_LENGTH_PROP, termLength, "power of two >= 64 KiB");
+        require(fcTimeoutMs >= 10, FC_TIMEOUT_MS_PROP, fcTimeoutMs, ">= 10");
+        require(Objects.requireNonNull(threading) != null, THREADING_PROP, threading, "SHARED|SHARED_NETWORK|DEDICATED");
+        require(idle.matches("backoff|sleeping|yielding|busy"), IDLE_PROP, idle, "backoff|sleeping|yielding|busy");
+        require(aeronDir != null && !aeronDir.isBlank(), AERON_DIR_PROP, aeronDir, "a directory");
+        require(heartbeatIntervalNs > 0, HEARTBEAT_INTERVAL_MS_PROP, heartbeatIntervalNs, "> 0");
+        require(memberTimeoutNs > heartbeatIntervalNs, MEMBER_TIMEOUT_MS_PROP, memberTimeoutNs, "> heartbeat interval");
+        require(catchupTimeoutNs > 0, CATCHUP_TIMEOUT_MS_PROP, catchupTimeoutNs, "> 0");
+        concluded = true;
+        return this;
+    }
+
+    private static void require(boolean ok, String prop, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid " + prop + ": value=" + value + ", expected " + expected);
+        }
+    }
+
+    private void requireConcluded() {
+        if (!concluded) {
+            throw new IllegalStateException("ReplicationConfig.conclude() not called");
+        }
+    }
+
+    public int nodeId() { return nodeId; }
+    public String address() { return address; }
+    public String primaryAddress() { return primaryAddress; }
+    public ThreadingMode threading() { return threading; }
+    public String idle() { return idle; }
+    public String aeronDir() { return aeronDir; }
+    public int mtu() { return mtu; }
+    public int termLength() { return termLength; }
+    public long heartbeatIntervalNs() { return heartbeatIntervalNs; }
+    public long memberTimeoutNs() { return memberTimeoutNs; }
+    public long catchupTimeoutNs() { return catchupTimeoutNs; }
+    public boolean ipc() { return ipc; }
+    public int controlPort() { return controlPort; }
+    /** The secret, or {@code null} when frames are not signed. */
+    public byte[] secret() { return secret == null ? null : secret.clone(); }
+
+    /** Largest frame that fits one datagram: MTU minus the 32-byte Aeron data header. */
+    public int maxFramePayload() {
+        return mtu - 32;
+    }
+
+    /** The primary's multicast data channel (or IPC). */
+    public String dataChannel() {
+        requireConcluded();
+        if (ipc) {
+            return "aeron:ipc?term-length=" + termLength;
+        }
+        return "aeron:udp?endpoint=" + group + ":" + dataPort + "|interface=" + interfaceCidr
+            + "|fc=min,t:" + fcTimeoutMs + "ms|mtu=" + mtu + "|term-length=" + termLength;
+    }
+
+    /** The clones' subscription channel for the data stream (no publication-only parameters). */
+    public String dataSubscriptionChannel() {
+        requireConcluded();
+        if (ipc) {
+            return "aeron:ipc";
+        }
+        return "aeron:udp?endpoint=" + group + ":" + dataPort + "|interface=" + interfaceCidr;
+    }
+
+    /** Subscription channel for this node's own control endpoint. */
+    public String controlSubscriptionChannel() {
+        requireConcluded();
+        return ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + address + ":" + controlPort;
+    }
+
+    /** Subscription channel for heartbeats. */
+    public String heartbeatSubscriptionChannel() {
+        requireConcluded();
+        return ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + group + ":" + dataPort + "|interface=" + interfaceCidr;
+    }
+
+    /** The multicast heartbeat channel every node publishes and subscribes on (or IPC). */
+    public String heartbeatChannel() {
+        requireConcluded();
+        if (ipc) {
+            return "aeron:ipc?term-length=65536";
+        }
+        return "aeron:udp?endpoint=" + group + ":" + dataPort + "|interface=" + interfaceCidr + "|term-length=65536";
+    }
+
+    /** Unicast control channel of the node at {@code nodeAddress} (acks, catch-up), or IPC. */
+    public String controlChannel(String nodeAddress, boolean bigTerm) {
+        requireConcluded();
+        String term = "|term-length=" + (bigTerm ? termLength : 1024 * 1024);
+        if (ipc) {
+            return "aeron:ipc?" + term.substring(1);
+        }
+        return "aeron:udp?endpoint=" + nodeAddress + ":" + controlPort + "|mtu=" + mtu + term;
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicationConfig{nodeId=" + nodeId + ", address=" + address + ", primary=" + primaryAddress
+            + ", group=" + group + ":" + dataPort + ", interface=" + interfaceCidr + ", mtu=" + mtu
+            + ", termLength=" + termLength + ", threading=" + threading + ", idle=" + idle
+            + ", aeronDir=" + aeronDir + ", ipc=" + ipc + ", signed=" + (secret != null) + "}";
+    }
+}

@@ -1,0 +1,122 @@
+package dev.understudy.transport.internal.net;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * The replication channel's control frames (acks, heartbeats, catch-up requests/stops), laid out
+ * so that {@code dev.understudy.transport.auth.FrameAuthenticator} signs and verifies them like a
+ * record frame: frame length at 0, flags (FLAG_SIGNED) at 5, at least 32 bytes of header, MAC at the
+ * end. The version byte differs from a record frame's, so one can never be read as the other.
+ * Little-endian.
+ *
+ * <pre>
+ *  0               1               2               3
+ *  +---------------------------------------------------------------+
+ *  |            frame length (set when signed)                     |  0
+ *  +---------------+---------------+---------------+---------------+
+ *  | version 0x81  |    flags      |    type       |      0        |  4
+ *  +---------------+---------------+---------------+---------------+
+ *  |        sender node id u16     |              0                |  8
+ *  +-------------------------------+-------------------------------+
+ *  |                   session / token / address u32               | 12
+ *  +---------------------------------------------------------------+
+ *  |                   0 (16 bytes)                                | 16
+ *  +---------------------------------------------------------------+
+ *  |   body                                                        | 32
+ *  |   MAC (16), when a secret is set                              |
+ *  +---------------------------------------------------------------+
+ *
+ *  ACK body:              u64 journal sequence | u64 sender nanoTime
+ *  HEARTBEAT body:        u8 role | u8 healthy | u16 0 | u32 0 | u64 epoch | u64 journal seq | u64 durable seq | u64 nanoTime
+ *  CATCHUP_REQUEST body:  u64 from sequence | u32 reply IPv4 | u32 0
+ *  CATCHUP_STOP body:     u64 last sequence
+ * </pre>
+ *
+ * Static accessors over an Agrona buffer: no allocation. Not a public API.
+ */
+public final class Wire {
+    public static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    public static final int VERSION = 0x81;
+
+    public static final int TYPE_ACK = 2;
+    public static final int TYPE_HEARTBEAT = 3;
+    public static final int TYPE_CATCHUP_REQUEST = 4;
+    public static final int TYPE_CATCHUP_STOP = 6;
+
+    public static final int LENGTH_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int FLAGS_OFFSET = 5;
+    public static final int TYPE_OFFSET = 6;
+    public static final int SENDER_OFFSET = 8;
+    public static final int SESSION_OFFSET = 12;
+    public static final int HEADER_LENGTH = 32;
+
+    public static final int ACK_SEQUENCE_OFFSET = HEADER_LENGTH;
+    public static final int ACK_TIME_OFFSET = HEADER_LENGTH + 8;
+    public static final int ACK_LENGTH = HEADER_LENGTH + 16;
+
+    public static final int HB_ROLE_OFFSET = HEADER_LENGTH;
+    public static final int HB_HEALTHY_OFFSET = HEADER_LENGTH + 1;
+    public static final int HB_EPOCH_OFFSET = HEADER_LENGTH + 8;
+    public static final int HB_JOURNAL_OFFSET = HEADER_LENGTH + 16;
+    public static final int HB_DURABLE_OFFSET = HEADER_LENGTH + 24;
+    public static final int HB_TIME_OFFSET = HEADER_LENGTH + 32;
+    public static final int HB_LENGTH = HEADER_LENGTH + 40;
+
+    public static final int CR_FROM_OFFSET = HEADER_LENGTH;
+    public static final int CR_REPLY_IP_OFFSET = HEADER_LENGTH + 8;
+    public static final int CR_LENGTH = HEADER_LENGTH + 16;
+
+    public static final int CS_LAST_OFFSET = HEADER_LENGTH;
+    public static final int CS_LENGTH = HEADER_LENGTH + 8;
+
+    private Wire() {
+    }
+
+    /** Writes a control header for a frame of {@code length} bytes (before signing) and zeroes its reserved bytes. */
+    public static void header(MutableDirectBuffer b, int off, int length, int type, int sender, int session) {
+        b.setMemory(off, HEADER_LENGTH, (byte) 0);
+        b.putInt(off + LENGTH_OFFSET, length, LE);
+        b.putByte(off + VERSION_OFFSET, (byte) VERSION);
+        b.putByte(off + TYPE_OFFSET, (byte) type);
+        b.putShort(off + SENDER_OFFSET, (short) sender, LE);
+        b.putInt(off + SESSION_OFFSET, session, LE);
+    }
+
+    /** The frame type, or -1 if the frame is too short or of another version. */
+    public static int type(DirectBuffer b, int off, int len) {
+        if (len < HEADER_LENGTH || (b.getByte(off + VERSION_OFFSET) & 0xFF) != VERSION) {
+            return -1;
+        }
+        return b.getByte(off + TYPE_OFFSET) & 0xFF;
+    }
+
+    public static int sender(DirectBuffer b, int off) {
+        return b.getShort(off + SENDER_OFFSET, LE) & 0xFFFF;
+    }
+
+    public static int session(DirectBuffer b, int off) {
+        return b.getInt(off + SESSION_OFFSET, LE);
+    }
+
+    /** IPv4 dotted quad to int (network order packed big-end first). */
+    public static int ipv4(String dotted) {
+        String[] p = dotted.split("\\.");
+        if (p.length != 4) {
+            throw new IllegalArgumentException("invalid IPv4 address: value=" + dotted);
+        }
+        int v = 0;
+        for (String s : p) {
+            v = (v << 8) | (Integer.parseInt(s) & 0xFF);
+        }
+        return v;
+    }
+
+    /** Int to dotted quad (cold path: allocates). */
+    public static String ipv4(int v) {
+        return ((v >>> 24) & 0xFF) + "." + ((v >>> 16) & 0xFF) + "." + ((v >>> 8) & 0xFF) + "." + (v & 0xFF);
+    }
+}

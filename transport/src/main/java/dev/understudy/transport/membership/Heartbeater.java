@@ -1,0 +1,133 @@
+package dev.understudy.transport.membership;
+
+import dev.understudy.transport.aeron.ReplicationConfig;
+import dev.understudy.transport.internal.net.FrameSigner;
+import dev.understudy.transport.internal.net.Wire;
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Sends this node's heartbeat (node id, role, epoch, journal position, durable position,
+ * health, control address) on the multicast heartbeat stream every heartbeat interval, reads
+ * everybody else's into a {@link Membership}, and reports lost/rejoined members through it.
+ *
+ * <p>Heartbeats are signed like every other frame when a secret is set; unsigned or forged ones
+ * are counted in {@link #rejected()} and ignored.
+ *
+ * <p>Runs on the node's duty-cycle thread; not thread-safe. No allocation per heartbeat.
+ */
+public final class Heartbeater implements AutoCloseable {
+    private final ReplicationConfig config;
+    private final FrameSigner signer;
+    private final Publication publication;
+    private final Subscription subscription;
+    private final Membership membership;
+    private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
+    private final int[] addresses = new int[ReplicationConfig.MAX_NODE_ID + 1];
+    private final int selfAddress;
+    private final FragmentHandler handler = this::onFragment;
+    private long nextSendNs;
+    private long nowNs;
+    private long rejected;
+    private long received;
+    private long sent;
+
+    public Heartbeater(Aeron aeron, ReplicationConfig config, FrameSigner signer, MemberListener listener) {
+        this.config = config;
+        this.signer = signer;
+        this.membership = new Membership(config.nodeId(), ReplicationConfig.MAX_NODE_ID, config.memberTimeoutNs(), listener);
+        this.selfAddress = config.ipc() ? 0 : Wire.ipv4(config.address());
+        this.publication = aeron.addPublication(config.heartbeatChannel(), ReplicationConfig.HEARTBEAT_STREAM);
+        this.subscription = aeron.addSubscription(config.heartbeatSubscriptionChannel(), ReplicationConfig.HEARTBEAT_STREAM);
+    }
+
+    /**
+     * Sends a heartbeat when due, reads the ones that arrived, and reports timeouts.
+     *
+     * @return work done
+     */
+    public int doWork(long now, Role role, long epoch, long journalPosition, long durablePosition, boolean healthy) {
+        this.nowNs = now;
+        int work = 0;
+        if (now - nextSendNs >= 0) {
+            Wire.header(out, 0, Wire.HB_LENGTH, Wire.TYPE_HEARTBEAT, config.nodeId(), selfAddress);
+            out.putByte(Wire.HB_ROLE_OFFSET, (byte) role.ordinal());
+            out.putByte(Wire.HB_HEALTHY_OFFSET, (byte) (healthy ? 1 : 0));
+            out.putLong(Wire.HB_EPOCH_OFFSET, epoch, Wire.LE);
+            out.putLong(Wire.HB_JOURNAL_OFFSET, journalPosition, Wire.LE);
+            out.putLong(Wire.HB_DURABLE_OFFSET, durablePosition, Wire.LE);
+            out.putLong(Wire.HB_TIME_OFFSET, now, Wire.LE);
+            int len = signer.sign(out, 0, Wire.HB_LENGTH);
+            if (publication.offer(out, 0, len) > 0) {
+                sent++;
+            }
+            // not connected / back-pressured: the next one is due soon anyway
+            nextSendNs = now + config.heartbeatIntervalNs();
+            work++;
+        }
+        work += subscription.poll(handler, 16);
+        work += membership.poll(now);
+        return work;
+    }
+
+    private void onFragment(DirectBuffer buf, int off, int len, Header header) {
+        int plain = signer.verify(buf, off, len);
+        if (plain < 0 || Wire.type(buf, off, plain) != Wire.TYPE_HEARTBEAT || plain < Wire.HB_LENGTH) {
+            rejected++;
+            return;
+        }
+        int sender = Wire.sender(buf, off);
+        if (sender == config.nodeId()) {
+            return;
+        }
+        Role role = Role.of(buf.getByte(off + Wire.HB_ROLE_OFFSET));
+        if (role == null) {
+            rejected++;
+            return;
+        }
+        received++;
+        if (sender > 0 && sender < addresses.length) {
+            addresses[sender] = Wire.session(buf, off);
+        }
+        membership.onHeartbeat(sender, role,
+            buf.getLong(off + Wire.HB_EPOCH_OFFSET, Wire.LE),
+            buf.getLong(off + Wire.HB_JOURNAL_OFFSET, Wire.LE),
+            buf.getLong(off + Wire.HB_DURABLE_OFFSET, Wire.LE),
+            buf.getByte(off + Wire.HB_HEALTHY_OFFSET) != 0,
+            nowNs);
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    /** The control address (IPv4 as int) a node announced, 0 if unknown. */
+    public int address(int nodeId) {
+        return nodeId > 0 && nodeId < addresses.length ? addresses[nodeId] : 0;
+    }
+
+    public long rejected() {
+        return rejected;
+    }
+
+    public long received() {
+        return received;
+    }
+
+    public long sent() {
+        return sent;
+    }
+
+    @Override
+    public void close() {
+        CloseHelper.quietCloseAll(publication, subscription);
+    }
+}
