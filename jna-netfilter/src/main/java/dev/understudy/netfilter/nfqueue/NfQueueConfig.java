@@ -1,0 +1,126 @@
+package dev.understudy.netfilter.nfqueue;
+
+/**
+ * Settings of one {@link NfQueue}; immutable, validated on construction. Start from
+ * {@link #forQueue(int)} and adjust with the {@code with*} methods.
+ *
+ * <table>
+ * <caption>settings</caption>
+ * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>queueNumber</td><td>-</td><td>the {@code --queue-num} of the iptables NFQUEUE rule, 0..65535</td></tr>
+ * <tr><td>maxLength</td><td>8192</td><td>NFQA_CFG_QUEUE_MAXLEN: packets queued (held included) before the kernel drops</td></tr>
+ * <tr><td>receiveBufferBytes</td><td>4 MiB</td><td>SO_RCVBUFFORCE of the netlink socket</td></tr>
+ * <tr><td>batchSize</td><td>64</td><td>datagrams per recvmmsg (one verdict send per batch)</td></tr>
+ * <tr><td>slotBytes</td><td>65536 + 512</td><td>receive buffer per datagram: a full 64 KiB IPv4 packet plus netlink attributes</td></tr>
+ * <tr><td>pollTimeoutMillis</td><td>100</td><td>longest idle wait of the {@link NfQueue#start() receive thread} (bounds close latency)</td></tr>
+ * <tr><td>requestQueueCapacity</td><td>65536</td><td>pending release/drop requests from other threads</td></tr>
+ * </table>
+ */
+public final class NfQueueConfig {
+    public static final int DEFAULT_MAX_LENGTH = 8192;
+    public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 << 20;
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    public static final int DEFAULT_SLOT_BYTES = 65536 + 512;
+    public static final int DEFAULT_POLL_TIMEOUT_MILLIS = 100;
+    public static final int DEFAULT_REQUEST_QUEUE_CAPACITY = 65536;
+
+    private final int queueNumber;
+    private final int maxLength;
+    private final int receiveBufferBytes;
+    private final int batchSize;
+    private final int slotBytes;
+    private final int pollTimeoutMillis;
+    private final int requestQueueCapacity;
+
+    private NfQueueConfig(int queueNumber, int maxLength, int receiveBufferBytes, int batchSize, int slotBytes,
+                          int pollTimeoutMillis, int requestQueueCapacity) {
+        check("queueNumber", queueNumber, 0, 65535);
+        check("maxLength", maxLength, 1, 1 << 20);
+        check("receiveBufferBytes", receiveBufferBytes, 64 << 10, 1 << 30);
+        check("batchSize", batchSize, 1, 1024);
+        check("slotBytes", slotBytes, 2048, 1 << 20);
+        check("pollTimeoutMillis", pollTimeoutMillis, 1, 10_000);
+        check("requestQueueCapacity", requestQueueCapacity, 16, 1 << 24);
+        if ((long) batchSize * slotBytes > (256L << 20)) {
+            throw new IllegalArgumentException("invalid nfqueue batchSize*slotBytes: value=" + (long) batchSize * slotBytes
+                + ", expected <= 256 MiB");
+        }
+        this.queueNumber = queueNumber;
+        this.maxLength = maxLength;
+        this.receiveBufferBytes = receiveBufferBytes;
+        this.batchSize = batchSize;
+        this.slotBytes = slotBytes;
+        this.pollTimeoutMillis = pollTimeoutMillis;
+        this.requestQueueCapacity = requestQueueCapacity;
+    }
+
+    private static void check(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("invalid nfqueue " + name + ": value=" + value + ", expected " + min + ".." + max);
+        }
+    }
+
+    /** Defaults for queue {@code queueNumber}. */
+    public static NfQueueConfig forQueue(int queueNumber) {
+        return new NfQueueConfig(queueNumber, DEFAULT_MAX_LENGTH, DEFAULT_RECEIVE_BUFFER_BYTES, DEFAULT_BATCH_SIZE,
+            DEFAULT_SLOT_BYTES, DEFAULT_POLL_TIMEOUT_MILLIS, DEFAULT_REQUEST_QUEUE_CAPACITY);
+    }
+
+    public NfQueueConfig withMaxLength(int v) {
+        return new NfQueueConfig(queueNumber, v, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+    }
+
+    public NfQueueConfig withReceiveBufferBytes(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, v, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+    }
+
+    public NfQueueConfig withBatchSize(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, v, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+    }
+
+    public NfQueueConfig withSlotBytes(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, v, pollTimeoutMillis, requestQueueCapacity);
+    }
+
+    public NfQueueConfig withPollTimeoutMillis(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, v, requestQueueCapacity);
+    }
+
+    public NfQueueConfig withRequestQueueCapacity(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, v);
+    }
+
+    public int queueNumber() {
+        return queueNumber;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public int receiveBufferBytes() {
+        return receiveBufferBytes;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int slotBytes() {
+        return slotBytes;
+    }
+
+    public int pollTimeoutMillis() {
+        return pollTimeoutMillis;
+    }
+
+    public int requestQueueCapacity() {
+        return requestQueueCapacity;
+    }
+
+    @Override
+    public String toString() {
+        return "NfQueueConfig{queue=" + queueNumber + ", maxLength=" + maxLength + ", rcvbuf=" + receiveBufferBytes + ", batch="
+            + batchSize + ", slot=" + slotBytes + ", pollTimeoutMs=" + pollTimeoutMillis + ", requests=" + requestQueueCapacity + '}';
+    }
+}

@@ -1,0 +1,194 @@
+package dev.understudy.netfilter.nfqueue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.understudy.lab.Host;
+import dev.understudy.lab.Lab;
+import dev.understudy.lab.junit.Privileged;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * NFQUEUE capture on a real kernel path: client namespace → VIP on node1, the capture JVM in
+ * node1 (sink server + capture rule + {@link NfQueue}), the client a separate JVM.
+ */
+@Privileged
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class NfQueueCaptureIT {
+    private static final long FIFTY_MB = 50L * 1024 * 1024;
+    private static final Pattern UNACKED = Pattern.compile("unacked:(\\d+)");
+
+    private static Lab lab;
+    private static Path logs;
+
+    @BeforeAll
+    static void up() throws IOException {
+        lab = Lab.up(1);
+        logs = Files.createTempDirectory("nfqueue-it");
+    }
+
+    @AfterAll
+    static void down() throws IOException {
+        if (lab != null) {
+            lab.close();
+        }
+        if (logs != null) {
+            try (var files = Files.walk(logs)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void shouldSeeEveryClientByteOnceAndInOrderWhileServerGetsThemIntact() throws Exception {
+        int port = 7001;
+        int queue = 1;
+        Path nodeLog = logs.resolve("capture-node.log");
+        Process node = lab.spawn("node1", Lab.java(List.of("-Xmx512m"), CaptureNodeMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Integer.toString(queue), Long.toString(FIFTY_MB + (1 << 20)), "accept"), nodeLog);
+        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        Path clientLog = logs.resolve("capture-client.log");
+        long t0 = System.nanoTime();
+        Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx256m"), StreamClientMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Long.toString(FIFTY_MB), "20261126"), clientLog);
+        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(90));
+        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        System.out.println("capture client: " + clientResult + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        System.out.println("capture node:   " + nodeResult);
+
+        String sentSha = field(clientResult, "sentSha");
+        assertEquals(Long.toString(FIFTY_MB), field(clientResult, "sent"));
+        assertEquals(sentSha, field(clientResult, "serverSha"), "client vs server digest");
+        assertEquals(sentSha, field(nodeResult, "serverSha"), "server digest as computed in node1");
+        assertEquals(Long.toString(FIFTY_MB), field(nodeResult, "serverBytes"));
+        assertEquals(sentSha, field(nodeResult, "captureSha"), "captured stream digest");
+        assertEquals(Long.toString(FIFTY_MB), field(nodeResult, "captureContiguous"), "captured contiguous bytes");
+        assertEquals(Long.toString(FIFTY_MB), field(nodeResult, "newBytes"), "every byte seen once as new");
+        assertEquals("0", field(nodeResult, "duplicateMismatches"), "retransmitted bytes identical");
+        assertEquals("true", field(nodeResult, "finSeen"));
+        assertEquals("0", field(nodeResult, "parse_failures"));
+        assertEquals("0", field(nodeResult, "malformed_messages"));
+        long kernelDrops = Long.parseLong(field(nodeResult, "queueDropped")) + Long.parseLong(field(nodeResult, "userDropped"));
+        if (kernelDrops == 0) {
+            // Nothing was dropped before the queue: segments must have arrived strictly in order.
+            assertEquals("0", field(nodeResult, "outOfOrderSegments"), "in-order arrival without kernel drops");
+        }
+        assertTrue(Long.parseLong(field(nodeResult, "batch_verdict_messages")) > 0, "batch verdicts used");
+        assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
+        assertTrue(client.waitFor(10, TimeUnit.SECONDS), "client exits");
+    }
+
+    @Test
+    void shouldKeepHeldSegmentsUnacknowledgedUntilReleased() throws Exception {
+        int port = 7002;
+        int queue = 2;
+        long bytes = 256 * 1024;
+        Path nodeLog = logs.resolve("hold-node.log");
+        Process node = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureNodeMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "hold"), nodeLog);
+        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        Path clientLog = logs.resolve("hold-client.log");
+        Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), StreamClientMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Long.toString(bytes), "7"), clientLog);
+        awaitLine(clientLog, "CONNECTED", client, Duration.ofSeconds(30));
+
+        // While held: the client's bytes stay unacknowledged and the server reads nothing.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600);
+        int maxUnacked = 0;
+        while (System.nanoTime() < until || maxUnacked == 0) {
+            int unacked = unacked(port);
+            assertTrue(unacked != 0 || System.nanoTime() < until, "client has unacked segments while the capture holds");
+            maxUnacked = Math.max(maxUnacked, unacked);
+            Thread.sleep(50);
+            if (System.nanoTime() - until > TimeUnit.SECONDS.toNanos(10)) {
+                fail("no unacked segments seen within 10 s: " + ss(port));
+            }
+        }
+        for (int i = 0; i < 10; i++) {
+            int unacked = unacked(port);
+            assertTrue(unacked > 0, "still unacked while held: " + ss(port));
+            Thread.sleep(100);
+        }
+        OutputStream control = node.getOutputStream();
+        control.write("status\n".getBytes(StandardCharsets.US_ASCII));
+        control.flush();
+        String status = awaitLine(nodeLog, "STATUS ", node, Duration.ofSeconds(10));
+        System.out.println("held: " + status + " max unacked " + maxUnacked);
+        assertEquals("0", field(status, "serverBytes"), "server read nothing while held");
+        assertTrue(Integer.parseInt(field(status, "held")) > 0, "capture reports held packets");
+
+        control.write("release\n".getBytes(StandardCharsets.US_ASCII));
+        control.flush();
+        awaitLine(nodeLog, "RELEASED", node, Duration.ofSeconds(10));
+        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(30));
+        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        System.out.println("hold client: " + clientResult);
+        System.out.println("hold node:   " + nodeResult);
+        String sentSha = field(clientResult, "sentSha");
+        assertEquals(sentSha, field(clientResult, "serverSha"), "data intact after release");
+        assertEquals(sentSha, field(nodeResult, "captureSha"), "captured stream intact");
+        assertEquals("0", field(nodeResult, "held_now"), "nothing left held");
+        assertTrue(Long.parseLong(field(nodeResult, "released")) > 0, "held packets were released");
+        assertEquals(0, unacked(port), "unacked drops to 0 after release");
+        assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
+    }
+
+    /** unacked:N of the client's connection to VIP:port, 0 when none is listed. */
+    private static int unacked(int port) throws IOException {
+        Matcher m = UNACKED.matcher(ss(port));
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    private static String ss(int port) throws IOException {
+        Host.Result r = lab.exec(Lab.CLIENT, Duration.ofSeconds(5), "ss", "-tin", "dst", Lab.VIP + ":" + port);
+        return r.output();
+    }
+
+    private static String awaitLine(Path log, String prefix, Process p, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.startsWith(prefix)) {
+                        return line;
+                    }
+                }
+            }
+            if (!p.isAlive()) {
+                // One last look: the line may have been written just before exit.
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.startsWith(prefix)) {
+                        return line;
+                    }
+                }
+                fail("process exited " + p.exitValue() + " before printing " + prefix + ": " + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+        fail("no " + prefix + " line within " + timeout + ": " + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+        return null;
+    }
+
+    /** A field of a flat one-line JSON object (string or number). */
+    static String field(String line, String name) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\":\"?([^\",}]*)").matcher(line);
+        if (!m.find()) {
+            fail("no field " + name + " in " + line);
+        }
+        return m.group(1);
+    }
+}
