@@ -58,7 +58,11 @@ public final class Iptables {
 
     /** The absolute path of iptables-legacy. */
     static String tool() throws IOException {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/local/sbin";
+        return tool(System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/local/sbin");
+    }
+
+    /** Finds iptables-legacy on {@code path} (a PATH-style list). */
+    static String tool(String path) throws IOException {
         for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, TOOL))) {
                 return Path.of(dir, TOOL).toString();

@@ -1,0 +1,61 @@
+package dev.understudy.netfilter.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class IptablesRuleTest {
+    @Test
+    void shouldBuildTheCaptureRuleOfKernelMd() {
+        IptablesRule r = IptablesRule.capture("198.18.0.100", 7000, 3);
+        assertEquals(List.of("-w", "5", "-t", "mangle", "-A", "PREROUTING", "-d", "198.18.0.100", "-p", "tcp", "--dport", "7000",
+            "-j", "NFQUEUE", "--queue-num", "3"), r.arguments("-A"));
+        assertEquals(List.of("-w", "5", "-t", "mangle", "-C", "PREROUTING", "-d", "198.18.0.100", "-p", "tcp", "--dport", "7000",
+            "-j", "NFQUEUE", "--queue-num", "3"), r.arguments("-C"));
+        assertFalse(r.insertFirst());
+        assertFalse(r.spec().contains("--queue-bypass"), "never fail open");
+    }
+
+    @Test
+    void shouldInsertHoldAllAndDropGuardFirst() {
+        IptablesRule hold = IptablesRule.holdAll("198.18.0.100", 9);
+        assertTrue(hold.insertFirst());
+        assertEquals(List.of("-w", "5", "-t", "mangle", "-I", "PREROUTING", "1", "-d", "198.18.0.100", "-p", "tcp", "-j", "NFQUEUE",
+            "--queue-num", "9"), hold.arguments("-I"));
+        IptablesRule guard = IptablesRule.dropGuard("198.18.0.100", 80);
+        assertEquals(List.of("-w", "5", "-t", "filter", "-D", "INPUT", "-d", "198.18.0.100", "-p", "tcp", "--dport", "80", "-j", "DROP"),
+            guard.arguments("-D"));
+        assertEquals("-t filter -I INPUT 1 -d 198.18.0.100 -p tcp -j DROP", IptablesRule.dropGuardAll("198.18.0.100").toString());
+    }
+
+    @Test
+    void shouldRejectValuesThatAreNotAddressesPortsOrQueues() {
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("198.18.0.100; rm -rf /", 80, 1));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("300.1.1.1", 80, 1));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("198.18.0.100", 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("198.18.0.100", 65536, 1));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("198.18.0.100", 80, -1));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.holdAll("198.18.0.100", 65536));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IptablesRule.dropGuard("vip", 80));
+        assertEquals("invalid IPv4 address: value=vip, expected a.b.c.d or a.b.c.d/len", e.getMessage());
+        assertEquals("198.18.0.0/24", IptablesRule.holdAll("198.18.0.0/24", 1).spec().get(1));
+    }
+
+    @Test
+    void shouldNameTheDebianPackageWhenIptablesLegacyIsMissing() throws IOException {
+        Path empty = Files.createTempDirectory("no-iptables");
+        try {
+            IOException e = assertThrows(IOException.class, () -> Iptables.tool(empty.toString()));
+            assertEquals("missing tool: iptables-legacy (install the Debian package 'iptables')", e.getMessage());
+        } finally {
+            Files.delete(empty);
+        }
+    }
+}
