@@ -1,0 +1,95 @@
+package dev.understudy.agent;
+
+import java.io.PrintStream;
+
+/**
+ * The command line of {@code java -jar understudy-agent.jar}, run inside the isolated class
+ * loader ({@code --version} is answered by the bootstrap without it).
+ *
+ * <pre>
+ *   --version               understudy-agent &lt;version&gt; (Java &lt;runtime&gt;)
+ *   --help                  usage and every configuration key
+ *   --config-table          the README configuration table (Markdown)
+ *   --check-config [ARGS]   resolve and validate ARGS (agent argument syntax) with this
+ *                           process's system properties and environment; exit 1 if invalid
+ * </pre>
+ * Anything else prints the usage on stderr and exits with {@value #USAGE_ERROR}.
+ */
+public final class AgentCli {
+    /** Exit status for a usage error. */
+    public static final int USAGE_ERROR = 2;
+
+    private AgentCli() {
+    }
+
+    /**
+     * Entry point from the bootstrap.
+     *
+     * @param args command-line arguments.
+     * @return the exit status.
+     */
+    public static int run(final String[] args) {
+        return run(args, System.out, System.err);
+    }
+
+    /**
+     * @param args command-line arguments.
+     * @param out  standard output.
+     * @param err  standard error.
+     * @return the exit status: 0 ok, 1 invalid configuration, 2 usage error.
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        if (args.length == 1 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
+            out.print(usage());
+            return 0;
+        }
+        if (args.length == 1 && "--version".equals(args[0])) {
+            out.println("understudy-agent " + version() + " (Java " + Runtime.version() + ")");
+            return 0;
+        }
+        if (args.length == 1 && "--config-table".equals(args[0])) {
+            out.print(ConfigurationTable.markdown());
+            return 0;
+        }
+        if ((args.length == 1 || args.length == 2) && "--check-config".equals(args[0])) {
+            try {
+                final Configuration c = Configuration.resolve(args.length == 2 ? args[1] : null);
+                out.print(c.render());
+                return 0;
+            } catch (final ConfigurationException e) {
+                err.println(Agent.PREFIX + e.getMessage());
+                return 1;
+            }
+        }
+        err.println(Agent.PREFIX + (args.length == 0 ? "no command" : "unknown arguments: " + String.join(" ", args)));
+        err.print(usage());
+        return USAGE_ERROR;
+    }
+
+    /**
+     * @return the usage text with every configuration key.
+     */
+    public static String usage() {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("Usage:\n")
+            .append("  java -javaagent:understudy-agent.jar[=key=value,...] <your application>\n")
+            .append("  java -jar understudy-agent.jar --version | --help | --config-table | --check-config [key=value,...]\n\n")
+            .append("Configuration keys. Precedence: agent argument (key=value, no 'understudy.' prefix;\n")
+            .append("an element without '=' continues a list value) > system property -Dunderstudy.<key>\n")
+            .append("> environment UNDERSTUDY_<KEY> > default.\n\n");
+        for (final Configuration.Key k : Configuration.KEYS) {
+            sb.append("  ").append(k.argument());
+            sb.append(" ".repeat(Math.max(1, 22 - k.argument().length())));
+            sb.append("default: ").append(k.defaultValue().isEmpty() ? "(none)" : k.defaultValue()).append('\n');
+            sb.append("      ").append(k.meaning()).append('\n');
+            sb.append("      allowed: ").append(k.allowed()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String version() {
+        final Package p = AgentCli.class.getPackage();
+        final String v = p == null ? null : p.getImplementationVersion();
+        return v == null ? "unknown" : v;
+    }
+}

@@ -1,0 +1,208 @@
+package dev.understudy.agent.bootstrap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * Extracts the jars nested under {@value #LIB_PREFIX} in the agent jar to a cache directory
+ * and returns their URLs for the {@link IsolatedClassLoader}.
+ *
+ * <h2>Cache</h2>
+ * {@code ${java.io.tmpdir}/understudy-agent-<user>/<version>-<fingerprint>/}, where the
+ * fingerprint is a SHA-256 over the nested entries' names, sizes and CRCs (read from the jar's
+ * central directory, so nothing is decompressed to compute it). A directory is complete when
+ * its {@value #COMPLETE_MARKER} file exists and every jar has the expected size; it is then
+ * reused, so only the first start of a given build pays for extraction.
+ *
+ * <p>Concurrent JVMs extract into private temporary directories and publish with an atomic
+ * rename; the loser of the race uses the winner's directory. The per-user directory is
+ * created {@code rwx------}; if it exists but is not ours or is writable by others (a planted
+ * directory in a shared {@code /tmp}), a fresh private temporary directory is used instead.
+ *
+ * <p>Thread-safety: stateless; safe from several JVMs at once.
+ */
+public final class NestedJars {
+    /** Where the nested jars live inside the agent jar. */
+    public static final String LIB_PREFIX = "META-INF/understudy/lib/";
+    /** Written last into a complete cache directory. */
+    public static final String COMPLETE_MARKER = ".complete";
+
+    private NestedJars() {
+    }
+
+    /**
+     * Extracts (or finds already extracted) the nested jars of {@code agentJar}.
+     *
+     * @param agentJar the agent jar.
+     * @param version  the agent version, part of the cache key.
+     * @return the extracted jars, sorted by name.
+     * @throws LaunchException if the jar has no nested jars or nothing can be written.
+     */
+    public static List<Path> extract(final Path agentJar, final String version) {
+        final Path base;
+        try {
+            base = cacheBase();
+        } catch (final IOException | RuntimeException e) {
+            throw new LaunchException("cannot create the agent cache directory under " + System.getProperty("java.io.tmpdir") + ": " + e, e);
+        }
+        return extract(agentJar, version, base);
+    }
+
+    /**
+     * As {@link #extract(Path, String)}, into an explicit cache base directory (tests).
+     *
+     * @param agentJar the agent jar.
+     * @param version  the agent version, part of the cache key.
+     * @param base     an existing directory owned by this user.
+     * @return the extracted jars, sorted by name.
+     * @throws LaunchException if the jar has no nested jars or nothing can be written.
+     */
+    public static List<Path> extract(final Path agentJar, final String version, final Path base) {
+        try (JarFile jar = new JarFile(agentJar.toFile(), false)) {
+            final List<JarEntry> libs = new ArrayList<>();
+            jar.stream()
+                .filter(e -> !e.isDirectory() && e.getName().startsWith(LIB_PREFIX) && e.getName().endsWith(".jar"))
+                .sorted(Comparator.comparing(JarEntry::getName))
+                .forEach(libs::add);
+            if (libs.isEmpty()) {
+                throw new LaunchException("no nested jars under " + LIB_PREFIX + " in " + agentJar, null);
+            }
+            final Path dir = base.resolve(safe(version) + "-" + fingerprint(libs));
+            if (isComplete(dir, libs)) {
+                return jarsIn(dir, libs);
+            }
+            final Path tmp = Files.createTempDirectory(base, dir.getFileName() + ".tmp-");
+            for (final JarEntry e : libs) {
+                try (InputStream in = jar.getInputStream(e)) {
+                    Files.copy(in, tmp.resolve(fileName(e)), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.write(tmp.resolve(COMPLETE_MARKER), version.getBytes(StandardCharsets.UTF_8));
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                return jarsIn(dir, libs);
+            } catch (final FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                return isComplete(dir, libs) ? discard(tmp, dir, libs) : jarsIn(tmp, libs);
+            } catch (final IOException e) {
+                // Linux rename(2) onto a non-empty directory: ENOTEMPTY; another JVM won.
+                return isComplete(dir, libs) ? discard(tmp, dir, libs) : jarsIn(tmp, libs);
+            }
+        } catch (final LaunchException e) {
+            throw e;
+        } catch (final Exception e) {
+            throw new LaunchException("cannot extract nested jars of " + agentJar + ": " + e, e);
+        }
+    }
+
+    /**
+     * @param jars extracted jars.
+     * @return their {@code file:} URLs.
+     */
+    public static URL[] urls(final List<Path> jars) {
+        final URL[] urls = new URL[jars.size()];
+        for (int i = 0; i < urls.length; i++) {
+            try {
+                urls[i] = jars.get(i).toUri().toURL();
+            } catch (final MalformedURLException e) {
+                throw new LaunchException("bad path " + jars.get(i), e);
+            }
+        }
+        return urls;
+    }
+
+    private static List<Path> discard(final Path tmp, final Path dir, final List<JarEntry> libs) throws IOException {
+        try (Stream<Path> files = Files.list(tmp)) {
+            for (final Path p : (Iterable<Path>)files::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(tmp);
+        return jarsIn(dir, libs);
+    }
+
+    private static List<Path> jarsIn(final Path dir, final List<JarEntry> libs) {
+        final List<Path> paths = new ArrayList<>(libs.size());
+        for (final JarEntry e : libs) {
+            paths.add(dir.resolve(fileName(e)));
+        }
+        return paths;
+    }
+
+    private static boolean isComplete(final Path dir, final List<JarEntry> libs) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(COMPLETE_MARKER))) {
+            return false;
+        }
+        for (final JarEntry e : libs) {
+            final Path p = dir.resolve(fileName(e));
+            if (!Files.isRegularFile(p) || Files.size(p) != e.getSize()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String fileName(final JarEntry e) {
+        return e.getName().substring(e.getName().lastIndexOf('/') + 1);
+    }
+
+    private static String fingerprint(final List<JarEntry> libs) throws Exception {
+        final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (final JarEntry e : libs) {
+            sha.update((e.getName() + '\0' + e.getSize() + '\0' + e.getCrc() + '\n').getBytes(StandardCharsets.UTF_8));
+        }
+        final byte[] d = sha.digest();
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            sb.append(String.format("%02x", d[i] & 0xff));
+        }
+        return sb.toString();
+    }
+
+    private static String safe(final String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static Path cacheBase() throws IOException {
+        final Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+        final String user = safe(System.getProperty("user.name", "user"));
+        final Path base = tmpdir.resolve("understudy-agent-" + user);
+        final Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
+        try {
+            Files.createDirectory(base, PosixFilePermissions.asFileAttribute(owner));
+        } catch (final FileAlreadyExistsException ignore) {
+            // checked below
+        } catch (final UnsupportedOperationException e) {
+            Files.createDirectories(base);
+            return base;
+        }
+        final Set<PosixFilePermission> perms = Files.getPosixFilePermissions(base);
+        final boolean othersMayWrite = !java.util.Collections.disjoint(perms,
+            EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE));
+        final boolean mine = Files.getOwner(base).getName().equals(System.getProperty("user.name"));
+        if (!Files.isDirectory(base) || Files.isSymbolicLink(base) || othersMayWrite || !mine) {
+            final Path own = Files.createTempDirectory("understudy-agent-");
+            own.toFile().deleteOnExit();
+            return own;
+        }
+        return base;
+    }
+}
