@@ -558,6 +558,11 @@ public final class NfQueue implements AutoCloseable {
         }
         if (any) {
             // Every id <= max that is not held already has its verdict (sent, or earlier in tx).
+            // A pending batch below max is covered by this one; sent later it would find nothing
+            // queued and the kernel would answer ENOENT.
+            if (batchPending && batchUpTo - max <= 0) {
+                batchPending = false;
+            }
             appendVerdict(true, Netfilter.NF_ACCEPT, max);
         }
     }

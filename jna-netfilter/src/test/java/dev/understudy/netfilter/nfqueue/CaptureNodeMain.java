@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code vip:port} and an {@link NfQueue} that reassembles the client's stream.
  *
  * <p>Usage: {@code CaptureNodeMain vip port queue capacityBytes mode} with mode {@code accept}
- * (accept every segment) or {@code hold} (hold every payload segment until a {@code release}
- * line on stdin). Prints {@code READY}, then on stdin {@code status}: a {@code STATUS {json}}
+ * (accept every segment), {@code hold} (hold every payload segment until a {@code release}
+ * line on stdin) or {@code mixed} (hold every third payload segment and release it from another
+ * thread 1 ms later, drop every eleventh). Prints {@code READY}, then on stdin {@code status}: a {@code STATUS {json}}
  * line; at the end a {@code RESULT {json}} line.
  */
 public final class CaptureNodeMain {
@@ -74,10 +75,23 @@ public final class CaptureNodeMain {
         }, "sink");
         sink.start();
 
+        boolean mixed = args[4].equals("mixed");
+        java.util.concurrent.ConcurrentLinkedQueue<Integer> heldIds = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long[] payloadIndex = {0};
         SegmentHandler handler = (id, seg) -> {
             reassembler.onSegment(seg);
             if (holding.get() && seg.payloadLength() > 0 && !seg.hasFlag(TcpHeader.SYN)) {
                 return Verdict.HOLD;
+            }
+            if (mixed && seg.payloadLength() > 0) {
+                long i = payloadIndex[0]++;
+                if (i % 3 == 0) {
+                    heldIds.add(id);
+                    return Verdict.HOLD;
+                }
+                if (i % 11 == 1) {
+                    return Verdict.DROP;
+                }
             }
             return Verdict.ACCEPT;
         };
@@ -86,6 +100,43 @@ public final class CaptureNodeMain {
         try (NfQueue queue = NfQueue.open(config, handler);
              InstalledRule rule = iptables.install(IptablesRule.capture(vip, port, queueNum))) {
             queue.start();
+            if (mixed) {
+                // Releases held packets from another thread: newest first one by one, every fourth
+                // round with one releaseUpTo, and every seventh packet dropped instead (TCP resends it).
+                Thread releaser = new Thread(() -> {
+                    java.util.ArrayList<Integer> batch = new java.util.ArrayList<>();
+                    long round = 0;
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Integer id;
+                        while ((id = heldIds.poll()) != null) {
+                            batch.add(id);
+                        }
+                        if (!batch.isEmpty()) {
+                            round++;
+                            if (round % 4 == 0) {
+                                while (!queue.releaseUpTo(batch.get(batch.size() - 1))) {
+                                    Thread.onSpinWait();
+                                }
+                            } else {
+                                for (int k = batch.size() - 1; k >= 0; k--) {
+                                    int pid = batch.get(k);
+                                    while (!(pid % 7 == 0 ? queue.drop(pid) : queue.release(pid))) {
+                                        Thread.onSpinWait();
+                                    }
+                                }
+                            }
+                            batch.clear();
+                        }
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "releaser");
+                releaser.setDaemon(true);
+                releaser.start();
+            }
             System.out.println("READY rule=" + rule.rule() + " added=" + rule.added());
             System.out.flush();
             Thread control = new Thread(() -> {

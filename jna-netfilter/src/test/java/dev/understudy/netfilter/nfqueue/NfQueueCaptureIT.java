@@ -147,6 +147,34 @@ class NfQueueCaptureIT {
         assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
     }
 
+    @Test
+    void shouldDeliverIntactWhenHeldSegmentsAreReleasedOutOfOrderFromAnotherThread() throws Exception {
+        int port = 7003;
+        int queue = 3;
+        long bytes = 8L * 1024 * 1024;
+        Path nodeLog = logs.resolve("mixed-node.log");
+        Process node = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureNodeMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "mixed"), nodeLog);
+        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        Path clientLog = logs.resolve("mixed-client.log");
+        Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), StreamClientMain.class.getName(), Lab.VIP,
+            Integer.toString(port), Long.toString(bytes), "99"), clientLog);
+        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(60));
+        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        System.out.println("mixed client: " + clientResult);
+        System.out.println("mixed node:   " + nodeResult);
+        String sentSha = field(clientResult, "sentSha");
+        assertEquals(sentSha, field(clientResult, "serverSha"), "server got every byte intact");
+        assertEquals(sentSha, field(nodeResult, "captureSha"), "capture saw every byte");
+        assertEquals("0", field(nodeResult, "duplicateMismatches"), "retransmissions identical");
+        assertTrue(Long.parseLong(field(nodeResult, "released")) > 100, "many held packets released");
+        assertTrue(Long.parseLong(field(nodeResult, "dropped")) > 10, "some packets dropped and resent");
+        assertTrue(Long.parseLong(field(nodeResult, "verdict_messages")) > 0, "single verdicts used while packets are held");
+        assertEquals("0", field(nodeResult, "verdict_errors"), "no verdict named an id the kernel did not hold");
+        assertEquals("0", field(nodeResult, "unknown_releases"));
+        assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
+    }
+
     /** unacked:N of the client's connection to VIP:port, 0 when none is listed. */
     private static int unacked(int port) throws IOException {
         Matcher m = UNACKED.matcher(ss(port));
