@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * Multicast snooping is off on the bridge so that groups flood to every port.
  *
  * <p>Only iproute2 is used. Every process started with {@link #spawn} is killed on
- * {@link #close()}, which also runs from a JVM shutdown hook; {@link #downAll(String)} removes
- * the leftovers of runs that were killed with SIGKILL.
+ * {@link #close()}, which also runs from a JVM shutdown hook (unless the lab was
+ * {@link #detach() detached}); {@link #downAll(String)} removes the leftovers of runs that were
+ * killed with SIGKILL, {@link #downLab(String)} one lab by name.
  *
  * <p>Thread-safety: {@link #spawn}, {@link #exec} and {@link #close} may be called from any thread.
  */
@@ -265,6 +266,25 @@ public final class Lab implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * Leaves the lab up when this JVM exits: removes the shutdown hook that would otherwise
+     * take it down. For the {@code ./understudy lab up} command, whose lab outlives it;
+     * {@link #close()} still removes the lab when called explicitly, and
+     * {@code lab down}/{@link #downLab(String)} remove it from another process.
+     *
+     * @return this lab
+     */
+    public Lab detach() {
+        if (!closed) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook runs anyway
+            }
+        }
+        return this;
+    }
+
     /** Kills every spawned process and removes every namespace of this lab. Idempotent. */
     @Override
     public void close() throws IOException {
@@ -315,22 +335,78 @@ public final class Lab implements AutoCloseable {
         return down(NAMESPACE_PREFIX + runPrefix);
     }
 
-    private static List<String> down(String namespacePrefix) throws IOException {
-        List<String> removed = new ArrayList<>();
-        Host.Result list = Host.run(IP_TIMEOUT, "ip", "netns", "list");
+    /**
+     * Removes the lab named exactly {@code name} (the namespaces {@code us-NAME-*}), killing the
+     * processes inside first. No error when there is no such lab.
+     *
+     * @return the namespaces removed
+     */
+    public static List<String> downLab(String name) throws IOException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid lab name: value=" + name + ", expected [a-z0-9]{1,20}");
+        }
+        return down(NAMESPACE_PREFIX + name + "-");
+    }
+
+    /** Names of the labs present on this machine (those whose bridge namespace exists), sorted. */
+    public static List<String> list() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String ns : namespaces()) {
+            if (ns.startsWith(NAMESPACE_PREFIX) && ns.endsWith("-sw")) {
+                String name = ns.substring(NAMESPACE_PREFIX.length(), ns.length() - 3);
+                if (NAME.matcher(name).matches()) {
+                    names.add(name);
+                }
+            }
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /** Every named network namespace on this machine ({@code ip netns list}). */
+    public static List<String> namespaces() throws IOException {
+        Host.Result list = Host.run(IP_TIMEOUT, "ip", "netns", "list").check();
+        List<String> result = new ArrayList<>();
         for (String line : list.output().split("\n")) {
             String ns = line.trim().split("\\s+")[0];
-            if (ns.isEmpty() || !ns.startsWith(namespacePrefix)) {
+            if (!ns.isEmpty()) {
+                result.add(ns);
+            }
+        }
+        return result;
+    }
+
+    private static List<String> down(String namespacePrefix) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (String ns : namespaces()) {
+            if (!ns.startsWith(namespacePrefix)) {
                 continue;
             }
+            // Kill what runs inside first: a live process would keep the namespace (and its
+            // veths and addresses) alive after its name is gone.
             Host.Result pids = Host.run(IP_TIMEOUT, "ip", "netns", "pids", ns);
+            List<ProcessHandle> victims = new ArrayList<>();
             for (String pid : pids.output().split("\\s+")) {
-                if (!pid.isBlank()) {
-                    ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                if (!pid.isBlank() && pid.trim().chars().allMatch(Character::isDigit)) {
+                    ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(victims::add);
+                }
+            }
+            for (ProcessHandle h : victims) {
+                h.destroyForcibly();
+            }
+            for (ProcessHandle h : victims) {
+                try {
+                    h.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // reported below if the namespace cannot go
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while removing " + ns, e);
                 }
             }
             Host.Result del = Host.run(IP_TIMEOUT, "ip", "netns", "del", ns);
-            if (del.exitCode() != 0) {
+            if (del.exitCode() != 0 && !del.output().contains("No such file")) {
+                // "No such file": a concurrent down of the same lab got there first
                 throw new IOException("ip netns del " + ns + " failed: " + del.output().trim());
             }
             removed.add(ns);

@@ -1,0 +1,147 @@
+package dev.understudy.lab;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the sample servers and the load client as separate JVMs inside lab hosts, the way the
+ * ITs, the demo and the benchmarks use them. Each JVM gets this JVM's class path
+ * ({@link Lab#java}); extra JVM options (e.g. {@code -javaagent:...}) are passed through.
+ *
+ * <p>Thread-safety: stateless; processes belong to the lab and die with it.
+ */
+public final class LabApps {
+    private static final Pattern LISTENING = Pattern.compile("(?m)^LISTENING (\\d+)\\s*$");
+
+    private LabApps() {
+    }
+
+    /** A server JVM running in a lab host. */
+    public record Server(String host, String mainClass, Process process, int port, Path log) {
+        /** Kills the JVM (SIGKILL) and waits for it to go. */
+        public void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+
+        /** Stops the JVM with SIGTERM, then SIGKILL after 5 s. */
+        public void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+
+    /** A finished load-client run: exit code, its JSON summary parsed, and all it printed. */
+    public record LoadRun(int exitCode, String json, Map<String, Object> summary, String output) {
+        /** A number from the summary (0 when absent). */
+        public long count(String field) {
+            Object v = summary.get(field);
+            return v instanceof Number ? ((Number) v).longValue() : 0;
+        }
+
+        /** A decimal number from the summary (0 when absent). */
+        public double real(String field) {
+            Object v = summary.get(field);
+            return v instanceof Number ? ((Number) v).doubleValue() : 0;
+        }
+
+        /** The {@code sha256} of the summary's {@code dump}, or null. */
+        @SuppressWarnings("unchecked")
+        public String dumpSha256() {
+            Object d = summary.get("dump");
+            return d instanceof Map ? (String) ((Map<String, Object>) d).get("sha256") : null;
+        }
+
+        /** The {@code count} of the summary's {@code dump}, or -1. */
+        @SuppressWarnings("unchecked")
+        public long dumpCount() {
+            Object d = summary.get("dump");
+            return d instanceof Map ? ((Number) ((Map<String, Object>) d).get("count")).longValue() : -1;
+        }
+    }
+
+    /**
+     * Starts {@code mainClass PORT} (a server that prints {@code LISTENING <port>}) in
+     * {@code host} and waits until it listens.
+     *
+     * @param jvmOptions options placed before {@code -cp}, e.g. {@code -javaagent:...}
+     * @param log        where the JVM's stdout and stderr go (appended)
+     * @throws IOException when the JVM exits or does not announce itself within {@code timeout}
+     *                     (the message carries the end of its log)
+     */
+    public static Server startServer(Lab lab, String host, List<String> jvmOptions, String mainClass, int port,
+                                     Path log, Duration timeout) throws IOException, InterruptedException {
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        Files.deleteIfExists(log);
+        Process p = lab.spawn(host, Lab.java(jvmOptions, mainClass, Integer.toString(port)), log);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            String out = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            Matcher m = LISTENING.matcher(out);
+            if (m.find()) {
+                return new Server(host, mainClass, p, Integer.parseInt(m.group(1)), log);
+            }
+            if (!p.isAlive()) {
+                throw new IOException(mainClass + " in " + host + " exited " + p.exitValue() + " before listening: " + tail(log));
+            }
+            Thread.sleep(20);
+        }
+        p.destroyForcibly();
+        throw new IOException(mainClass + " in " + host + " did not print LISTENING within " + timeout + ": " + tail(log));
+    }
+
+    /**
+     * Runs {@code dev.understudy.apps.LoadClient} with {@code args} in {@code host} and waits
+     * for it (at most {@code timeout}).
+     *
+     * @throws IOException when it printed no JSON summary (the message carries its output)
+     */
+    public static LoadRun runLoadClient(Lab lab, String host, List<String> jvmOptions, List<String> args,
+                                        Duration timeout) throws IOException {
+        List<String> cmd = Lab.java(jvmOptions, "dev.understudy.apps.LoadClient", args.toArray(new String[0]));
+        Host.Result r = lab.exec(host, timeout, cmd.toArray(new String[0]));
+        String json = null;
+        for (String line : r.output().split("\n")) {
+            if (line.startsWith("{")) {
+                json = line.trim();
+            }
+        }
+        if (json == null) {
+            throw new IOException("LoadClient in " + host + " exited " + r.exitCode() + " without a summary: " + r.output().trim());
+        }
+        return new LoadRun(r.exitCode(), json, Json.object(json), r.output());
+    }
+
+    /** The usual load-client arguments for a target in the lab. */
+    public static List<String> loadArgs(String protocol, String target, int connections, long requests, int pipeline,
+                                        long seed, boolean dump) {
+        List<String> a = new ArrayList<>(List.of("--protocol", protocol, "--target", target,
+            "--connections", Integer.toString(connections), "--requests", Long.toString(requests),
+            "--pipeline", Integer.toString(pipeline), "--seed", Long.toString(seed)));
+        if (dump) {
+            a.add("--dump");
+        }
+        return a;
+    }
+
+    /** The last lines of a log, for error messages. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.understudy.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.lab.junit.Privileged;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each sample server runs as its own JVM in {@code node1}; the load client runs as its own JVM
+ * in {@code client} and reaches the server through the VIP, across the lab bridge.
+ */
+@Privileged
+@Timeout(120)
+class LabAppsIT {
+    private static final int CONNECTIONS = 16;
+    private static final int REQUESTS = 2000;
+    private static final Duration START = Duration.ofSeconds(30);
+    private static final Duration RUN = Duration.ofSeconds(90);
+
+    private static Lab lab;
+    private static Path logs;
+
+    @BeforeAll
+    static void up() throws Exception {
+        lab = Lab.up(1);
+        logs = Path.of("target", "lab-logs", lab.name()).toAbsolutePath();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (lab != null) {
+            lab.close();
+            assertTrue(Lab.namespaces().stream().noneMatch(ns -> ns.startsWith(Lab.NAMESPACE_PREFIX + lab.name() + "-")),
+                "lab namespaces left behind");
+        }
+    }
+
+    private static LabApps.Server start(String app, String tag) throws Exception {
+        return LabApps.startServer(lab, Lab.node(1), List.of(), "dev.understudy.apps." + app, 7000,
+            logs.resolve(tag + "-" + app + ".log"), START);
+    }
+
+    private static LabApps.LoadRun load(String protocol, int port, int pipeline, long seed) throws Exception {
+        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(),
+            LabApps.loadArgs(protocol, lab.vip() + ":" + port, CONNECTIONS, REQUESTS, pipeline, seed, true), RUN);
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"BlockingKvServer,kv", "NioKvServer,kv", "HttpCounterServer,http"})
+    void shouldServe16ConnectionsOf2000RequestsThroughTheVipWithoutAnError(String app, String protocol) throws Exception {
+        LabApps.Server server = start(app, "load");
+        try {
+            LabApps.LoadRun run = load(protocol, server.port(), 1, 1);
+            int ownKeys = protocol.equals("kv") ? 8 : 4;
+            assertEquals(0, run.exitCode(), run.output());
+            assertEquals(0, run.count("errors"), run.json());
+            assertEquals(CONNECTIONS * (REQUESTS + ownKeys), run.count("completed"), run.json());
+            assertEquals(run.count("sent"), run.count("completed"), run.json());
+            assertTrue(server.process().isAlive(), "server died: " + LabApps.tail(server.log()));
+        } finally {
+            server.stop();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"NioKvServer,kv,BlockingKvServer", "HttpCounterServer,http,HttpCounterServer"})
+    void shouldLeaveTheSameDigestAfterTwoRunsOfTheSameSeedOnFreshServers(String first, String protocol, String second)
+        throws Exception {
+        String[] digests = new String[2];
+        long[] counts = new long[2];
+        String[] apps = {first, second};
+        int[] pipelines = {1, 8};
+        for (int i = 0; i < 2; i++) {
+            LabApps.Server server = start(apps[i], "digest" + i);
+            try {
+                LabApps.LoadRun run = load(protocol, server.port(), protocol.equals("kv") ? pipelines[i] : 1, 4242);
+                assertEquals(0, run.count("errors"), run.json());
+                digests[i] = run.dumpSha256();
+                counts[i] = run.dumpCount();
+                assertNotNull(digests[i], run.json());
+            } finally {
+                server.stop();
+            }
+        }
+        assertEquals(digests[0], digests[1], "same seed on a fresh " + first + " and " + second);
+        assertEquals(counts[0], counts[1]);
+    }
+
+    @Test
+    void shouldReachTheVipFromTheClientAndEveryNodeAddress() throws Exception {
+        Host.Result r = lab.exec(Lab.CLIENT, Duration.ofSeconds(10), "ip", "-4", "-o", "addr", "show", "dev", Lab.INTERFACE);
+        assertTrue(r.output().contains(lab.address(Lab.CLIENT) + "/24"), r.output());
+        Host.Result n = lab.exec(Lab.node(1), Duration.ofSeconds(10), "ip", "-4", "-o", "addr", "show", "dev", Lab.INTERFACE);
+        assertTrue(n.output().contains(Lab.VIP + "/32"), n.output());
+        Host.Result route = lab.exec(Lab.node(1), Duration.ofSeconds(10), "ip", "route", "show", Lab.MULTICAST_RANGE);
+        assertTrue(route.output().contains(Lab.INTERFACE), route.output());
+    }
+}
