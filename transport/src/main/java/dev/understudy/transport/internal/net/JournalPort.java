@@ -36,7 +36,6 @@ public interface JournalPort extends AutoCloseable {
 
     /** Receives one record; the buffer is only valid during the call. */
     @FunctionalInterface
-    interface RecordHandler {
-        void onRecord(DirectBuffer buf, int off, int len);
+    interface RecordHandler extends dev.understudy.transport.record.RecordHandler {
     }
 }
