@@ -3,7 +3,6 @@ package dev.understudy.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,9 +37,6 @@ class ConfigurationTableTest {
         final String text = Files.exists(readme) ? new String(Files.readAllBytes(readme), StandardCharsets.UTF_8) : "";
         final int begin = text.indexOf(ConfigurationTable.BEGIN_MARKER);
         final int end = text.indexOf(ConfigurationTable.END_MARKER);
-        // TEMPORARY: README.md is written in parallel by another helper; until its markers exist this
-        // check is skipped (with the message below) instead of failing. Once they exist, it fails on drift.
-        assumeTrue(begin >= 0 && end > begin, "README.md has no configuration table markers yet");
         if (begin < 0 || end < begin) {
             fail("README.md has no configuration table markers: add a line " + ConfigurationTable.BEGIN_MARKER
                 + " and a line " + ConfigurationTable.END_MARKER + " and paste the output of "
