@@ -53,6 +53,8 @@ public final class RecordBatch {
     public static final int RECORD_COUNT_OFFSET = 6;
     /** Offset of the epoch (i32). */
     public static final int EPOCH_OFFSET = 8;
+    /** Offset of the reserved field (i32, must be 0). */
+    public static final int RESERVED_OFFSET = 12;
     /** Offset of the first sequence (u64). */
     public static final int FIRST_SEQUENCE_OFFSET = 16;
     /** Offset of the last sequence (u64). */

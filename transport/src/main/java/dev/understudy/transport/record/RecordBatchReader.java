@@ -8,8 +8,8 @@ import org.agrona.DirectBuffer;
  *
  * <p>{@link #wrap} checks, in order: frame header present and complete, frame length matching the
  * received length, version, authentication (per the {@link FrameAuthenticator}'s policy), record
- * count, then every record (length, version, CRC, type, body length), their epoch and consecutive
- * sequences, and that the records exactly fill the frame. Any failure returns a
+ * count and reserved field, then every record (length, version, CRC, type, body length), their epoch and consecutive
+ * sequences, zero padding, and that the records exactly fill the frame. Any failure returns a
  * {@link RecordErrors} code, counts it once in {@link #counters()}, and leaves the reader empty:
  * a frame is accepted or dropped as a whole. Nothing throws on bad input.
  *
@@ -113,7 +113,7 @@ public final class RecordBatchReader {
             return RecordErrors.BAD_LENGTH;
         }
         int n = RecordBatch.recordCount(buffer, offset);
-        if (n == 0) {
+        if (n == 0 || buffer.getInt(offset + RecordBatch.RESERVED_OFFSET) != 0) {
             return RecordErrors.BAD_FRAME;
         }
         int frameEpoch = RecordBatch.epoch(buffer, offset);
@@ -131,9 +131,15 @@ public final class RecordBatchReader {
             if (RecordHeader.epoch(buffer, at) != frameEpoch || RecordHeader.sequence(buffer, at) != first + i) {
                 return RecordErrors.BAD_SEQUENCE;
             }
-            int aligned = RecordHeader.alignedLength(RecordHeader.length(buffer, at));
+            int recordLength = RecordHeader.length(buffer, at);
+            int aligned = RecordHeader.alignedLength(recordLength);
             if (aligned > end - at) {
                 return RecordErrors.TRUNCATED;
+            }
+            for (int p = at + recordLength; p < at + aligned; p++) {
+                if (buffer.getByte(p) != 0) {
+                    return RecordErrors.BAD_FRAME; // padding is zero, so that every frame byte is checked
+                }
             }
             at += aligned;
         }

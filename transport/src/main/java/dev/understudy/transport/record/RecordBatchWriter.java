@@ -238,7 +238,7 @@ public final class RecordBatchWriter {
         buffer.putByte(offset + RecordBatch.FLAGS_OFFSET, (byte) 0);
         buffer.putShort(offset + RecordBatch.RECORD_COUNT_OFFSET, (short) count, ORDER);
         buffer.putInt(offset + RecordBatch.EPOCH_OFFSET, epoch, ORDER);
-        buffer.putInt(offset + RecordBatch.EPOCH_OFFSET + 4, 0, ORDER);
+        buffer.putInt(offset + RecordBatch.RESERVED_OFFSET, 0, ORDER);
         buffer.putLong(offset + RecordBatch.FIRST_SEQUENCE_OFFSET, firstSequence, ORDER);
         buffer.putLong(offset + RecordBatch.LAST_SEQUENCE_OFFSET, lastSequence, ORDER);
         if (authenticator != null && authenticator.signs()) {

@@ -1,0 +1,109 @@
+package dev.understudy.transport.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+class RecordCodecTest {
+    private final Samples samples = new Samples();
+    private final RecordCodec codec = new RecordCodec();
+
+    @Test
+    void shouldDetectEveryFlippedByteOfEveryRecordType() {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[Samples.MAX_LENGTH]);
+        long flips = 0;
+        for (int type = RecordType.MIN; type <= RecordType.MAX; type++) {
+            int length = samples.encode(type, b, 0, 3, 1000 + type, 17 + type);
+            codec.seal(b, 0);
+            assertEquals(RecordErrors.OK, codec.validate(b, 0, length), RecordType.name(type));
+            for (int i = 0; i < length; i++) {
+                for (int mask : new int[] {0x01, 0x80, 0xFF}) {
+                    byte original = b.getByte(i);
+                    b.putByte(i, (byte) (original ^ mask));
+                    int code = codec.validate(b, 0, length);
+                    b.putByte(i, original);
+                    assertNotEquals(RecordErrors.OK, code, RecordType.name(type) + " byte " + i + " mask " + mask);
+                    flips++;
+                }
+            }
+            assertEquals(RecordErrors.OK, codec.validate(b, 0, length));
+        }
+        assertEquals(flips, codec.counters().total());
+    }
+
+    @Test
+    void shouldComputeTheSameCrcOverEveryKindOfBuffer() {
+        UnsafeBuffer heap = new UnsafeBuffer(new byte[Samples.MAX_LENGTH]);
+        int length = samples.encode(RecordType.SEGMENT, heap, 0, 1, 5, 40);
+        codec.seal(heap, 0);
+        int crc = RecordHeader.length(heap, 0) == length ? heap.getInt(RecordHeader.CRC_OFFSET, RecordHeader.ORDER) : 0;
+
+        ByteBuffer directBb = ByteBuffer.allocateDirect(length + 64);
+        ByteBuffer rawBb = ByteBuffer.allocateDirect(length + 64);
+        ByteBuffer heapBb = ByteBuffer.allocate(length + 64);
+        DirectBuffer[] views = {
+            copyTo(new UnsafeBuffer(new byte[length + 24], 8, length + 16), 8, heap, length),
+            copyTo(new UnsafeBuffer(directBb, 16, length + 8), 8, heap, length),
+            copyTo(new UnsafeBuffer(heapBb, 24, length + 8), 8, heap, length),
+            copyTo(new UnsafeBuffer(org.agrona.BufferUtil.address(rawBb) + 32, length + 16), 8, heap, length),
+            copyTo(new ExpandableArrayBuffer(64), 8, heap, length),
+        };
+        for (int i = 0; i < views.length; i++) {
+            DirectBuffer v = views[i];
+            assertEquals(crc, codec.computeCrc(v, 8, length), "view " + i);
+            assertEquals(RecordErrors.OK, codec.validate(v, 8, length));
+        }
+    }
+
+    private static DirectBuffer copyTo(MutableDirectBuffer dst, int at, DirectBuffer src, int length) {
+        dst.putBytes(at, src, 0, length);
+        return dst;
+    }
+
+    @Test
+    void shouldReturnCodesForMalformedHeadersWithoutThrowing() {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[256]);
+        int length = samples.encode(RecordType.APP_READ, b, 0, 1, 1, 1);
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.TRUNCATED, codec.validate(b, 0, 10));
+        assertEquals(RecordErrors.TRUNCATED, codec.validate(b, 0, length - 1));
+        assertEquals(RecordErrors.TRUNCATED, codec.validate(b, 250, 24));
+        assertEquals(RecordErrors.TRUNCATED, codec.validate(b, -1, 24));
+
+        b.putInt(0, 3, RecordHeader.ORDER);
+        assertEquals(RecordErrors.BAD_LENGTH, codec.validate(b, 0, 256));
+        b.putInt(0, RecordHeader.MAX_RECORD_LENGTH + 1, RecordHeader.ORDER);
+        assertEquals(RecordErrors.BAD_LENGTH, codec.validate(b, 0, 256));
+        b.putInt(0, length, RecordHeader.ORDER);
+
+        b.putByte(4, (byte) 2);
+        assertEquals(RecordErrors.BAD_VERSION, codec.validate(b, 0, length));
+        b.putByte(4, (byte) 1);
+
+        b.putByte(5, (byte) 99);
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.BAD_TYPE, codec.validate(b, 0, length));
+
+        b.putByte(5, (byte) RecordType.APP_WRITE); // APP_WRITE is 40 bytes, this record is 48
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.BAD_BODY, codec.validate(b, 0, length));
+
+        int seg = samples.encode(RecordType.SEGMENT, b, 0, 1, 1, 3);
+        b.putInt(SegmentFlyweight.PAYLOAD_LENGTH_OFFSET, seg, RecordHeader.ORDER);
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.BAD_BODY, codec.validate(b, 0, seg));
+
+        assertEquals(1, codec.counters().get(RecordErrors.BAD_TYPE));
+        assertEquals(2, codec.counters().get(RecordErrors.BAD_BODY));
+        assertEquals(4, codec.counters().get(RecordErrors.TRUNCATED));
+        assertEquals(2, codec.counters().get(RecordErrors.BAD_LENGTH));
+        assertEquals(1, codec.counters().get(RecordErrors.BAD_VERSION));
+        assertEquals(10, codec.counters().total());
+    }
+}

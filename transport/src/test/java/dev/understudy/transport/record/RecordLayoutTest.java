@@ -1,0 +1,222 @@
+package dev.understudy.transport.record;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every record type encoded by its flyweight, compared byte for byte with a layout written here from
+ * literal offsets (independently of the flyweights' constants), CRC included; then decoded back.
+ */
+class RecordLayoutTest {
+    private final RecordCodec codec = new RecordCodec();
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+
+    /** Expected bytes: header at literal offsets, body filled by the caller, CRC computed independently. */
+    private static ByteBuffer expected(int length, int type, int epoch, long sequence) {
+        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, length);
+        b.put(4, (byte) 1);
+        b.put(5, (byte) type);
+        b.putShort(6, (short) 0);
+        b.putInt(8, epoch);
+        b.putLong(16, sequence);
+        return b;
+    }
+
+    private static byte[] sealed(ByteBuffer b) {
+        byte[] bytes = b.array();
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, 12);
+        crc.update(bytes, 16, bytes.length - 16);
+        b.putInt(12, (int) crc.getValue());
+        return bytes;
+    }
+
+    private byte[] actual(int length) {
+        codec.seal(buffer, 0);
+        assertEquals(RecordErrors.OK, codec.validate(buffer, 0, length));
+        byte[] out = new byte[length];
+        buffer.getBytes(0, out);
+        return out;
+    }
+
+    @Test
+    void shouldLayOutConnOpen() {
+        ByteBuffer e = expected(88, 1, 7, 0x0102030405060708L);
+        e.putLong(24, 0x1122334455667788L).putInt(32, 0xDEADBEEF).putInt(36, 0x01020304)
+            .putShort(40, (short) 51234).putShort(42, (short) 8080).putShort(44, (short) 1460)
+            .put(46, (byte) 7).put(47, (byte) 9).put(48, (byte) 3).put(49, (byte) 4);
+        e.put(56, (byte) 198).put(57, (byte) 18).put(58, (byte) 0).put(59, (byte) 1);
+        e.put(72, (byte) 198).put(73, (byte) 18).put(74, (byte) 0).put(75, (byte) 100);
+        ConnOpenFlyweight f = new ConnOpenFlyweight().wrapForEncode(buffer, 0, 7, 0x0102030405060708L)
+            .connectionId(0x1122334455667788L).clientIsn(0xDEADBEEFL).serverIsn(0x01020304L).clientPort(51234)
+            .servicePort(8080).mss(1460).clientWindowScale(7).serverWindowScale(9)
+            .tcpOptions(ConnOpenFlyweight.OPTION_SACK | ConnOpenFlyweight.OPTION_TIMESTAMPS)
+            .addresses(new byte[] {(byte) 198, 18, 0, 1}, new byte[] {(byte) 198, 18, 0, 100});
+        assertArrayEquals(sealed(e), actual(88));
+
+        ConnOpenFlyweight r = new ConnOpenFlyweight().wrap(buffer, 0);
+        assertEquals(RecordType.CONN_OPEN, r.type());
+        assertEquals(7, r.epoch());
+        assertEquals(0x0102030405060708L, r.sequence());
+        assertEquals(0x1122334455667788L, r.connectionId());
+        assertEquals(0xDEADBEEFL, r.clientIsn());
+        assertEquals(0x01020304L, r.serverIsn());
+        assertEquals(51234, r.clientPort());
+        assertEquals(8080, r.servicePort());
+        assertEquals(1460, r.mss());
+        assertEquals(7, r.clientWindowScale());
+        assertEquals(9, r.serverWindowScale());
+        assertEquals(3, r.tcpOptions());
+        assertEquals(4, r.addressFamily());
+        assertEquals(0xC6120001, r.clientIpv4());
+        assertEquals(0xC6120064, r.serviceIpv4());
+        byte[] addr = new byte[16];
+        assertEquals(4, r.getServiceAddress(addr));
+        assertEquals(100, addr[3]);
+        assertEquals(88, f.length());
+    }
+
+    @Test
+    void shouldLayOutIpv6ConnOpen() {
+        byte[] client = new byte[16];
+        byte[] service = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            client[i] = (byte) (0x20 + i);
+            service[i] = (byte) (0x40 + i);
+        }
+        ByteBuffer e = expected(88, 1, 1, 2);
+        e.put(49, (byte) 6);
+        for (int i = 0; i < 16; i++) {
+            e.put(56 + i, client[i]).put(72 + i, service[i]);
+        }
+        new ConnOpenFlyweight().wrapForEncode(buffer, 0, 1, 2).addresses(client, service);
+        assertArrayEquals(sealed(e), actual(88));
+    }
+
+    @Test
+    void shouldLayOutSegment() {
+        byte[] payload = {10, 20, 30, 40, 50};
+        ByteBuffer e = expected(56 + 5, 2, 3, 99);
+        e.putLong(24, 42).putInt(32, 0xFFFFFFF0).putInt(36, 123456).putShort(40, (short) 0xFFFF)
+            .putShort(42, (short) 0x18).putInt(44, 1000).putInt(48, 2000).putInt(52, 5);
+        for (int i = 0; i < 5; i++) {
+            e.put(56 + i, payload[i]);
+        }
+        SegmentFlyweight f = new SegmentFlyweight().wrapForEncode(buffer, 0, 3, 99).connectionId(42).seq(0xFFFFFFF0L)
+            .ack(123456).window(0xFFFF).tcpFlags(0x18).tsVal(1000).tsEcr(2000).payload(payload, 0, 5);
+        assertArrayEquals(sealed(e), actual(61));
+        SegmentFlyweight r = new SegmentFlyweight().wrap(buffer, 0);
+        assertEquals(42, r.connectionId());
+        assertEquals(0xFFFFFFF0L, r.seq());
+        assertEquals(123456, r.ack());
+        assertEquals(0xFFFF, r.window());
+        assertEquals(0x18, r.tcpFlags());
+        assertEquals(1000, r.tsVal());
+        assertEquals(2000, r.tsEcr());
+        assertEquals(5, r.payloadLength());
+        assertEquals(56, r.payloadOffset());
+        assertEquals(61, f.length());
+        UnsafeBuffer out = new UnsafeBuffer(new byte[5]);
+        r.getPayload(out, 0);
+        assertEquals(50, out.getByte(4));
+    }
+
+    @Test
+    void shouldLayOutAppRead() {
+        ByteBuffer e = expected(48, 3, 2, 5);
+        e.putLong(24, -3).putLong(32, 1L << 40).putInt(40, 65536);
+        new AppReadFlyweight().wrapForEncode(buffer, 0, 2, 5).connectionId(-3).readOrder(1L << 40).byteCount(65536);
+        assertArrayEquals(sealed(e), actual(48));
+        AppReadFlyweight r = new AppReadFlyweight().wrap(buffer, 0);
+        assertEquals(-3, r.connectionId());
+        assertEquals(1L << 40, r.readOrder());
+        assertEquals(65536, r.byteCount());
+    }
+
+    @Test
+    void shouldLayOutAppWrite() {
+        ByteBuffer e = expected(40, 4, 2, 6);
+        e.putLong(24, 77).putInt(32, 1400).putInt(36, 0xCAFEBABE);
+        new AppWriteFlyweight().wrapForEncode(buffer, 0, 2, 6).connectionId(77).byteCount(1400).bytesCrc32c(0xCAFEBABE);
+        assertArrayEquals(sealed(e), actual(40));
+        AppWriteFlyweight r = new AppWriteFlyweight().wrap(buffer, 0);
+        assertEquals(77, r.connectionId());
+        assertEquals(1400, r.byteCount());
+        assertEquals(0xCAFEBABE, r.bytesCrc32c());
+    }
+
+    @Test
+    void shouldLayOutAppCloseAndShutdownOutput() {
+        for (int type : new int[] {RecordType.APP_CLOSE, RecordType.APP_SHUTDOWN_OUTPUT}) {
+            ByteBuffer e = expected(32, type, 4, 8);
+            e.putLong(24, 0x7FFF_FFFF_FFFF_FFFFL);
+            new ConnectionEventFlyweight().wrapForEncode(buffer, 0, type, 4, 8).connectionId(Long.MAX_VALUE);
+            assertArrayEquals(sealed(e), actual(32));
+            ConnectionEventFlyweight r = new ConnectionEventFlyweight().wrap(buffer, 0);
+            assertEquals(type, r.type());
+            assertEquals(Long.MAX_VALUE, r.connectionId());
+        }
+    }
+
+    @Test
+    void shouldLayOutCheckpoint() {
+        ByteBuffer e = expected(48, 7, 1, 1000);
+        e.putLong(24, 12).putLong(32, 1_700_000_000_123_456_789L).putInt(40, 3);
+        new CheckpointFlyweight().wrapForEncode(buffer, 0, 1, 1000).checkpointId(12)
+            .timestampNs(1_700_000_000_123_456_789L).reason(CheckpointFlyweight.REASON_PERIOD);
+        assertArrayEquals(sealed(e), actual(48));
+        CheckpointFlyweight r = new CheckpointFlyweight().wrap(buffer, 0);
+        assertEquals(12, r.checkpointId());
+        assertEquals(1_700_000_000_123_456_789L, r.timestampNs());
+        assertEquals(CheckpointFlyweight.REASON_PERIOD, r.reason());
+    }
+
+    @Test
+    void shouldLayOutHeartbeat() {
+        ByteBuffer e = expected(56, 8, 9, 31);
+        e.putInt(24, 3).put(28, (byte) 2).put(29, (byte) 1).putLong(32, 5000).putLong(40, 4990).putLong(48, 123);
+        new HeartbeatFlyweight().wrapForEncode(buffer, 0, 9, 31).nodeId(3).role(HeartbeatFlyweight.ROLE_CLONE)
+            .health(HeartbeatFlyweight.HEALTH_JOURNAL_FAULT).durableSequence(5000).appliedSequence(4990).timestampNs(123);
+        assertArrayEquals(sealed(e), actual(56));
+        HeartbeatFlyweight r = new HeartbeatFlyweight().wrap(buffer, 0);
+        assertEquals(3, r.nodeId());
+        assertEquals(HeartbeatFlyweight.ROLE_CLONE, r.role());
+        assertEquals(1, r.health());
+        assertEquals(5000, r.durableSequence());
+        assertEquals(4990, r.appliedSequence());
+        assertEquals(123, r.timestampNs());
+    }
+
+    @Test
+    void shouldLayOutPromoteAndFence() {
+        for (int type : new int[] {RecordType.PROMOTE, RecordType.FENCE}) {
+            ByteBuffer e = expected(40, type, 10, 501);
+            e.putInt(24, 10).putInt(28, 2).putLong(32, 500);
+            new EpochChangeFlyweight().wrapForEncode(buffer, 0, type, 10, 501).newEpoch(10).primaryNodeId(2)
+                .lastSequence(500);
+            assertArrayEquals(sealed(e), actual(40));
+            EpochChangeFlyweight r = new EpochChangeFlyweight().wrap(buffer, 0);
+            assertEquals(type, r.type());
+            assertEquals(10, r.newEpoch());
+            assertEquals(2, r.primaryNodeId());
+            assertEquals(500, r.lastSequence());
+        }
+    }
+
+    @Test
+    void shouldNameEveryTypeAndCode() {
+        for (int t = RecordType.MIN; t <= RecordType.MAX; t++) {
+            assertEquals(false, RecordType.name(t).startsWith("UNKNOWN"));
+        }
+        assertEquals("UNKNOWN(0)", RecordType.name(0));
+        assertEquals("BAD_CRC", RecordErrors.name(RecordErrors.BAD_CRC));
+        assertEquals(88, RecordType.fixedLength(RecordType.CONN_OPEN));
+    }
+}

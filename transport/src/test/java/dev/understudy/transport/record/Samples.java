@@ -1,0 +1,64 @@
+package dev.understudy.transport.record;
+
+import org.agrona.MutableDirectBuffer;
+
+/** Encodes one record of each type, deterministic from a seed, for codec and batch tests. */
+final class Samples {
+    private final ConnOpenFlyweight connOpen = new ConnOpenFlyweight();
+    private final SegmentFlyweight segment = new SegmentFlyweight();
+    private final AppReadFlyweight appRead = new AppReadFlyweight();
+    private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
+    private final ConnectionEventFlyweight event = new ConnectionEventFlyweight();
+    private final CheckpointFlyweight checkpoint = new CheckpointFlyweight();
+    private final HeartbeatFlyweight heartbeat = new HeartbeatFlyweight();
+    private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+
+    /** Largest record {@link #encode} writes. */
+    static final int MAX_LENGTH = SegmentFlyweight.lengthFor(1500);
+
+    /**
+     * Encodes (unsealed) a record of {@code type} at {@code offset}.
+     *
+     * @return its length
+     */
+    int encode(int type, MutableDirectBuffer b, int offset, int epoch, long sequence, long seed) {
+        switch (type) {
+            case RecordType.CONN_OPEN:
+                return connOpen.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).clientIsn(seed * 7)
+                    .serverIsn(seed * 11).clientPort((int) seed & 0xFFFF).servicePort(8080).mss(1460)
+                    .clientWindowScale(7).serverWindowScale(7).tcpOptions(3)
+                    .ipv4Addresses(0xC6120001, 0xC6120064).length();
+            case RecordType.SEGMENT: {
+                SegmentFlyweight s = segment.wrapForEncode(b, offset, epoch, sequence).connectionId(seed)
+                    .seq(seed * 1000).ack(seed).window(512).tcpFlags(0x18);
+                int n = (int) Math.floorMod(seed * 37, 1501);
+                s.payloadLength(n);
+                for (int i = 0; i < n; i++) {
+                    b.putByte(s.payloadOffset() + i, (byte) (seed + i));
+                }
+                return s.length();
+            }
+            case RecordType.APP_READ:
+                return appRead.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).readOrder(seed * 2)
+                    .byteCount((int) seed & 0xFFFF).length();
+            case RecordType.APP_WRITE:
+                return appWrite.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).byteCount(100)
+                    .bytesCrc32c((int) seed).length();
+            case RecordType.APP_CLOSE:
+            case RecordType.APP_SHUTDOWN_OUTPUT:
+                return event.wrapForEncode(b, offset, type, epoch, sequence).connectionId(seed).length();
+            case RecordType.CHECKPOINT:
+                return checkpoint.wrapForEncode(b, offset, epoch, sequence).checkpointId(seed).timestampNs(seed)
+                    .reason(1).length();
+            case RecordType.HEARTBEAT:
+                return heartbeat.wrapForEncode(b, offset, epoch, sequence).nodeId(2).role(2).durableSequence(seed)
+                    .appliedSequence(seed).timestampNs(seed).length();
+            case RecordType.PROMOTE:
+            case RecordType.FENCE:
+                return epochChange.wrapForEncode(b, offset, type, epoch, sequence).newEpoch(epoch).primaryNodeId(1)
+                    .lastSequence(sequence - 1).length();
+            default:
+                throw new IllegalArgumentException("type " + type);
+        }
+    }
+}
