@@ -84,8 +84,8 @@ public final class Demo {
                 say("RESULT: FAILED - see the errors above and the logs in %s", logs);
                 say("   %s", run.json());
             }
-            say("Failover: NOT YET - the agent is not in; when it is, this demo will kill node1 mid-run");
-            say("and the same client must finish with 0 errors through node2.");
+            say("Failover: NOT YET - the agent is not in. Once it is, the demo is meant to kill node1 mid-run");
+            say("and show the same client finishing with 0 errors through node2.");
             server.stop();
         } finally {
             say("4. Lab removed (namespaces, veths and processes). Total %.1f s.", secs(t0));
