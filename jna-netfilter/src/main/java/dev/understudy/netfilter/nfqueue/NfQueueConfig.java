@@ -14,6 +14,7 @@ package dev.understudy.netfilter.nfqueue;
  * <tr><td>slotBytes</td><td>65536 + 512</td><td>receive buffer per datagram: a full 64 KiB IPv4 packet plus netlink attributes</td></tr>
  * <tr><td>pollTimeoutMillis</td><td>100</td><td>longest idle wait of the {@link NfQueue#start() receive thread} (bounds close latency)</td></tr>
  * <tr><td>requestQueueCapacity</td><td>65536</td><td>pending release/drop requests from other threads</td></tr>
+ * <tr><td>gso</td><td>true</td><td>NFQA_CFG_F_GSO: take GSO/GRO packets whole (up to 64 KiB) instead of kernel-segmented copies</td></tr>
  * </table>
  */
 public final class NfQueueConfig {
@@ -31,9 +32,10 @@ public final class NfQueueConfig {
     private final int slotBytes;
     private final int pollTimeoutMillis;
     private final int requestQueueCapacity;
+    private final boolean gso;
 
     private NfQueueConfig(int queueNumber, int maxLength, int receiveBufferBytes, int batchSize, int slotBytes,
-                          int pollTimeoutMillis, int requestQueueCapacity) {
+                          int pollTimeoutMillis, int requestQueueCapacity, boolean gso) {
         check("queueNumber", queueNumber, 0, 65535);
         check("maxLength", maxLength, 1, 1 << 20);
         check("receiveBufferBytes", receiveBufferBytes, 64 << 10, 1 << 30);
@@ -52,6 +54,7 @@ public final class NfQueueConfig {
         this.slotBytes = slotBytes;
         this.pollTimeoutMillis = pollTimeoutMillis;
         this.requestQueueCapacity = requestQueueCapacity;
+        this.gso = gso;
     }
 
     private static void check(String name, int value, int min, int max) {
@@ -63,31 +66,40 @@ public final class NfQueueConfig {
     /** Defaults for queue {@code queueNumber}. */
     public static NfQueueConfig forQueue(int queueNumber) {
         return new NfQueueConfig(queueNumber, DEFAULT_MAX_LENGTH, DEFAULT_RECEIVE_BUFFER_BYTES, DEFAULT_BATCH_SIZE,
-            DEFAULT_SLOT_BYTES, DEFAULT_POLL_TIMEOUT_MILLIS, DEFAULT_REQUEST_QUEUE_CAPACITY);
+            DEFAULT_SLOT_BYTES, DEFAULT_POLL_TIMEOUT_MILLIS, DEFAULT_REQUEST_QUEUE_CAPACITY, true);
     }
 
     public NfQueueConfig withMaxLength(int v) {
-        return new NfQueueConfig(queueNumber, v, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+        return new NfQueueConfig(queueNumber, v, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
     }
 
     public NfQueueConfig withReceiveBufferBytes(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, v, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+        return new NfQueueConfig(queueNumber, maxLength, v, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
     }
 
     public NfQueueConfig withBatchSize(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, v, slotBytes, pollTimeoutMillis, requestQueueCapacity);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, v, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
     }
 
     public NfQueueConfig withSlotBytes(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, v, pollTimeoutMillis, requestQueueCapacity);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, v, pollTimeoutMillis, requestQueueCapacity, gso);
     }
 
     public NfQueueConfig withPollTimeoutMillis(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, v, requestQueueCapacity);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, v, requestQueueCapacity, gso);
     }
 
     public NfQueueConfig withRequestQueueCapacity(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, v);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, v, gso);
+    }
+
+    /** A copy with NFQA_CFG_F_GSO on or off (off: the kernel segments GSO packets before queueing). */
+    public NfQueueConfig withGso(boolean v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, v);
+    }
+
+    public boolean gso() {
+        return gso;
     }
 
     public int queueNumber() {
@@ -121,6 +133,6 @@ public final class NfQueueConfig {
     @Override
     public String toString() {
         return "NfQueueConfig{queue=" + queueNumber + ", maxLength=" + maxLength + ", rcvbuf=" + receiveBufferBytes + ", batch="
-            + batchSize + ", slot=" + slotBytes + ", pollTimeoutMs=" + pollTimeoutMillis + ", requests=" + requestQueueCapacity + '}';
+            + batchSize + ", slot=" + slotBytes + ", pollTimeoutMs=" + pollTimeoutMillis + ", requests=" + requestQueueCapacity + ", gso=" + gso + '}';
     }
 }

@@ -32,7 +32,7 @@ import java.nio.ByteOrder;
  *   nlattr{8,  NFQA_CFG_CMD}          {u8 cmd, u8 pad, be16 pf}
  *   nlattr{9,  NFQA_CFG_PARAMS}       {be32 copy_range, u8 copy_mode} + 3 pad bytes
  *   nlattr{8,  NFQA_CFG_QUEUE_MAXLEN} be32
- *   nlattr{8,  NFQA_CFG_FLAGS}        be32    nlattr{8, NFQA_CFG_MASK} be32
+ *   nlattr{8,  NFQA_CFG_FLAGS}        be32 (0 or F_GSO)    nlattr{8, NFQA_CFG_MASK} be32 (FAIL_OPEN|GSO)
  * </pre>
  *
  * <p>Thread-safety: stateless.
@@ -131,12 +131,13 @@ public final class NfqMessages {
 
     /**
      * Writes the one NFQNL_MSG_CONFIG message that binds a queue: CMD_BIND(pf), PARAMS(copy
-     * mode, range), QUEUE_MAXLEN, and FLAGS = 0 under MASK = FAIL_OPEN|GSO (never fail-open;
-     * the kernel segments GSO packets for us). With NLM_F_ACK.
+     * mode, range), QUEUE_MAXLEN, and FLAGS = {@code gso ? F_GSO : 0} under MASK = FAIL_OPEN|GSO
+     * (FAIL_OPEN is always cleared). With NLM_F_ACK.
      *
      * @return bytes written
      */
-    public static int putBindConfig(ByteBuffer b, int off, int queue, int pf, int copyMode, int copyRange, int maxLen, int seq) {
+    public static int putBindConfig(ByteBuffer b, int off, int queue, int pf, int copyMode, int copyRange, int maxLen, boolean gso,
+                                    int seq) {
         int p = off + NLMSG_HDRLEN;
         putNfgen(b, p, AF_UNSPEC, queue);
         p += Nfnetlink.NFGENMSG_SIZE;
@@ -149,7 +150,7 @@ public final class NfqMessages {
         }
         p += nlaAlign(NLA_HDRLEN + NfnetlinkQueue.NFQNL_MSG_CONFIG_PARAMS_SIZE);
         p = putBe32Attr(b, p, NfnetlinkQueue.NFQA_CFG_QUEUE_MAXLEN, maxLen);
-        p = putBe32Attr(b, p, NfnetlinkQueue.NFQA_CFG_FLAGS, 0);
+        p = putBe32Attr(b, p, NfnetlinkQueue.NFQA_CFG_FLAGS, gso ? NfnetlinkQueue.NFQA_CFG_F_GSO : 0);
         p = putBe32Attr(b, p, NfnetlinkQueue.NFQA_CFG_MASK, NfnetlinkQueue.NFQA_CFG_F_FAIL_OPEN | NfnetlinkQueue.NFQA_CFG_F_GSO);
         int len = p - off;
         putHeader(b, off, len, Nfnetlink.type(Nfnetlink.NFNL_SUBSYS_QUEUE, NfnetlinkQueue.NFQNL_MSG_CONFIG),

@@ -167,8 +167,8 @@ class NfQueueCaptureIT {
         assertEquals(sentSha, field(clientResult, "serverSha"), "server got every byte intact");
         assertEquals(sentSha, field(nodeResult, "captureSha"), "capture saw every byte");
         assertEquals("0", field(nodeResult, "duplicateMismatches"), "retransmissions identical");
-        assertTrue(Long.parseLong(field(nodeResult, "released")) > 100, "many held packets released");
-        assertTrue(Long.parseLong(field(nodeResult, "dropped")) > 10, "some packets dropped and resent");
+        assertTrue(Long.parseLong(field(nodeResult, "released")) > 10, "held packets released");
+        assertTrue(Long.parseLong(field(nodeResult, "dropped")) > 2, "some packets dropped and resent");
         assertTrue(Long.parseLong(field(nodeResult, "verdict_messages")) > 0, "single verdicts used while packets are held");
         assertEquals("0", field(nodeResult, "verdict_errors"), "no verdict named an id the kernel did not hold");
         assertEquals("0", field(nodeResult, "unknown_releases"));

@@ -51,7 +51,7 @@ class NfqLayoutTest {
         assumeTrue(NfqMessages.HOST_LITTLE_ENDIAN, "expected bytes are written for a little-endian host");
         ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.BIG_ENDIAN);
         b.put(0, new byte[128]);
-        int len = NfqMessages.putBindConfig(b, 0, 5, 2, NfnetlinkQueue.NFQNL_COPY_PACKET, 0xFFFF, 8192, 1);
+        int len = NfqMessages.putBindConfig(b, 0, 5, 2, NfnetlinkQueue.NFQNL_COPY_PACKET, 0xFFFF, 8192, false, 1);
         assertEquals(16 + 4 + 8 + 12 + 8 + 8 + 8, len);
         assertEquals("40000000" + "0203" + "0500" + "01000000" + "00000000"   // nlmsghdr: CONFIG, REQUEST|ACK
                 + "00" + "00" + "0005"                                         // nfgenmsg queue 5
@@ -61,6 +61,8 @@ class NfqLayoutTest {
                 + "0800" + "0500" + "00000000"                                 // NFQA_CFG_FLAGS 0
                 + "0800" + "0400" + "00000005",                                // NFQA_CFG_MASK FAIL_OPEN|GSO
             hex(b, len));
+        NfqMessages.putBindConfig(b, 0, 5, 2, NfnetlinkQueue.NFQNL_COPY_PACKET, 0xFFFF, 8192, true, 1);
+        assertEquals("0800" + "0500" + "00000004", hex(b, len).substring(2 * 48, 2 * 56), "NFQA_CFG_FLAGS = F_GSO");
     }
 
     @Test
