@@ -4,6 +4,8 @@ import java.lang.instrument.Instrumentation;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.understudy.agent.log.AgentLog;
+
 /**
  * The real agent, loaded by the isolated class loader (see
  * {@code dev.understudy.agent.bootstrap.Launcher}). For now it resolves and validates the
@@ -44,6 +46,7 @@ public final class Agent {
                 return;
             }
             configuration = c;
+            AgentLog.level(c.logLevel());
             final String runtime = RuntimeInfo.describe();
             if (c.logLevel().compareTo(Configuration.LogLevel.INFO) >= 0) {
                 final long startNanos = parseLong(boot.get("bootstrap.start.nanos"), System.nanoTime());

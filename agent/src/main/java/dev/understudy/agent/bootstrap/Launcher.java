@@ -40,6 +40,13 @@ import java.util.Map;
  * <p>Module grants ({@link ModuleGrants}) are applied to the isolated loader's unnamed module
  * before any agent class is initialised.
  *
+ * <p>Known limitation: on JDK 22+ the JVM prints its one-time "restricted method
+ * {@code System::load} called by {@code com.sun.jna.Native}" warning when JNA loads its native
+ * library. Native access can only be granted to named modules or to {@code ALL-UNNAMED}
+ * (which would include the application), so the agent leaves it to the operator:
+ * {@code --enable-native-access=ALL-UNNAMED} silences it. Loading our jars as a named module
+ * layer would fix it properly.
+ *
  * <p>The handover to {@code dev.understudy.agent.Agent#start(String, Instrumentation, Map)}
  * and {@code dev.understudy.agent.AgentCli#run(String[])} uses JDK types only, so no class of
  * ours is shared between the two loaders.
@@ -107,6 +114,9 @@ public final class Launcher {
     }
 
     /**
+     * For diagnostics and tests only ({@code AgentModuleGrantsIT} reaches Chronicle and Aeron
+     * through it); production code never hands the loader to the application.
+     *
      * @return the isolated loader of the running agent, or {@code null} before launch.
      */
     public static ClassLoader agentLoader() {

@@ -42,5 +42,9 @@ class AgentModuleGrantsIT {
             + "probe: aeron-driver=true\n"
             + "probe: done\n", r.out(), r.toString());
         assertFalse(r.err().contains("analytics"), r.toString());
+        // Chronicle's SLF4J output is routed to the agent's log (no "No SLF4J providers" noise,
+        // library info demoted to debug).
+        assertFalse(r.err().contains("SLF4J"), r.toString());
+        assertFalse(r.err().contains("Leave your e-mail"), r.toString());
     }
 }
