@@ -1,0 +1,62 @@
+package dev.understudy.transport.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/** Encoding, sealing, validating and batch reading allocate nothing per record (heap and direct buffers). */
+class AllocationFreeTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private final AppReadFlyweight appRead = new AppReadFlyweight();
+    private final SegmentFlyweight segment = new SegmentFlyweight();
+    private final RecordCodec codec = new RecordCodec();
+    private final RecordBatchReader reader = new RecordBatchReader();
+    private long sink;
+    private final RecordHandler handler = (b, o, l) -> sink += RecordHeader.sequence(b, o);
+
+    private long roundTrips(UnsafeBuffer buffer, RecordBatchWriter writer, int frames) {
+        long records = 0;
+        for (int f = 0; f < frames; f++) {
+            writer.reset(1);
+            for (int i = 0; i < 8; i++) {
+                long s = (long) f * 8 + i;
+                int at = writer.claim(SegmentFlyweight.lengthFor(100));
+                if ((i & 1) == 0) {
+                    appRead.wrapForEncode(buffer, at, 1, s).connectionId(i).readOrder(s).byteCount(10);
+                } else {
+                    segment.wrapForEncode(buffer, at, 1, s).connectionId(i).seq(s).payloadLength(100);
+                }
+                writer.commit();
+            }
+            int length = writer.finish();
+            if (reader.wrap(buffer, 0, length) != RecordErrors.OK) {
+                throw new AssertionError("frame rejected");
+            }
+            records += reader.forEach(handler);
+            if (codec.validate(buffer, RecordBatch.HEADER_LENGTH, length - RecordBatch.HEADER_LENGTH) != RecordErrors.OK) {
+                throw new AssertionError("record rejected");
+            }
+        }
+        return records;
+    }
+
+    @Test
+    void shouldEncodeAndDecodeWithoutAllocating() {
+        for (UnsafeBuffer buffer : new UnsafeBuffer[] {
+            new UnsafeBuffer(new byte[8192]), new UnsafeBuffer(ByteBuffer.allocateDirect(8192))}) {
+            RecordBatchWriter writer = new RecordBatchWriter(buffer, 0, 8192);
+            roundTrips(buffer, writer, 20_000); // warm up: class loading, the feeder's one ByteBuffer duplicate
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            long records = roundTrips(buffer, writer, 20_000);
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(160_000, records);
+            assertTrue(allocated < 1024, "allocated " + allocated + " bytes for " + records + " records");
+        }
+    }
+}
