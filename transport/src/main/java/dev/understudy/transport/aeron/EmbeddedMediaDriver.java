@@ -49,8 +49,12 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
             // a SIGSTOPped or killed peer must not hold its images/publications for long
             .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2))
             .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2))
-            .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(5))
+            // the client lives in the same process as its driver: a long liveness timeout lets the node
+            // survive a stop-the-world pause or SIGSTOP (the client's own service-interval check uses it too)
+            .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(20))
+            .publicationUnblockTimeoutNs(TimeUnit.SECONDS.toNanos(30))
             .timerIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
+            .driverTimeoutMs(60_000)
             .warnIfDirectoryExists(false)
             .printConfigurationOnStart(false);
         ctx.conductorIdleStrategy(idle(config.idle()));
@@ -63,6 +67,7 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
         try {
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(driver.aeronDirectoryName())
+                .driverTimeoutMs(60_000)
                 .idleStrategy(idle(config.idle())));
         } catch (RuntimeException e) {
             CloseHelper.quietClose(driver);

@@ -74,6 +74,11 @@ public final class FrameForger {
                     Thread.onSpinWait();
                 }
             }
+            // let the driver send (and retransmit) everything before it closes: bounded wait
+            long until = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < until && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
         }
         int sent = 0;
         try (MulticastSocket socket = new MulticastSocket()) {

@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * Other settings come from {@code understudy.transport.*} system properties ({@link ReplicationConfig}).
  *
  * <p>Commands on stdin, one per line: {@code publish N} (primary: publish N more synthetic records
- * of {@code size} bytes, at most {@code rate}/s if rate &gt; 0), {@code stop} (verify the journal,
+ * of {@code size} bytes, at most {@code rate}/s if rate &gt; 0), {@code publish N RATE} (same, and set the rate), {@code stop} (verify the journal,
  * write the final status, exit 0). End of stdin = stop.
  *
  * <p>The status file ({@code key=value} lines, replaced atomically every 100 ms and at the end)
@@ -58,7 +58,7 @@ public final class ReplicationNode {
     private final Path statusFile;
     private final boolean primaryRole;
     private final int size;
-    private final long rate;
+    private long rate;
     private final long[] durableLog;
     private int durableLogCount;
     private final long startNs = System.nanoTime();
@@ -149,7 +149,7 @@ public final class ReplicationNode {
             } else {
                 clone = new ReplicationClone(driver.aeron(), config, epoch, journal, new Framing(config), members);
             }
-            loop(config, primary, clone, journal);
+            loop(config, primary, clone, journal, driver);
             CloseHelper.quietCloseAll(primary, clone);
             long[] verify = verify(journal);
             writeStatus(primary, clone, journal, "verified=" + verify[0] + "\nverifyErrors=" + verify[1]
@@ -170,8 +170,8 @@ public final class ReplicationNode {
         }
     }
 
-    private void loop(ReplicationConfig config, ReplicationPrimary primary, ReplicationClone clone, JournalPort journal)
-        throws IOException {
+    private void loop(ReplicationConfig config, ReplicationPrimary primary, ReplicationClone clone, JournalPort journal,
+                      EmbeddedMediaDriver driver) throws IOException {
         IdleStrategy idle = EmbeddedMediaDriver.idle(config.idle());
         UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
         SyntheticRecords synthetic = new SyntheticRecords();
@@ -186,7 +186,11 @@ public final class ReplicationNode {
                 if (cmd.equals("stop")) {
                     return;
                 } else if (cmd.startsWith("publish ") && primary != null) {
-                    toPublish += Long.parseLong(cmd.substring(8).trim());
+                    String[] f = cmd.substring(8).trim().split("\\s+");
+                    toPublish += Long.parseLong(f[0]);
+                    if (f.length > 1) {
+                        rate = Long.parseLong(f[1]);
+                    }
                     rateStartNs = System.nanoTime();
                     rateBase = published;
                     log("publishing up to " + toPublish);
@@ -216,6 +220,9 @@ public final class ReplicationNode {
                 work = clone.doWork(now);
             }
             if (now - nextStatusNs >= 0) {
+                if (driver.aeron().isClosed()) {
+                    throw new IllegalStateException("Aeron client closed (fatal error above): node cannot replicate");
+                }
                 writeStatus(primary, clone, journal, "published=" + published + "\n");
                 nextStatusNs = now + TimeUnit.MILLISECONDS.toNanos(100);
             }
