@@ -87,6 +87,8 @@ public final class CaptureBenchmark {
         Map<String, Map<String, String>> client = new LinkedHashMap<>();
         Instant started = Instant.now();
         try (Lab lab = Lab.up(1)) {
+            // One segment per small write: no autocorking in the client's namespace (per-netns sysctl, gone with the lab).
+            lab.exec(Lab.CLIENT, Duration.ofSeconds(10), "sysctl", "-q", "-w", "net.ipv4.tcp_autocorking=0").check();
             int port = 7100;
             for (String kind : List.of("bulk", "small")) {
                 for (String mode : List.of("plain", "capture", "capture-nogso")) {
@@ -190,8 +192,9 @@ public final class CaptureBenchmark {
         notes.add("The capture thread's CPU includes the kernel's TCP input processing of every accepted packet: the verdict"
             + " send() reinjects the packet (nf_reinject -> ip_rcv_finish -> tcp_v4_rcv) in the capture thread's context;"
             + " without capture that work runs in softirq and is not counted anywhere here.");
-        notes.add("Small segments: " + smallConnections + " connections writing " + smallSize + "-byte chunks with TCP_NODELAY;"
-            + " the kernel's autocorking merges writes when the path backs up, so segments/s is below writes/s. When"
+        notes.add("Small segments: " + smallConnections + " connections writing " + smallSize + "-byte chunks with TCP_NODELAY,"
+            + " net.ipv4.tcp_autocorking=0 in the client namespace; writes still merge when the congestion or receive window"
+            + " is full (Nagle is off, but a write that finds unsent data appends to it), so segments/s can be below writes/s. When"
             + " pollCalls is a large fraction of recvmmsgCalls the capture waited for packets: the offered load, not the capture,"
             + " was the limit.");
         for (String name : List.of("bulk_capture", "bulk_capture_nogso", "small_capture")) {

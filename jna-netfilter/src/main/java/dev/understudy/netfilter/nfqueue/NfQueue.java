@@ -171,7 +171,7 @@ public final class NfQueue implements AutoCloseable {
      * handed to {@code handler} on the calling thread.
      *
      * @throws ErrnoException naming the failing call, e.g. {@code NFQNL_CFG_CMD_BIND(queue 3)}
-     *                        with EBUSY when another socket has the queue, EPERM without CAP_NET_ADMIN
+     *                        with EPERM when another socket has bound the queue or without CAP_NET_ADMIN
      */
     public static NfQueue open(NfQueueConfig config, SegmentHandler handler) throws ErrnoException {
         if (handler == null) {
@@ -231,7 +231,9 @@ public final class NfQueue implements AutoCloseable {
                 pollOnce(50);
             }
             if (configErrno != 0) {
-                throw new ErrnoException("NFQNL_CFG_CMD_BIND(queue " + queue + ")", configErrno);
+                // nfqnl_recv_config: EPERM when another netlink socket owns the queue (or no CAP_NET_ADMIN).
+                throw new ErrnoException("NFQNL_CFG_CMD_BIND(queue " + queue + ")"
+                    + (configErrno == Errno.EPERM ? " [queue bound by another socket, or no CAP_NET_ADMIN]" : ""), configErrno);
             }
         }
     }
