@@ -405,9 +405,9 @@ public final class Configuration {
             p.invalid(PORTS_PROP, "(none)", "at least one TCP port 1..65535 for role " + role.name().toLowerCase(Locale.ROOT));
         }
         interfaceName = p.interfaceName();
-        final Object[] channel = p.channel();
-        replicationGroup = (Inet4Address)channel[0];
-        replicationPort = (Integer)channel[1];
+        final Channel channel = p.channel();
+        replicationGroup = channel.group;
+        replicationPort = channel.port;
         aeronDir = p.dir(AERON_DIR_PROP, nodeId);
         journalDir = p.dir(JOURNAL_DIR_PROP, nodeId);
         secret = p.secret();
@@ -557,6 +557,17 @@ public final class Configuration {
         }
     }
 
+    /** A parsed replication channel. */
+    private static final class Channel {
+        final Inet4Address group;
+        final int port;
+
+        Channel(final Inet4Address group, final int port) {
+            this.group = group;
+            this.port = port;
+        }
+    }
+
     /** Parses raw values, collecting problems instead of throwing. */
     private static final class Parser {
         private final Map<Key, String> raw;
@@ -604,7 +615,7 @@ public final class Configuration {
         Nodes nodes() {
             final String v = value(NODES_PROP);
             final List<String> parts = split(v);
-            if (parts.size() == 1 && parts.get(0).chars().allMatch(Character::isDigit)) {
+            if (parts.size() == 1 && parts.get(0).chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
                 final int n = parseInt(parts.get(0));
                 if (n >= 1 && n <= 255) {
                     return new Nodes(n, List.of());
@@ -660,22 +671,18 @@ public final class Configuration {
             return v;
         }
 
-        Object[] channel() {
+        Channel channel() {
             final String v = value(REPLICATION_CHANNEL_PROP);
             final int colon = v.lastIndexOf(':');
             final Inet4Address group = colon > 0 ? parseIpv4(v.substring(0, colon)) : null;
             final int port = colon > 0 ? parseInt(v.substring(colon + 1)) : -1;
-            if (group == null || port < 1 || port > 65535) {
-                invalid(REPLICATION_CHANNEL_PROP, v, key(REPLICATION_CHANNEL_PROP).allowed());
-                return new Object[] {null, -1};
-            }
-            final byte[] b = group.getAddress();
+            final byte[] b = group == null ? null : group.getAddress();
             // 239.255.0.0/16: IPv4 Local Scope, administratively scoped (RFC 2365 section 6.1).
-            if ((b[0] & 0xff) != 239 || (b[1] & 0xff) != 255) {
+            if (b == null || (b[0] & 0xff) != 239 || (b[1] & 0xff) != 255 || port < 1 || port > 65535) {
                 invalid(REPLICATION_CHANNEL_PROP, v, key(REPLICATION_CHANNEL_PROP).allowed());
-                return new Object[] {null, -1};
+                return new Channel(null, -1);
             }
-            return new Object[] {group, port};
+            return new Channel(group, port);
         }
 
         Path dir(final String property, final int nodeId) {
@@ -764,7 +771,7 @@ public final class Configuration {
             return -1;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (!Character.isDigit(s.charAt(i)) || s.charAt(i) > '9') {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
                 return -1;
             }
         }

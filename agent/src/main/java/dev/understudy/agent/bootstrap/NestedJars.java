@@ -8,12 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -35,8 +38,11 @@ import java.util.stream.Stream;
  *
  * <p>Concurrent JVMs extract into private temporary directories and publish with an atomic
  * rename; the loser of the race uses the winner's directory. The per-user directory is
- * created {@code rwx------}; if it exists but is not ours or is writable by others (a planted
- * directory in a shared {@code /tmp}), a fresh private temporary directory is used instead.
+ * created {@code rwx------}; if it exists but is not ours, is a symbolic link or is writable by
+ * others (a planted directory in a shared {@code /tmp}), a fresh private temporary directory is
+ * used instead and deleted at exit.
+ *
+ * <p>Old builds' directories are not pruned: a running JVM may still be loading from them.
  *
  * <p>Thread-safety: stateless; safe from several JVMs at once.
  */
@@ -64,7 +70,16 @@ public final class NestedJars {
         } catch (final IOException | RuntimeException e) {
             throw new LaunchException("cannot create the agent cache directory under " + System.getProperty("java.io.tmpdir") + ": " + e, e);
         }
-        return extract(agentJar, version, base);
+        final List<Path> jars = extract(agentJar, version, base);
+        if (!base.getFileName().toString().equals(sharedBaseName())) {
+            // A private fallback directory: remove it at exit. deleteOnExit runs in reverse order
+            // of registration, so the files go before their directories.
+            base.toFile().deleteOnExit();
+            jars.get(0).getParent().toFile().deleteOnExit();
+            jars.forEach(j -> j.toFile().deleteOnExit());
+            jars.get(0).getParent().resolve(COMPLETE_MARKER).toFile().deleteOnExit();
+        }
+        return jars;
     }
 
     /**
@@ -181,10 +196,13 @@ public final class NestedJars {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
+    private static String sharedBaseName() {
+        return "understudy-agent-" + safe(System.getProperty("user.name", "user"));
+    }
+
     private static Path cacheBase() throws IOException {
         final Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
-        final String user = safe(System.getProperty("user.name", "user"));
-        final Path base = tmpdir.resolve("understudy-agent-" + user);
+        final Path base = tmpdir.resolve(sharedBaseName());
         final Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
         try {
             Files.createDirectory(base, PosixFilePermissions.asFileAttribute(owner));
@@ -194,15 +212,23 @@ public final class NestedJars {
             Files.createDirectories(base);
             return base;
         }
-        final Set<PosixFilePermission> perms = Files.getPosixFilePermissions(base);
-        final boolean othersMayWrite = !java.util.Collections.disjoint(perms,
-            EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE));
-        final boolean mine = Files.getOwner(base).getName().equals(System.getProperty("user.name"));
-        if (!Files.isDirectory(base) || Files.isSymbolicLink(base) || othersMayWrite || !mine) {
-            final Path own = Files.createTempDirectory("understudy-agent-");
-            own.toFile().deleteOnExit();
-            return own;
+        final boolean usable = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
+            && Collections.disjoint(Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS),
+                EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE))
+            && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).equals(currentUser(tmpdir));
+        if (!usable) {
+            return Files.createTempDirectory(tmpdir, "understudy-agent-private-");
         }
         return base;
+    }
+
+    /** The owner of a file this process creates: the current user, without a name lookup. */
+    private static UserPrincipal currentUser(final Path tmpdir) throws IOException {
+        final Path probe = Files.createTempFile(tmpdir, "understudy-agent-", ".owner");
+        try {
+            return Files.getOwner(probe);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.understudy.agent.bootstrap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -65,6 +67,28 @@ class NestedJarsTest {
 
         final List<Path> other = NestedJars.extract(agentJar("agent2.jar", "a.jar", "c.jar"), "1.0", cache);
         assertNotEquals(first.get(0).getParent(), other.get(0).getParent());
+    }
+
+    @Test
+    void shouldNotTrustASharedCacheDirectoryThatOthersCanWrite() throws Exception {
+        final Path jar = agentJar("agent.jar", "a.jar");
+        final Path fakeTmp = Files.createDirectory(tmp.resolve("tmp"));
+        final Path shared = Files.createDirectory(fakeTmp.resolve("understudy-agent-" + System.getProperty("user.name")));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        final String saved = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", fakeTmp.toString());
+        try {
+            final List<Path> jars = NestedJars.extract(jar, "1.0");
+            assertFalse(jars.get(0).startsWith(shared), jars.toString());
+            assertTrue(jars.get(0).getParent().getParent().getFileName().toString().startsWith("understudy-agent-private-"), jars.toString());
+            try (var entries = Files.list(shared)) {
+                assertEquals(0, entries.count(), "nothing may be written into the untrusted directory");
+            }
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx------"));
+            assertTrue(NestedJars.extract(jar, "1.0").get(0).startsWith(shared));
+        } finally {
+            System.setProperty("java.io.tmpdir", saved);
+        }
     }
 
     @Test

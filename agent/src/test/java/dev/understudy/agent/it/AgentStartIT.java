@@ -99,17 +99,6 @@ class AgentStartIT {
 
     @ParameterizedTest
     @MethodSource("javas")
-    void shouldRejectUnknownSystemPropertyAndStillRunTheApp(final Path java) throws Exception {
-        final Jvm.Result r = runTinyApp(java, Map.of(), "-Dunderstudy.rol=clone", agent(null));
-
-        assertEquals(0, r.exit(), r.toString());
-        assertEquals(APP_OK, r.out(), r.toString());
-        assertTrue(r.err().startsWith("understudy-agent: disabled: unknown system property understudy.rol, expected one of"),
-            r.toString());
-    }
-
-    @ParameterizedTest
-    @MethodSource("javas")
     void shouldRefuseASecondAttach(final Path java) throws Exception {
         final Jvm.Result r = runTinyApp(java, Map.of(), agent("role=standalone"), agent("role=primary,ports=80"));
 
