@@ -210,6 +210,10 @@ public final class Journal implements AutoCloseable {
         if (appender == null) {
             throw new IllegalStateException("journal is read-only: dir=" + directory);
         }
+        if (closed) {
+            // writing through a closed (unmapped) queue would crash the JVM, not throw
+            throw new IllegalStateException("journal closed: dir=" + directory);
+        }
         if (!healthy) {
             throw unhealthy();
         }
@@ -440,6 +444,10 @@ public final class Journal implements AutoCloseable {
     /** @return the highest sequence whose record is completely in the journal: what to acknowledge */
     public long durablePosition() {
         return lastSequence;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** @return false after disk full or another write fault; appends are then refused */

@@ -47,8 +47,12 @@ public final class JournalTailer implements AutoCloseable {
      * Hands up to {@code limit} records, in order, to {@code handler}.
      *
      * @return how many were handed; 0 when the tailer is at the end of the journal
+     * @throws IllegalStateException if the journal was closed
      */
     public int poll(RecordHandler handler, int limit) {
+        if (journal.isClosed()) {
+            throw new IllegalStateException("journal closed: dir=" + journal.directory());
+        }
         int n = 0;
         while (n < limit) {
             try (DocumentContext dc = tailer.readingDocument()) {

@@ -243,6 +243,19 @@ class JournalTest {
     }
 
     @Test
+    void shouldRefuseUseAfterCloseWithAnExceptionInsteadOfACrash() {
+        Journal journal = Journal.open(config(dir).build());
+        journal.append(records.buffer, 0, records.appRead(1));
+        JournalTailer tailer = journal.tailer(0);
+        tailer.close();
+        journal.close();
+        assertFalse(journal.healthy());
+        assertThrows(IllegalStateException.class, () -> journal.append(records.buffer, 0, records.appRead(2)));
+        assertThrows(IllegalStateException.class, () -> journal.tailer(0));
+        journal.close();
+    }
+
+    @Test
     void shouldRejectInvalidConfigurationNamingTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> JournalConfig.builder(dir).rollCycle("HOURLYISH").build());
