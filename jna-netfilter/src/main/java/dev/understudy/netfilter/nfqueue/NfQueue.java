@@ -81,6 +81,10 @@ public final class NfQueue implements AutoCloseable {
     private final Memory rxMemory;
     private final ByteBuffer rx;
     private final Memory mmsg;
+    /** Native-order view of {@link #mmsg}: msg_len and msg_flags are read through it (no JNI call per datagram). */
+    private final ByteBuffer mmsgView;
+    /** The last recvmmsg returned less than a full batch: wait in poll before trying again. */
+    private boolean drained;
     private final Memory pollFds;
     private final Memory eventValue;
     private final Memory eventRead;
@@ -106,7 +110,7 @@ public final class NfQueue implements AutoCloseable {
     // Requests from other threads.
     private final Object requestLock = new Object();
     private final long[] requests;
-    private final long[] drained;
+    private final long[] drainedRequests;
     private long requestHead;
     private long requestTail;
     private volatile int requestCount;
@@ -146,6 +150,7 @@ public final class NfQueue implements AutoCloseable {
             mmsg.setPointer(h + SysSocket.MSG_IOV_OFFSET, mmsg.share(iov));
             mmsg.setLong(h + SysSocket.MSG_IOVLEN_OFFSET, 1);
         }
+        this.mmsgView = mmsg.getByteBuffer(0, mmsg.size()).order(ByteOrder.nativeOrder());
         this.pollFds = new Memory(2L * Poll.POLLFD_SIZE);
         pollFds.clear();
         pollFds.setInt(Poll.POLLFD_FD_OFFSET, fd);
@@ -162,7 +167,7 @@ public final class NfQueue implements AutoCloseable {
         this.heldLive = new boolean[cap];
         this.heldMask = cap - 1;
         this.requests = new long[Integer.highestOneBit(config.requestQueueCapacity() - 1) << 1];
-        this.drained = new long[requests.length];
+        this.drainedRequests = new long[requests.length];
     }
 
     /**
@@ -306,6 +311,18 @@ public final class NfQueue implements AutoCloseable {
         if (requestCount != 0) {
             applyRequests();
         }
+        if (drained) {
+            // The socket was empty at the last look: wait here instead of a recvmmsg that would say EAGAIN.
+            drained = false;
+            flush();
+            if (closed || timeoutMillis <= 0 || waitReadable(timeoutMillis) == 0) {
+                publish();
+                return 0;
+            }
+            if (requestCount != 0) {
+                applyRequests();
+            }
+        }
         int n = SysSocket.recvmmsg(fd, mmsg, config.batchSize(), SysSocket.MSG_DONTWAIT, null);
         if (n > 0) {
             handleBatch(n);
@@ -314,6 +331,7 @@ public final class NfQueue implements AutoCloseable {
             }
             flush();
             publish();
+            drained = n < config.batchSize();
             return n;
         }
         if (n == -1) {
@@ -332,6 +350,17 @@ public final class NfQueue implements AutoCloseable {
             publish();
             return 0;
         }
+        waitReadable(timeoutMillis);
+        publish();
+        return 0;
+    }
+
+    /**
+     * Waits until the socket or the eventfd is readable, at most {@code timeoutMillis}.
+     *
+     * @return 1 when the netlink socket is readable, else 0
+     */
+    private int waitReadable(int timeoutMillis) throws ErrnoException {
         counters[NfQueueCounter.POLL_CALLS.ordinal()]++;
         int rc = Poll.poll(pollFds, 2, timeoutMillis);
         if (rc == -1) {
@@ -339,11 +368,13 @@ public final class NfQueue implements AutoCloseable {
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("poll(NETLINK_NETFILTER queue " + queue + ")", errno);
             }
-        } else if (rc > 0 && (pollFds.getShort(Poll.POLLFD_SIZE + Poll.POLLFD_REVENTS_OFFSET) & Poll.POLLIN) != 0) {
+            return 0;
+        }
+        if (rc > 0 && (pollFds.getShort(Poll.POLLFD_SIZE + Poll.POLLFD_REVENTS_OFFSET) & Poll.POLLIN) != 0) {
             LibC.read(eventFd, eventRead, 8); // reset the eventfd counter; EAGAIN is harmless
         }
-        publish();
-        return 0;
+        // POLLERR/POLLHUP on the socket also count as readable: recvmmsg then reports the error.
+        return rc > 0 && pollFds.getShort(Poll.POLLFD_REVENTS_OFFSET) != 0 ? 1 : 0;
     }
 
     private void handleBatch(int n) {
@@ -353,8 +384,8 @@ public final class NfQueue implements AutoCloseable {
         int slot = config.slotBytes();
         for (int i = 0; i < n; i++) {
             long h = (long) i * SysSocket.MMSGHDR_SIZE;
-            int len = mmsg.getInt(h + SysSocket.MMSG_LEN_OFFSET);
-            int flags = mmsg.getInt(h + SysSocket.MSG_FLAGS_OFFSET);
+            int len = mmsgView.getInt((int) h + SysSocket.MMSG_LEN_OFFSET);
+            int flags = mmsgView.getInt((int) h + SysSocket.MSG_FLAGS_OFFSET);
             boolean truncated = (flags & SysSocket.MSG_TRUNC) != 0;
             if (len > slot) {
                 len = slot;
@@ -509,13 +540,13 @@ public final class NfQueue implements AutoCloseable {
             n = (int) (requestTail - requestHead);
             int mask = requests.length - 1;
             for (int i = 0; i < n; i++) {
-                drained[i] = requests[(int) (requestHead + i) & mask];
+                drainedRequests[i] = requests[(int) (requestHead + i) & mask];
             }
             requestHead = requestTail;
             requestCount = 0;
         }
         for (int i = 0; i < n; i++) {
-            long r = drained[i];
+            long r = drainedRequests[i];
             long kind = r >>> 32;
             int id = (int) r;
             if (kind == REQ_ACCEPT_ONE || kind == REQ_DROP_ONE) {
