@@ -515,6 +515,11 @@ public final class NfQueue implements AutoCloseable {
     }
 
     private void sendTx(String call) throws ErrnoException {
+        if (fdClosed) {
+            // close() ran inside the handler: the descriptor number may already belong to someone else.
+            txLength = 0;
+            return;
+        }
         int attempts = 0;
         while (true) {
             long rc = LibC.send(fd, txMemory, txLength, 0);
