@@ -203,7 +203,8 @@ public final class CaptureBenchmark {
                 + " packets per verdict send, " + m.get("syscallsPerPacket") + " syscalls per packet (recvmmsg + send + poll/eventfd), "
                 + "capture thread " + m.get("captureThreadCpu") + " CPUs busy, " + m.get("captureCpuNsPerPacket")
                 + " ns CPU per packet in the capture thread (JNA calls + parse + copy + kernel work done in those syscalls), "
-                + "kernel queue drops " + m.get("queueDropped") + ", socket-buffer drops " + m.get("userDropped") + ".");
+                + "kernel queue drops " + m.get("queueDropped") + ", socket-buffer drops " + m.get("userDropped") + ". "
+                + diagnose(m));
         }
         notes.add("small_capture_thread_capacity_packets_per_s_derived = 1e9 / (capture-thread CPU ns per packet): the rate one"
             + " fully busy capture thread would sustain at the measured per-packet cost, when the offered load is the limit.");
@@ -219,6 +220,26 @@ public final class CaptureBenchmark {
         }
         sb.append("  ]\n}\n");
         return sb.toString();
+    }
+
+    /** Where the time went in one capture run, from its counters (see the class comment). */
+    static String diagnose(Map<String, String> m) {
+        double perRecv = num(m, "packetsPerRecvmmsg");
+        double busy = num(m, "captureThreadCpu");
+        double polls = num(m, "pollCalls");
+        double recvs = num(m, "recvmmsgCalls");
+        if (perRecv >= 0.9 * 64 && busy < 0.5) {
+            return "Diagnosis: full batches while the capture thread was busy only " + busy + " of a CPU: it was runnable but not"
+                + " scheduled (CPU starvation by other processes), so packets waited in the queue.";
+        }
+        if (perRecv >= 0.9 * 64) {
+            return "Diagnosis: full batches and a busy capture thread: the capture thread is the bottleneck.";
+        }
+        if (recvs > 0 && polls / recvs > 0.3) {
+            return "Diagnosis: the capture thread often found the queue empty and waited in poll: it kept up; throughput was"
+                + " limited by the added per-packet latency (queue -> wake-up -> verdict) or by the sender.";
+        }
+        return "Diagnosis: partial batches with few idle waits: capture and sender roughly balanced.";
     }
 
     private static String loadAverage() {
