@@ -38,8 +38,8 @@ import java.nio.ByteBuffer;
  * ahead, else the primary) for {@code CATCHUP_REQUEST(from = expected)}. The peer's
  * {@link CatchupServer} streams its journal from there on a unicast stream; the clone appends
  * those records by the same rule. The live stream keeps being read; as soon as a live record
- * is the expected one the gap is bridged, the clone sends {@code CATCHUP_STOP} and follows
- * live only. Because every record is accepted only when it is exactly the next sequence, the
+ * is at or below the expected one the gap is bridged (live is gapless from there), the clone
+ * sends {@code CATCHUP_STOP} and follows live only. Because every record is accepted only when it is exactly the next sequence, the
  * journal is gapless and duplicate-free whatever the two streams deliver. No progress for the
  * catch-up timeout: ask again (rotating peers).
  *
@@ -150,17 +150,19 @@ public final class ReplicationClone implements AutoCloseable {
 
     private void onLiveRecord(DirectBuffer buf, int off, int len) {
         long seq = RecordHeader.sequence(buf, off);
+        if (seq <= expected && catchingUp) {
+            // live has bridged the gap: the live stream is gapless and already at or behind the
+            // journal, so it will deliver every sequence from here on (catch-up, which tails the
+            // primary's journal, usually overtakes live: waiting for live == expected would never end)
+            catchingUp = false;
+            stopDue = true;
+            catchupsCompleted++;
+        }
         if (seq < expected) {
             duplicates++;
         } else if (seq == expected) {
             if (append(buf, off, len)) {
                 appendedLive++;
-                if (catchingUp) {
-                    // live has bridged the gap: history is complete
-                    catchingUp = false;
-                    stopDue = true;
-                    catchupsCompleted++;
-                }
             }
         } else {
             aheadDropped++;
