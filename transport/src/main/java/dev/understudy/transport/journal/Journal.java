@@ -196,7 +196,7 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Appends one record. With {@code verifyOnAppend} the record is validated first (length field
-     * equal to {@code length}, CRC, layout).
+     * equal to {@code length}, CRC, layout); without, only its bounds and length field are checked.
      *
      * @param buffer holds the record
      * @param offset where it starts
@@ -226,7 +226,9 @@ public final class Journal implements AutoCloseable {
                 codec.counters().increment(RecordErrors.BAD_LENGTH);
                 return INVALID;
             }
-        } else if (length < RecordHeader.HEADER_LENGTH || length > RecordHeader.MAX_RECORD_LENGTH) {
+        } else if (length < RecordHeader.HEADER_LENGTH || length > RecordHeader.MAX_RECORD_LENGTH || offset < 0
+            || (long) offset + length > buffer.capacity() || RecordHeader.length(buffer, offset) != length) {
+            // even unverified, never copy outside the buffer nor store a record its reader would drop
             codec.counters().increment(RecordErrors.BAD_LENGTH);
             return INVALID;
         }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Appending to the journal and tailing it allocate nothing per record once warm. */
+/** Appending to the journal and tailing it allocate nothing per record once warm (JDK 17 and 25). */
 @Timeout(120)
 class JournalAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -47,8 +47,10 @@ class JournalAllocationTest {
             System.out.printf("journal allocation: append %d bytes / %d records, tail %d bytes / %d records%n",
                 appendBytes, n, tailBytes, read);
             assertTrue(read == n, "read " + read);
-            assertTrue(appendBytes < n / 10, "append allocated " + appendBytes + " bytes for " + n + " records");
-            assertTrue(tailBytes < n / 10, "tail allocated " + tailBytes + " bytes for " + n + " records");
+            // the smallest object is 16 bytes: under one byte per record means no per-record allocation (what
+            // remains is Chronicle's per-chunk bookkeeping: ~1.4 KB on JDK 17, ~36 KB on JDK 25 per 200k records)
+            assertTrue(appendBytes < n, "append allocated " + appendBytes + " bytes for " + n + " records");
+            assertTrue(tailBytes < n, "tail allocated " + tailBytes + " bytes for " + n + " records");
         } finally {
             TestRecords.deleteRecursively(dir);
         }

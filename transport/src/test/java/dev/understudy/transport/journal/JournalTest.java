@@ -111,6 +111,12 @@ class JournalTest {
             assertEquals(Journal.INVALID, journal.append(records.buffer, 0, 10));
             assertEquals(Journal.NO_SEQUENCE, journal.lastSequence());
         }
+        try (Journal journal = Journal.open(config(dir).verifyOnAppend(false).build())) {
+            int len = records.appRead(1);
+            assertEquals(Journal.INVALID, journal.append(records.buffer, 0, len + 8));
+            assertEquals(Journal.INVALID, journal.append(records.buffer, records.buffer.capacity() - 30, len));
+            assertEquals(1, journal.append(records.buffer, 0, len));
+        }
     }
 
     @Test
