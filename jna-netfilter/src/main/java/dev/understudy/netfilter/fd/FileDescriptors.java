@@ -159,12 +159,12 @@ public final class FileDescriptors {
             }
             impl = d;
         }
-        // NioSocketImpl declares its own "fd"; SocketImpl.fd is the fallback for other impls
+        // the nearest "fd" of type FileDescriptor: NioSocketImpl keeps it in the inherited SocketImpl.fd
         for (Class<?> c = impl.getClass(); c != null; c = c.getSuperclass()) {
             try {
                 Field f = c.getDeclaredField("fd");
                 if (f.getType() == FileDescriptor.class) {
-                    Object fd = get(f, impl);
+                    Object fd = get(access(f), impl);
                     if (fd != null) {
                         return of((FileDescriptor) fd);
                     }

@@ -31,12 +31,15 @@ import java.io.IOException;
  * <li>{@code TCP_REPAIR_OPTIONS}: SACK_PERM, WINDOW (snd | rcv &lt;&lt; 16), TIMESTAMP, MSS;</li>
  * <li>{@code TCP_TIMESTAMP} = captured clock + elapsed ms, low bit cleared (an odd value
  *     switches Linux 6.7+ to µs timestamps);</li>
- * <li>unread input into the RECV queue; {@code TCP_REPAIR_WINDOW}; {@code TCP_REPAIR_QUEUE=NO_QUEUE};
+ * <li>unread input into the RECV queue; output the old socket had transmitted into the SEND
+ *     queue (it counts as sent: the peer's ACKs for it must not exceed snd_nxt, else the kernel
+ *     drops them and the connection stalls); {@code TCP_REPAIR_WINDOW}; {@code TCP_REPAIR_QUEUE=NO_QUEUE};
  *     read the sequence numbers, window and clock back and compare;</li>
  * <li>— the caller now makes the address local and sends gratuitous ARP —</li>
  * <li>{@link #activate}: {@code TCP_REPAIR=0} (the kernel sends a window probe) and the
- *     unacknowledged output is written as ordinary data: it leaves at once with the right
- *     sequence numbers (in the repair SEND queue it would wait for the retransmit timer).</li>
+ *     output never transmitted is written as ordinary data: it leaves at once with the right
+ *     sequence numbers.</li>
+ *     The write never blocks; {@link #activate} returns how much was written.
  * </ol>
  * Inbound traffic for the connection must be held (not delivered to either kernel) from the
  * snapshot until {@link #activate}: a socket in repair mode still receives and ACKs.
@@ -61,6 +64,12 @@ public final class TcpRepair {
     private static final int SCRATCH_SIZE = 176;
     /** Largest single write into the repair RECV queue; the kernel may refuse larger skbs with ENOMEM. */
     private static final int RECV_QUEUE_CHUNK = 64 * 1024;
+    /** asm-generic/socket.h: SO_SNDBUF ignoring wmem_max (CAP_NET_ADMIN). */
+    private static final int SO_SNDBUFFORCE = 32;
+    /** Largest TCP_MAXSEG the kernel accepts (MAX_TCP_WINDOW); loopback's 65483 is clamped to it. */
+    private static final int MAX_USER_MSS = 32767;
+    /** Extra send buffer beyond the restored output (the kernel doubles the value for overhead). */
+    private static final int SNDBUF_HEADROOM = 64 * 1024;
 
     private final Memory scratch = new Memory(SCRATCH_SIZE);
     private final TcpInfo info = new TcpInfo();
@@ -126,14 +135,15 @@ public final class TcpRepair {
         }
         name(fd, true, s);
         name(fd, false, s);
-        int mss = getInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_MAXSEG);
         int opts = (info.timestamps() ? TcpState.OPT_TIMESTAMPS : 0) | (info.sack() ? TcpState.OPT_SACK : 0)
             | (info.windowScaling() ? TcpState.OPT_WSCALE : 0);
-        s.options(mss, info.windowScaling() ? info.sndWscale() : 0, info.windowScaling() ? info.rcvWscale() : 0, opts);
 
         setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, LinuxTcp.TCP_REPAIR_ON);
         boolean done = false;
         try {
+            // in repair mode TCP_MAXSEG reports rx_opt.mss_clamp (the peer's MSS), outside it mss_cache
+            int mss = getInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_MAXSEG);
+            s.options(mss, info.windowScaling() ? info.sndWscale() : 0, info.windowScaling() ? info.rcvWscale() : 0, opts);
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_RECV_QUEUE);
             int rcvNxt = getInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_QUEUE_SEQ);
             int inq = ioctlInt(fd, SysIoctl.SIOCINQ, "ioctl(SIOCINQ)");
@@ -150,6 +160,8 @@ public final class TcpRepair {
             }
             queue.read(0, s.sendQueueBuffer(sent), 0, sent);
             s.sendQueueLength(sent);
+            int unsent = ioctlInt(fd, SysIoctl.SIOCOUTQNSD, "ioctl(SIOCOUTQNSD)");
+            s.sendQueueUnsent(Math.max(0, Math.min(unsent, sent)));
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_NO_QUEUE);
             // The RECV queue seq is rcv_nxt; the unread bytes end there. SEND: write_seq - outq = snd_una.
             s.sequence(writeSeq - outq, rcvNxt);
@@ -228,7 +240,11 @@ public final class TcpRepair {
      */
     public int restore(TcpState s) throws IOException {
         int fd = prepare(s);
-        activate(fd, s);
+        int written = activate(fd, s);
+        if (written < s.sendQueueLength()) {
+            LibC.close(fd);
+            throw new IOException("restore(" + s + "): only " + written + " bytes of the send queue fit in the socket");
+        }
         return fd;
     }
 
@@ -254,6 +270,10 @@ public final class TcpRepair {
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, LinuxTcp.TCP_REPAIR_ON);
             setInt(fd, LibC.IPPROTO_IP, LibC.IP_TRANSPARENT, 1);
             setInt(fd, LibC.IPPROTO_IP, LibC.IP_FREEBIND, 1);
+            if (s.sendQueueLength() > 0) {
+                // room for the whole send queue: the repair SEND queue and the later write must not block
+                setInt(fd, LibC.SOL_SOCKET, SO_SNDBUFFORCE, s.sendQueueLength() + SNDBUF_HEADROOM);
+            }
             if (s.recvQueueLength() > RECV_QUEUE_CHUNK) {
                 // the repair RECV queue is charged to sk_rcvbuf: make room for what we put in it
                 setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, s.recvQueueLength() * 2);
@@ -261,6 +281,9 @@ public final class TcpRepair {
             int len = putAddress(s, true);
             LibC.check(LibC.bind(fd, scratch.share(ADDR), len), "bind");
 
+            // user_mss before connect: tcp_connect_init copies it into mss_clamp before it sizes
+            // mss_cache; TCPOPT_MSS set after connect alone would leave mss_cache at 536.
+            setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_MAXSEG, Math.min(s.mss(), MAX_USER_MSS));
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_RECV_QUEUE);
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_QUEUE_SEQ, s.rcvNxt() - s.recvQueueLength());
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_SEND_QUEUE);
@@ -291,7 +314,16 @@ public final class TcpRepair {
 
             if (s.recvQueueLength() > 0) {
                 setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_RECV_QUEUE);
-                fillRecvQueue(fd, s);
+                fillQueue(fd, s.recvQueue(), s.recvQueueLength(), "send(TCP_RECV_QUEUE)");
+            }
+            int inFlight = s.sendQueueLength() - s.sendQueueUnsent();
+            if (inFlight > 0) {
+                // Output the old socket had transmitted: queued in repair mode it counts as sent
+                // (snd_nxt moves past it, nothing leaves). The peer may hold all of it; its ACKs
+                // then fall within snd_nxt and are accepted. Written as new data instead, an ACK
+                // beyond the new snd_nxt would be dropped and the connection would stall.
+                setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR_QUEUE, LinuxTcp.TCP_SEND_QUEUE);
+                fillQueue(fd, s.sendQueue(), inFlight, "send(TCP_SEND_QUEUE)");
             }
             scratch.setInt(VAL + LinuxTcp.TRW_SND_WL1, s.sndWl1());
             scratch.setInt(VAL + LinuxTcp.TRW_SND_WND, s.sndWnd());
@@ -316,13 +348,22 @@ public final class TcpRepair {
 
     /**
      * Step 8 of the restore order: switches repair off (the kernel sends a window probe, the
-     * peer answers) and writes the state's unacknowledged output as ordinary data, blocking
-     * until it is all in the socket's send buffer.
+     * peer answers) and writes the part of the send queue the old socket never transmitted
+     * ({@link TcpState#sendQueueUnsent()}) as ordinary data: it leaves at once. The part it had
+     * transmitted was put in the repair SEND queue by {@link #prepare} (as CRIU does): it counts
+     * as sent, and is retransmitted by the kernel only if the peer lacks it (SACK / timer).
+     * The send buffer was sized to hold the whole queue ({@code SO_SNDBUFFORCE}; this fixes the
+     * buffer size for the connection's life) and the write does not block
+     * ({@code MSG_DONTWAIT}): a slow reader cannot stall a restore of many connections.
      *
+     * @return bytes of the send queue now in the socket; the caller must write the rest
+     *         ({@code sendQueueLength() - returned}, normally 0) before any new output
      * @throws ErrnoException {@code setsockopt(TCP_REPAIR)} failed (the socket has been closed
-     *                        silently) or {@code write} failed (the socket is left to the caller)
+     *                        silently) or {@code send} failed (the socket is left to the caller)
      */
-    public void activate(int fd, TcpState s) throws IOException {
+    public int activate(int fd, TcpState s) throws IOException {
+        int len = s.sendQueueLength();
+        int off = len - s.sendQueueUnsent(); // the in-flight part is already in the repair SEND queue
         boolean ok = false;
         try {
             setInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, LinuxTcp.TCP_REPAIR_OFF);
@@ -332,12 +373,26 @@ public final class TcpRepair {
                 LibC.close(fd);
             }
         }
-        int len = s.sendQueueLength();
-        if (len > 0) {
-            ensureQueue(len);
-            queue.write(0, s.sendQueue(), 0, len);
-            writeFully(fd, queue, len);
+        if (off == len) {
+            return len;
         }
+        ensureQueue(len);
+        queue.write(0, s.sendQueue(), 0, len);
+        while (off < len) {
+            long rc = LibC.send(fd, queue.share(off), len - off, LibC.MSG_DONTWAIT);
+            if (rc == -1) {
+                int errno = Native.getLastError();
+                if (errno == Errno.EINTR) {
+                    continue;
+                }
+                if (errno == Errno.EAGAIN) {
+                    break;
+                }
+                throw new ErrnoException("send(unsent output)", errno);
+            }
+            off += (int) rc;
+        }
+        return off;
     }
 
     /** The TCP_TIMESTAMP value to restore: captured clock + elapsed ms (never negative), low bit cleared. */
@@ -361,7 +416,8 @@ public final class TcpRepair {
         int clock = s.hasOption(TcpState.OPT_TIMESTAMPS) ? getInt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_TIMESTAMP) : ts;
         // the clock ticks on between set and get: accept a few ms ahead, never behind
         int clockAhead = clock - ts;
-        if (rcvNxt != s.rcvNxt() || writeSeq != s.sndUna() || sndWnd != s.sndWnd() || rcvWnd != s.rcvWnd()
+        int expectedWriteSeq = s.sndUna() + s.sendQueueLength() - s.sendQueueUnsent();
+        if (rcvNxt != s.rcvNxt() || writeSeq != expectedWriteSeq || sndWnd != s.sndWnd() || rcvWnd != s.rcvWnd()
             || rcvWup != s.rcvWup() || clockAhead < 0 || clockAhead > 1000) {
             throw new IOException("restore(fd=" + fd + "): read back rcv_nxt=" + Integer.toUnsignedString(rcvNxt)
                 + ", write_seq=" + Integer.toUnsignedString(writeSeq) + ", snd_wnd=" + sndWnd + ", rcv_wnd=" + rcvWnd
@@ -370,15 +426,14 @@ public final class TcpRepair {
         }
     }
 
-    private void fillRecvQueue(int fd, TcpState s) throws ErrnoException {
-        int len = s.recvQueueLength();
+    private void fillQueue(int fd, byte[] data, int len, String call) throws ErrnoException {
         ensureQueue(len);
-        queue.write(0, s.recvQueue(), 0, len);
+        queue.write(0, data, 0, len);
         int off = 0;
         int chunk = RECV_QUEUE_CHUNK;
         while (off < len) {
             int n = Math.min(chunk, len - off);
-            long rc = LibC.send(fd, queue.share(off), n, 0);
+            long rc = LibC.send(fd, queue.share(off), n, LibC.MSG_DONTWAIT);
             if (rc == -1) {
                 int errno = Native.getLastError();
                 if (errno == Errno.ENOMEM && chunk > 1024) {
@@ -388,22 +443,7 @@ public final class TcpRepair {
                 if (errno == Errno.EINTR) {
                     continue;
                 }
-                throw new ErrnoException("send(TCP_RECV_QUEUE)", errno);
-            }
-            off += (int) rc;
-        }
-    }
-
-    private static void writeFully(int fd, Pointer p, int len) throws ErrnoException {
-        int off = 0;
-        while (off < len) {
-            long rc = LibC.write(fd, p.share(off), len - off);
-            if (rc == -1) {
-                int errno = Native.getLastError();
-                if (errno == Errno.EINTR) {
-                    continue;
-                }
-                throw new ErrnoException("write(unacked output)", errno);
+                throw new ErrnoException(call, errno);
             }
             off += (int) rc;
         }

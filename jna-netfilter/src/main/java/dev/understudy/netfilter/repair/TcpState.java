@@ -22,7 +22,7 @@ import java.util.Arrays;
  * <pre>
  *  0 u32 magic 0x54535053          36 u32 max_window
  *  4 u16 version (1)               40 u32 rcv_wnd (bytes)
- *  6 u16 header length (76)        44 u32 rcv_wup
+ *  6 u16 header length (80)        44 u32 rcv_wup
  *  8 u32 local address             48 u32 ts_clock (TCP_TIMESTAMP value, ms)
  * 12 u16 local port                52 u64 captured_at (epoch ms when ts_clock was read)
  * 14 u16 remote port               60 u16 mss
@@ -31,7 +31,8 @@ import java.util.Arrays;
  * 24 u32 rcv_nxt                   64 u8  options (1 TS, 2 SACK, 4 WSCALE)
  * 28 u32 snd_wl1                   65 u8  flags (1 derived, 2 AF_INET6 socket)  66 u16 reserved
  * 32 u32 snd_wnd (bytes, scaled)   68 u32 recv queue length     72 u32 send queue length
- * 76 recv queue bytes, then send queue bytes
+ * 76 u32 send queue bytes never transmitted (the tail of the send queue, SIOCOUTQNSD)
+ * 80 recv queue bytes, then send queue bytes
  * </pre>
  *
  * <p>Thread-safety: none; a state is a mutable holder meant to be reused (its queue arrays
@@ -64,7 +65,8 @@ public final class TcpState {
     public static final int FLAGS_OFFSET = 65;
     public static final int RECV_QUEUE_LENGTH_OFFSET = 68;
     public static final int SEND_QUEUE_LENGTH_OFFSET = 72;
-    public static final int HEADER_LENGTH = 76;
+    public static final int SEND_QUEUE_UNSENT_OFFSET = 76;
+    public static final int HEADER_LENGTH = 80;
 
     /** Timestamps (RFC 7323) negotiated. */
     public static final int OPT_TIMESTAMPS = 1;
@@ -100,6 +102,7 @@ public final class TcpState {
     private int recvQueueLength;
     private byte[] sendQueue = new byte[0];
     private int sendQueueLength;
+    private int sendQueueUnsent;
 
     public int localAddress() { return localAddress; }
     public int localPort() { return localPort; }
@@ -135,6 +138,25 @@ public final class TcpState {
     /** Output the peer has not acknowledged (starting at {@link #sndUna()}). */
     public byte[] sendQueue() { return sendQueue; }
     public int sendQueueLength() { return sendQueueLength; }
+    /**
+     * How many bytes at the end of the send queue were never transmitted; the rest
+     * ({@code [0, sendQueueLength - sendQueueUnsent)}) was sent and may already be at the peer.
+     */
+    public int sendQueueUnsent() { return sendQueueUnsent; }
+
+    /**
+     * Sets how many bytes at the end of the send queue were never sent (0 ≤ n ≤ length). The
+     * restore puts the sent part in the repair SEND queue, so that the new socket's snd_nxt
+     * covers it and the peer's ACKs for it are accepted (an ACK beyond snd_nxt is dropped, which
+     * would stall the connection), and writes the unsent part as ordinary data.
+     */
+    public TcpState sendQueueUnsent(int n) {
+        if (n < 0 || n > sendQueueLength) {
+            throw new IllegalArgumentException("invalid unsent length: value=" + n + ", expected 0.." + sendQueueLength);
+        }
+        sendQueueUnsent = n;
+        return this;
+    }
 
     public TcpState local(int address, int port) {
         this.localAddress = address;
@@ -200,6 +222,7 @@ public final class TcpState {
         sendQueue = ensure(sendQueue, len);
         System.arraycopy(src, off, sendQueue, 0, len);
         sendQueueLength = len;
+        sendQueueUnsent = 0;
         return this;
     }
 
@@ -228,7 +251,7 @@ public final class TcpState {
         sndUna = rcvNxt = sndWl1 = sndWnd = maxWindow = rcvWnd = rcvWup = tsClock = 0;
         capturedAtMillis = 0;
         mss = sndWscale = rcvWscale = options = flags = 0;
-        recvQueueLength = sendQueueLength = 0;
+        recvQueueLength = sendQueueLength = sendQueueUnsent = 0;
         return this;
     }
 
@@ -275,6 +298,7 @@ public final class TcpState {
             dst.putShort(base + FLAGS_OFFSET + 1, (short) 0);
             dst.putInt(base + RECV_QUEUE_LENGTH_OFFSET, recvQueueLength);
             dst.putInt(base + SEND_QUEUE_LENGTH_OFFSET, sendQueueLength);
+            dst.putInt(base + SEND_QUEUE_UNSENT_OFFSET, sendQueueUnsent);
             dst.position(base + HEADER_LENGTH);
             dst.put(recvQueue, 0, recvQueueLength);
             dst.put(sendQueue, 0, sendQueueLength);
@@ -308,7 +332,8 @@ public final class TcpState {
             }
             int rq = src.getInt(base + RECV_QUEUE_LENGTH_OFFSET);
             int sq = src.getInt(base + SEND_QUEUE_LENGTH_OFFSET);
-            if (rq < 0 || sq < 0 || (long) HEADER_LENGTH + rq + sq > src.remaining()) {
+            int unsent = src.getInt(base + SEND_QUEUE_UNSENT_OFFSET);
+            if (unsent < 0 || unsent > sq || rq < 0 || sq < 0 || (long) HEADER_LENGTH + rq + sq > src.remaining()) {
                 throw new IllegalArgumentException("invalid TcpState queues: recv=" + rq + ", send=" + sq
                     + ", available=" + (src.remaining() - HEADER_LENGTH));
             }
@@ -337,6 +362,7 @@ public final class TcpState {
             sendQueue = ensure(sendQueue, sq);
             src.get(sendQueue, 0, sq);
             sendQueueLength = sq;
+            sendQueueUnsent = unsent;
             return this;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("invalid TcpState: truncated", e);
@@ -383,7 +409,8 @@ public final class TcpState {
             && tsClock == s.tsClock && capturedAtMillis == s.capturedAtMillis && mss == s.mss
             && sndWscale == s.sndWscale && rcvWscale == s.rcvWscale && options == s.options && flags == s.flags
             && Arrays.equals(recvQueue, 0, recvQueueLength, s.recvQueue, 0, s.recvQueueLength)
-            && Arrays.equals(sendQueue, 0, sendQueueLength, s.sendQueue, 0, s.sendQueueLength);
+            && Arrays.equals(sendQueue, 0, sendQueueLength, s.sendQueue, 0, s.sendQueueLength)
+            && sendQueueUnsent == s.sendQueueUnsent;
     }
 
     @Override
@@ -399,6 +426,6 @@ public final class TcpState {
             + ", wnd{wl1=" + Integer.toUnsignedString(sndWl1) + ", snd=" + sndWnd + ", max=" + maxWindow + ", rcv=" + rcvWnd
             + ", wup=" + Integer.toUnsignedString(rcvWup) + "}, ts=" + Integer.toUnsignedString(tsClock) + "@" + capturedAtMillis
             + ", mss=" + mss + ", wscale=" + sndWscale + "/" + rcvWscale + ", options=" + options + ", flags=" + flags
-            + ", recvq=" + recvQueueLength + ", sendq=" + sendQueueLength + "}";
+            + ", recvq=" + recvQueueLength + ", sendq=" + sendQueueLength + " (unsent " + sendQueueUnsent + ")}";
     }
 }

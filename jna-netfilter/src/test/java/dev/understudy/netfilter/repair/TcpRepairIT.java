@@ -105,10 +105,34 @@ class TcpRepairIT {
                 byte[] out = random(5, 4000);
                 TcpState state = repair.snapshotAndRetire(fd, new TcpState());
                 server.close();
-                state.sendQueue(out, 0, out.length);
+                state.sendQueue(out, 0, out.length).sendQueueUnsent(out.length);
+                long t0 = System.nanoTime();
                 int restored = repair.restore(TcpState.fromBytes(state.toBytes()));
                 try {
                     assertArrayEquals(out, readExactly(client, out.length), "written after repair off, seq from snd_una");
+                    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(500), "left at once, no retransmit timer");
+                } finally {
+                    LibC.close(restored);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRetransmitInFlightOutputFromRepairSendQueueWhenPeerLacksIt() throws Exception {
+        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress(LOOPBACK, 0));
+            try (SocketChannel client = SocketChannel.open(listener.getLocalAddress());
+                 SocketChannel server = listener.accept()) {
+                TcpRepair repair = new TcpRepair();
+                TcpState state = repair.snapshotAndRetire(FileDescriptors.of(server), new TcpState());
+                server.close();
+                // output "transmitted" by the old socket but lost: 3000 bytes in flight + 1000 never sent
+                byte[] out = random(6, 4000);
+                state.sendQueue(out, 0, out.length).sendQueueUnsent(1000);
+                int restored = repair.restore(state);
+                try {
+                    assertArrayEquals(out, readExactly(client, out.length), "the kernel retransmits the in-flight part");
                 } finally {
                     LibC.close(restored);
                 }

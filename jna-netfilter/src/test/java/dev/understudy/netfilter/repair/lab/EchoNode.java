@@ -1,0 +1,279 @@
+package dev.understudy.netfilter.repair.lab;
+
+import dev.understudy.netfilter.address.GratuitousArp;
+import dev.understudy.netfilter.address.InterfaceAddresses;
+import dev.understudy.netfilter.fd.FileDescriptors;
+import dev.understudy.netfilter.internal.LibC;
+import dev.understudy.netfilter.internal.LinuxIn;
+import dev.understudy.netfilter.repair.TcpRepair;
+import dev.understudy.netfilter.repair.TcpState;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A plain Java NIO echo server used as a lab "node" by the migration tests (one JVM per node,
+ * run inside the node's namespace). One selector thread echoes every connection through a
+ * 64 KiB application buffer per connection; when the client reads slowly the buffer and the
+ * kernel queues fill, so snapshots catch unread input, unacknowledged output and application
+ * bytes read but not yet written.
+ *
+ * <p>Args: {@code vip port interface}. It listens on VIP:port (IP_FREEBIND: the VIP need not be
+ * local) and prints {@code READY}. Commands on stdin, run on the selector thread:
+ * <ul>
+ * <li>{@code snapshot FILE}: for every connection {@link TcpRepair#snapshotAndRetire} (no FIN/RST
+ *     leaves), writes {state bytes, application bytes not yet echoed} to FILE, removes the VIP
+ *     with rtnetlink, prints {@code SNAPSHOT n sendq=.. recvq=.. app=.. ms=..} and listens again
+ *     (so one JVM per node serves the back-and-forth migrations).</li>
+ * <li>{@code restore FILE}: {@link TcpRepair#prepare} every state (repair mode), adds the VIP
+ *     with rtnetlink, sends 3 gratuitous ARPs, {@link TcpRepair#activate} every socket (repair off,
+ *     unacked output written), and adopts each rebuilt socket into a {@link SocketChannel}: a
+ *     loopback channel is opened and the rebuilt socket is {@code dup2}ed under its fd — the
+ *     way the agent puts a rebuilt socket under the application's own fd. Then echoes on it,
+ *     starting with the application bytes shipped in FILE. Prints {@code RESTORED n ms=..}.</li>
+ * </ul>
+ */
+public final class EchoNode {
+    private static final int APP_BUFFER = 64 * 1024;
+
+    private final int vip;
+    private final int port;
+    private final String ifname;
+    private final Selector selector;
+    private ServerSocketChannel listener;
+    private final LinkedBlockingQueue<String> commands = new LinkedBlockingQueue<>();
+    private final List<Conn> conns = new ArrayList<>();
+    private final TcpRepair repair = new TcpRepair();
+
+    private static final class Conn {
+        final SocketChannel ch;
+        final ByteBuffer buf; // write mode: [0, position) pending output
+        SelectionKey key;
+
+        Conn(SocketChannel ch, int capacity) {
+            this.ch = ch;
+            this.buf = ByteBuffer.allocate(Math.max(APP_BUFFER, capacity));
+        }
+    }
+
+    private EchoNode(String vip, int port, String ifname) throws IOException {
+        this.vip = LinuxIn.parse(vip);
+        this.port = port;
+        this.ifname = ifname;
+        this.selector = Selector.open();
+        listen();
+    }
+
+    /** Listens on VIP:port; IP_FREEBIND so that the VIP need not be local yet. */
+    private void listen() throws IOException {
+        this.listener = ServerSocketChannel.open(StandardProtocolFamily.INET);
+        int lfd = FileDescriptors.of(listener);
+        try (com.sun.jna.Memory one = new com.sun.jna.Memory(4)) {
+            one.setInt(0, 1);
+            LibC.check(LibC.setsockopt(lfd, LibC.IPPROTO_IP, LibC.IP_FREEBIND, one, 4), "setsockopt(IP_FREEBIND)");
+        }
+        listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {
+            (byte) (vip >>> 24), (byte) (vip >>> 16), (byte) (vip >>> 8), (byte) vip}), port), 128);
+        listener.configureBlocking(false);
+        listener.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    public static void main(String[] args) throws Exception {
+        EchoNode node = new EchoNode(args[0], Integer.parseInt(args[1]), args[2]);
+        Thread control = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    node.commands.add(line.trim());
+                    node.selector.wakeup();
+                }
+            } catch (IOException e) {
+                // parent gone
+            }
+            node.commands.add("exit");
+            node.selector.wakeup();
+        }, "control");
+        control.setDaemon(true);
+        control.start();
+        System.out.println("READY");
+        System.out.flush();
+        node.loop();
+    }
+
+    private void loop() throws Exception {
+        while (true) {
+            selector.select(100);
+            String cmd;
+            while ((cmd = commands.poll()) != null) {
+                if (cmd.startsWith("snapshot ")) {
+                    snapshot(Path.of(cmd.substring(9)));
+                } else if (cmd.startsWith("restore ")) {
+                    restore(Path.of(cmd.substring(8)));
+                } else if (cmd.equals("stats")) {
+                    TcpState st = new TcpState();
+                    for (Conn c : conns) {
+                        try {
+                            repair.snapshot(FileDescriptors.of(c.ch), st);
+                            System.out.println("STATS app=" + c.buf.position() + " " + st);
+                        } catch (IOException e) {
+                            System.out.println("STATS " + e);
+                        }
+                    }
+                    System.out.flush();
+                } else if (cmd.equals("exit")) {
+                    System.exit(0);
+                }
+            }
+            for (SelectionKey k : selector.selectedKeys()) {
+                if (!k.isValid()) {
+                    continue;
+                }
+                if (k.isAcceptable()) {
+                    SocketChannel ch;
+                    while ((ch = listener.accept()) != null) {
+                        ch.configureBlocking(false);
+                        Conn c = new Conn(ch, 0);
+                        c.key = ch.register(selector, SelectionKey.OP_READ, c);
+                        conns.add(c);
+                    }
+                    continue;
+                }
+                Conn c = (Conn) k.attachment();
+                try {
+                    echo(c);
+                } catch (IOException e) {
+                    System.out.println("ERROR conn " + c.ch + ": " + e);
+                    System.out.flush();
+                    k.cancel();
+                    c.ch.close();
+                    conns.remove(c);
+                }
+            }
+            selector.selectedKeys().clear();
+        }
+    }
+
+    private void echo(Conn c) throws IOException {
+        if (c.buf.hasRemaining()) {
+            int n = c.ch.read(c.buf);
+            if (n < 0) {
+                throw new IOException("EOF from client");
+            }
+        }
+        if (c.buf.position() > 0) {
+            c.buf.flip();
+            c.ch.write(c.buf);
+            c.buf.compact();
+        }
+        int ops = (c.buf.hasRemaining() ? SelectionKey.OP_READ : 0) | (c.buf.position() > 0 ? SelectionKey.OP_WRITE : 0);
+        c.key.interestOps(ops);
+    }
+
+    private void snapshot(Path file) throws IOException {
+        long t0 = System.nanoTime();
+        TcpState state = new TcpState();
+        int sendq = 0;
+        int recvq = 0;
+        int app = 0;
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeInt(conns.size());
+            for (Conn c : conns) {
+                repair.snapshotAndRetire(FileDescriptors.of(c.ch), state);
+                byte[] bytes = state.toBytes();
+                out.writeInt(bytes.length);
+                out.write(bytes);
+                out.writeInt(c.buf.position());
+                out.write(c.buf.array(), 0, c.buf.position());
+                sendq += state.sendQueueLength() > 0 ? 1 : 0;
+                recvq += state.recvQueueLength() > 0 ? 1 : 0;
+                app += c.buf.position() > 0 ? 1 : 0;
+            }
+        }
+        long snapMs = (System.nanoTime() - t0) / 1_000_000;
+        int count = conns.size();
+        try (InterfaceAddresses addrs = new InterfaceAddresses()) {
+            addrs.remove(ifname, vip, 32);
+        }
+        listener.close();
+        for (Conn c : conns) {
+            c.key.cancel();
+            c.ch.close(); // closes the placeholder that snapshotAndRetire put under the fd
+        }
+        conns.clear();
+        selector.selectNow();
+        listen(); // ready to take connections back later
+        System.out.println("SNAPSHOT " + count + " sendq=" + sendq + " recvq=" + recvq + " app=" + app + " ms=" + snapMs);
+        System.out.flush();
+    }
+
+    private void restore(Path file) throws IOException {
+        long t0 = System.nanoTime();
+        List<TcpState> states = new ArrayList<>();
+        List<byte[]> pending = new ArrayList<>();
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                states.add(TcpState.fromBytes(b));
+                byte[] p = new byte[in.readInt()];
+                in.readFully(p);
+                pending.add(p);
+            }
+        }
+        int[] fds = new int[states.size()];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = repair.prepare(states.get(i));
+        }
+        long prepared = System.nanoTime();
+        try (InterfaceAddresses addrs = new InterfaceAddresses(); GratuitousArp arp = new GratuitousArp(ifname)) {
+            addrs.add(ifname, vip, 32);
+            arp.announce(vip, 3);
+        }
+        long vipDone = System.nanoTime();
+        int[] written = new int[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            written[i] = repair.activate(fds[i], states.get(i));
+        }
+        long activated = System.nanoTime();
+        try (ServerSocketChannel loop = ServerSocketChannel.open(StandardProtocolFamily.INET)) {
+            loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            for (int i = 0; i < fds.length; i++) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET);
+                ch.connect(loop.getLocalAddress());
+                loop.accept().close();
+                ch.configureBlocking(false);
+                FileDescriptors.setNonBlocking(fds[i], true);
+                FileDescriptors.dup2(fds[i], FileDescriptors.of(ch));
+                LibC.close(fds[i]);
+                TcpState st = states.get(i);
+                int rest = st.sendQueueLength() - written[i]; // output that did not fit: written first
+                Conn c = new Conn(ch, rest + pending.get(i).length);
+                c.buf.put(st.sendQueue(), written[i], rest);
+                c.buf.put(pending.get(i));
+                c.key = ch.register(selector, SelectionKey.OP_READ | SelectionKey.OP_WRITE, c);
+                conns.add(c);
+            }
+        }
+        System.out.println("RESTORED " + fds.length + " ms=" + (System.nanoTime() - t0) / 1_000_000
+            + " prepareMs=" + (prepared - t0) / 1_000_000 + " vipMs=" + (vipDone - prepared) / 1_000_000
+            + " activateMs=" + (activated - vipDone) / 1_000_000);
+        System.out.flush();
+    }
+}
