@@ -5,12 +5,16 @@ import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
@@ -21,6 +25,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -42,15 +47,25 @@ import java.util.stream.Stream;
  * others (a planted directory in a shared {@code /tmp}), a fresh private temporary directory is
  * used instead and deleted at exit.
  *
- * <p>Old builds' directories are not pruned: a running JVM may still be loading from them.
+ * <h2>In use, and pruning</h2>
+ * Every JVM holds a shared {@link FileLock} on {@value #LOCK_FILE} in the directory it loads
+ * from, for its whole life (one file descriptor). After extracting, {@link #prune} deletes every
+ * other directory under the base whose lock it can take exclusively — old builds and abandoned
+ * temporary directories that no running JVM uses — so the cache holds one copy per build in use.
+ * (POSIX {@code fcntl} locks: released by the kernel when a JVM dies, even on SIGKILL.)
  *
- * <p>Thread-safety: stateless; safe from several JVMs at once.
+ * <p>Thread-safety: safe from several threads and several JVMs at once.
  */
 public final class NestedJars {
     /** Where the nested jars live inside the agent jar. */
     public static final String LIB_PREFIX = "META-INF/understudy/lib/";
     /** Written last into a complete cache directory. */
     public static final String COMPLETE_MARKER = ".complete";
+    /** Every JVM using a cache directory holds a shared lock on this file in it. */
+    public static final String LOCK_FILE = ".in-use";
+
+    /** Channels whose shared locks mark the directories this JVM uses; never closed. */
+    private static final List<FileChannel> HELD = new CopyOnWriteArrayList<>();
 
     private NestedJars() {
     }
@@ -78,6 +93,7 @@ public final class NestedJars {
             jars.get(0).getParent().toFile().deleteOnExit();
             jars.forEach(j -> j.toFile().deleteOnExit());
             jars.get(0).getParent().resolve(COMPLETE_MARKER).toFile().deleteOnExit();
+            jars.get(0).getParent().resolve(LOCK_FILE).toFile().deleteOnExit();
         }
         return jars;
     }
@@ -102,25 +118,38 @@ public final class NestedJars {
                 throw new LaunchException("no nested jars under " + LIB_PREFIX + " in " + agentJar, null);
             }
             final Path dir = base.resolve(safe(version) + "-" + fingerprint(libs));
-            if (isComplete(dir, libs)) {
+            if (lockShared(dir) && isComplete(dir, libs)) {
+                prune(base, dir);
                 return jarsIn(dir, libs);
             }
             final Path tmp = Files.createTempDirectory(base, dir.getFileName() + ".tmp-");
+            // Locked before it is filled; the lock (on the open file) survives the rename below.
+            final FileChannel tmpLock = lockSharedOrThrow(tmp);
             for (final JarEntry e : libs) {
                 try (InputStream in = jar.getInputStream(e)) {
                     Files.copy(in, tmp.resolve(fileName(e)), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             Files.write(tmp.resolve(COMPLETE_MARKER), version.getBytes(StandardCharsets.UTF_8));
+            boolean published;
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                return jarsIn(dir, libs);
-            } catch (final FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                return isComplete(dir, libs) ? discard(tmp, dir, libs) : jarsIn(tmp, libs);
+                published = true;
             } catch (final IOException e) {
-                // Linux rename(2) onto a non-empty directory: ENOTEMPTY; another JVM won.
-                return isComplete(dir, libs) ? discard(tmp, dir, libs) : jarsIn(tmp, libs);
+                // EEXIST/ENOTEMPTY from rename(2): another JVM published first (or a broken
+                // leftover is in the way; the next prune removes it once nobody uses it).
+                published = false;
             }
+            if (published) {
+                prune(base, dir);
+                return jarsIn(dir, libs);
+            }
+            if (lockShared(dir) && isComplete(dir, libs)) {
+                release(tmpLock);
+                deleteTree(tmp);
+                return jarsIn(dir, libs);
+            }
+            return jarsIn(tmp, libs);
         } catch (final LaunchException e) {
             throw e;
         } catch (final Exception e) {
@@ -144,14 +173,90 @@ public final class NestedJars {
         return urls;
     }
 
-    private static List<Path> discard(final Path tmp, final Path dir, final List<JarEntry> libs) throws IOException {
-        try (Stream<Path> files = Files.list(tmp)) {
+    /**
+     * Takes a shared lock on {@code dir}'s {@value #LOCK_FILE} and keeps it for the life of the
+     * JVM: {@link #prune} in another JVM only deletes directories it can lock exclusively.
+     *
+     * @return whether the lock is held; {@code false} if the directory does not exist.
+     */
+    private static boolean lockShared(final Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            lockSharedOrThrow(dir);
+            return true;
+        } catch (final NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private static FileChannel lockSharedOrThrow(final Path dir) throws IOException {
+        final FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE),
+            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            // Blocks only while a pruner holds its exclusive lock, i.e. while it deletes.
+            channel.lock(0, Long.MAX_VALUE, true);
+        } catch (final OverlappingFileLockException e) {
+            // This JVM already holds it (a second extract of the same build): fine.
+            channel.close();
+            return null;
+        } catch (final IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        HELD.add(channel);
+        return channel;
+    }
+
+    private static void release(final FileChannel channel) {
+        if (channel != null) {
+            HELD.remove(channel);
+            try {
+                channel.close();
+            } catch (final IOException ignore) {
+                // closing releases the lock; nothing else to do
+            }
+        }
+    }
+
+    /**
+     * Deletes the other extractions under {@code base} that no JVM uses (no shared lock held):
+     * old builds and abandoned temporary directories. Best effort: never throws.
+     *
+     * @param base the cache base directory.
+     * @param keep the directory this JVM uses.
+     */
+    public static void prune(final Path base, final Path keep) {
+        try (Stream<Path> entries = Files.list(base)) {
+            for (final Path dir : (Iterable<Path>)entries::iterator) {
+                if (dir.equals(keep) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE),
+                    StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    final FileLock lock = channel.tryLock(0, Long.MAX_VALUE, false);
+                    if (lock != null) {
+                        // The marker goes first: a JVM that locks after us sees "incomplete".
+                        Files.deleteIfExists(dir.resolve(COMPLETE_MARKER));
+                        deleteTree(dir);
+                    }
+                } catch (final OverlappingFileLockException | IOException e) {
+                    // in use by this JVM, or vanished, or not ours to delete: leave it
+                }
+            }
+        } catch (final IOException | RuntimeException ignore) {
+            // pruning is housekeeping; extraction already succeeded
+        }
+    }
+
+    private static void deleteTree(final Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
             for (final Path p : (Iterable<Path>)files::iterator) {
                 Files.deleteIfExists(p);
             }
         }
-        Files.deleteIfExists(tmp);
-        return jarsIn(dir, libs);
+        Files.deleteIfExists(dir);
     }
 
     private static List<Path> jarsIn(final Path dir, final List<JarEntry> libs) {

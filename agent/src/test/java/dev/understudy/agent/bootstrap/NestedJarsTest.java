@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -67,6 +69,29 @@ class NestedJarsTest {
 
         final List<Path> other = NestedJars.extract(agentJar("agent2.jar", "a.jar", "c.jar"), "1.0", cache);
         assertNotEquals(first.get(0).getParent(), other.get(0).getParent());
+    }
+
+    @Test
+    void shouldPruneExtractionsNoJvmUsesAndKeepThoseInUse() throws Exception {
+        final Path cache = Files.createDirectory(tmp.resolve("cache"));
+        final Path stale = Files.createDirectory(cache.resolve("0.9-00000000deadbeef"));
+        Files.write(stale.resolve("old.jar"), new byte[] {1});
+        Files.write(stale.resolve(NestedJars.COMPLETE_MARKER), new byte[] {1});
+        final Path abandoned = Files.createDirectory(cache.resolve("0.9-00000000deadbeef.tmp-123"));
+        final Path busy = Files.createDirectory(cache.resolve("0.8-00000000cafebabe"));
+        Files.write(busy.resolve("busy.jar"), new byte[] {1});
+        try (FileChannel holder = FileChannel.open(busy.resolve(NestedJars.LOCK_FILE),
+            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            holder.lock(0, Long.MAX_VALUE, true);
+
+            final List<Path> jars = NestedJars.extract(agentJar("agent.jar", "a.jar"), "1.0", cache);
+
+            assertFalse(Files.exists(stale), "unused old build must be pruned");
+            assertFalse(Files.exists(abandoned), "abandoned temporary directory must be pruned");
+            assertTrue(Files.exists(busy.resolve("busy.jar")), "a directory in use must be kept");
+            assertTrue(Files.exists(jars.get(0)));
+            assertTrue(Files.exists(jars.get(0).getParent().resolve(NestedJars.LOCK_FILE)));
+        }
     }
 
     @Test
