@@ -134,10 +134,11 @@ class NfQueueCaptureIT {
         control.write("release\n".getBytes(StandardCharsets.US_ASCII));
         control.flush();
         awaitLine(nodeLog, "RELEASED", node, Duration.ofSeconds(10));
-        // After release: the connection is still open (the client waits before closing) and nothing is unacked.
+        // After release: the connection is still open (the client waits before closing), its send queue is
+        // empty and nothing is unacked — every byte written has been acknowledged. One ss sample per check.
         long releasedAt = System.nanoTime();
         String after = ss(port);
-        while (!(after.contains("ESTAB") && unacked(port) == 0)) {
+        while (!allAcknowledged(after)) {
             assertTrue(System.nanoTime() - releasedAt < TimeUnit.SECONDS.toNanos(4), "unacked drops to 0 after release: " + after);
             Thread.sleep(20);
             after = ss(port);
@@ -182,6 +183,12 @@ class NfQueueCaptureIT {
         assertEquals("0", field(nodeResult, "verdict_errors"), "no verdict named an id the kernel did not hold");
         assertEquals("0", field(nodeResult, "unknown_releases"));
         assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
+    }
+
+    /** True when ss shows the connection ESTABLISHED with Send-Q 0 and no unacked segments. */
+    private static boolean allAcknowledged(String ss) {
+        Matcher m = Pattern.compile("ESTAB\\s+\\d+\\s+(\\d+)").matcher(ss);
+        return m.find() && m.group(1).equals("0") && !UNACKED.matcher(ss).find();
     }
 
     /** unacked:N of the client's connection to VIP:port, 0 when none is listed. */
