@@ -4,6 +4,8 @@ import dev.understudy.transport.catchup.CatchupServer;
 import dev.understudy.transport.internal.net.FramePort;
 import dev.understudy.transport.internal.net.FrameSigner;
 import dev.understudy.transport.internal.net.Framing;
+import dev.understudy.transport.internal.net.Journals;
+import dev.understudy.transport.journal.Journal;
 import dev.understudy.transport.internal.net.JournalPort;
 import dev.understudy.transport.internal.net.Wire;
 import dev.understudy.transport.membership.Heartbeater;
@@ -88,6 +90,17 @@ public final class ReplicationClone implements AutoCloseable {
     private long catchupRequestsSent;
     private long catchupsCompleted;
     private long controlRejected;
+
+    /**
+     * A clone over a Chronicle {@link Journal} (the usual entry point); it resumes from the
+     * journal's last sequence. Frames must be signed when {@code config} has a secret.
+     *
+     * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}
+     */
+    public static ReplicationClone create(Aeron aeron, ReplicationConfig config, int epoch, Journal journal,
+                                          MemberListener memberListener) {
+        return new ReplicationClone(aeron, config, epoch, Journals.wrap(journal), new Framing(config), memberListener);
+    }
 
     public ReplicationClone(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
                             Framing framing, MemberListener memberListener) {

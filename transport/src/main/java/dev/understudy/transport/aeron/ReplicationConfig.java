@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <h2>Driver defaults for a 2-core machine running three JVMs</h2>
  * The embedded driver defaults to {@link ThreadingMode#SHARED} (one driver thread instead of
  * three) with a {@code backoff} idle strategy (spin 10, yield 10, then park 1 µs..100 µs).
- * Measured round trips publish→durable-ack, 64 B, node1→node2 (see the report / README):
+ * Measured round trips publish→durable-ack, 64 B, node1→node2 (numbers in {@code package-info}):
  * DEDICATED mode puts four busy threads (conductor, sender, receiver + the app) on two cores
  * per JVM and three JVMs fight for them; {@code sleeping} (Aeron's default, 1 ms park) adds
  * milliseconds per hop; {@code backoff} keeps the wake-up latency in tens of microseconds while

@@ -4,6 +4,8 @@ import dev.understudy.transport.catchup.CatchupServer;
 import dev.understudy.transport.internal.net.FramePort;
 import dev.understudy.transport.internal.net.FrameSigner;
 import dev.understudy.transport.internal.net.Framing;
+import dev.understudy.transport.internal.net.Journals;
+import dev.understudy.transport.journal.Journal;
 import dev.understudy.transport.internal.net.JournalPort;
 import dev.understudy.transport.internal.net.Wire;
 import dev.understudy.transport.membership.Heartbeater;
@@ -71,6 +73,20 @@ public final class ReplicationPrimary implements AutoCloseable {
     private int finishedLength = -1;
     private final RecordCodec codec = new RecordCodec();
     private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
+
+    /**
+     * The primary over a Chronicle {@link Journal} (the usual entry point). Frames are signed when
+     * {@code config} has a secret. The caller keeps ownership of the journal (close it after the primary).
+     *
+     * @param maxK           highest replication factor reported to {@code listener}
+     * @param listener       told when the durable sequence for k = 1..maxK advances; may be {@code null}
+     * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}
+     */
+    public static ReplicationPrimary create(Aeron aeron, ReplicationConfig config, int epoch, Journal journal, int maxK,
+                                            DurabilityListener listener, MemberListener memberListener) {
+        return new ReplicationPrimary(aeron, config, epoch, Journals.wrap(journal), new Framing(config), maxK, listener,
+            memberListener);
+    }
 
     /**
      * @param listener told when the durable sequence for k = 1..{@code maxK} advances; may be {@code null}
