@@ -240,7 +240,8 @@ public final class DerivedStateBuilder {
         }
         if (hasTimestamp) {
             lastTsval = tsval;
-            if (!tsecrSeen || tsecr - this.tsecr >= 0) {
+            // keep the earliest arrival of the newest TSecr: the larger elapsed time keeps the clock ahead
+            if (!tsecrSeen || tsecr - this.tsecr > 0) {
                 this.tsecr = tsecr;
                 tsecrAt = atMillis;
                 tsecrSeen = true;
