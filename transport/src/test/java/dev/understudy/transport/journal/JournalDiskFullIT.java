@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -96,6 +97,73 @@ class JournalDiskFullIT {
                 Host.run(Duration.ofSeconds(20), "umount", "-l", mount.toString());
             }
             deleteQuietly(mount);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartACycleFileOnAFullDiskAndResumeOnceSpaceIsFreed() throws Exception {
+        Path mount = Files.createTempDirectory("journal-tmpfs");
+        Host.run(Duration.ofSeconds(20), "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString()).check();
+        try {
+            Path dir = mount.resolve("journal");
+            AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+            JournalConfig config = JournalConfig.builder(dir).rollCycle("TEST4_SECONDLY").clock(clock::get)
+                .blockSize(512 * 1024).headroomBytes(256 * 1024).minFreeBytes(1024 * 1024).build();
+            TestRecords records = new TestRecords();
+            Path filler = mount.resolve("filler");
+            try (Journal journal = Journal.open(config)) {
+                for (long s = 1; s <= 100; s++) {
+                    assertEquals(s, journal.append(records.buffer, 0, records.segment(s, PAYLOAD)));
+                }
+                long written = fill(filler);
+                assertTrue(written > 0);
+                clock.addAndGet(1000); // the next append starts a new cycle file: refused, nothing written
+                JournalFullException e = assertThrows(JournalFullException.class,
+                    () -> journal.append(records.buffer, 0, records.segment(101, PAYLOAD)));
+                assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("cycle"), e.getMessage());
+                assertFalse(journal.healthy());
+                assertEquals(100, journal.lastSequence());
+            }
+            Files.delete(filler);
+            try (Journal journal = Journal.open(config)) {
+                assertTrue(journal.healthy());
+                assertEquals(100, journal.lastSequence());
+                for (long s = 101; s <= 150; s++) {
+                    assertEquals(s, journal.append(records.buffer, 0, records.segment(s, PAYLOAD)));
+                }
+                long[] next = {1};
+                RecordCodec codec = new RecordCodec();
+                try (JournalTailer tailer = journal.tailer(0)) {
+                    while (tailer.poll((b, o, l) -> {
+                        assertEquals(RecordErrors.OK, codec.validate(b, o, l));
+                        assertEquals(next[0]++, RecordHeader.sequence(b, o));
+                    }, 1000) > 0) {
+                        // drain
+                    }
+                }
+                assertEquals(151, next[0]);
+                assertEquals(2, journal.cycleFileCount());
+            }
+        } finally {
+            Host.Result r = Host.run(Duration.ofSeconds(20), "umount", mount.toString());
+            if (r.exitCode() != 0) {
+                Host.run(Duration.ofSeconds(20), "umount", "-l", mount.toString());
+            }
+            deleteQuietly(mount);
+        }
+    }
+
+    /** Writes {@code file} until the file system is full; returns the bytes written. */
+    private static long fill(Path file) throws IOException {
+        byte[] chunk = new byte[16 * 1024];
+        long written = 0;
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(chunk);
+                written += chunk.length;
+            }
+        } catch (IOException full) {
+            return written; // ENOSPC: the point
         }
     }
 
