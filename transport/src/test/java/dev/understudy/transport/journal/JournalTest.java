@@ -173,6 +173,42 @@ class JournalTest {
     }
 
     @Test
+    void shouldDeliverRecordsInOrderToATailerOnAnotherThreadWhileAppending() throws Exception {
+        int n = 200_000;
+        try (Journal journal = Journal.open(config(dir).build())) {
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            long[] seen = {0};
+            Thread replayer = new Thread(() -> {
+                try (JournalTailer tailer = journal.tailer(1)) {
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                    while (seen[0] < n && System.nanoTime() < deadline) {
+                        tailer.poll((b, o, l) -> {
+                            long s = RecordHeader.sequence(b, o);
+                            if (s != seen[0] + 1) {
+                                throw new AssertionError("expected " + (seen[0] + 1) + " got " + s);
+                            }
+                            seen[0] = s;
+                        }, 1000);
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "journal-test-replayer");
+            replayer.start();
+            TestRecords own = new TestRecords();
+            for (long s = 1; s <= n; s++) {
+                assertEquals(s, journal.append(own.buffer, 0, own.segment(s, (int) (s % 200))));
+            }
+            replayer.join(70_000);
+            assertFalse(replayer.isAlive());
+            if (failure.get() != null) {
+                throw new AssertionError("replayer failed", failure.get());
+            }
+            assertEquals(n, seen[0]);
+        }
+    }
+
+    @Test
     void shouldSeekAcrossCycleFilesAndResumeInTheLastOne() {
         AtomicLong clock = new AtomicLong(1_700_000_000_000L);
         JournalConfig cfg = config(dir).rollCycle("TEST4_SECONDLY").clock(clock::get).build();
