@@ -125,6 +125,11 @@ public final class EchoNode {
                     snapshot(Path.of(cmd.substring(9)));
                 } else if (cmd.startsWith("restore ")) {
                     restore(Path.of(cmd.substring(8)));
+                } else if (cmd.startsWith("tcpinfo ")) {
+                    shipTcpInfo(Path.of(cmd.substring(8)));
+                } else if (cmd.startsWith("derive ")) {
+                    String[] a = cmd.split(" ");
+                    derive(Path.of(a[1]), Path.of(a[2]));
                 } else if (cmd.equals("stats")) {
                     TcpState st = new TcpState();
                     for (Conn c : conns) {
@@ -167,6 +172,129 @@ public final class EchoNode {
             }
             selector.selectedKeys().clear();
         }
+    }
+
+    /**
+     * What the primary ships while alive for the derived-state failover: per connection the
+     * client port, tcpi_rcv_wscale, tcpi_options and a TCP_TIMESTAMP reading with its wall time.
+     */
+    private void shipTcpInfo(Path file) throws IOException {
+        dev.understudy.netfilter.tcp.TcpInfo info = new dev.understudy.netfilter.tcp.TcpInfo();
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file));
+             com.sun.jna.Memory v = new com.sun.jna.Memory(8)) {
+            out.writeInt(conns.size());
+            for (Conn c : conns) {
+                int fd = FileDescriptors.of(c.ch);
+                info.read(fd);
+                v.setInt(4, 4);
+                LibC.check(LibC.getsockopt(fd, LibC.IPPROTO_TCP, dev.understudy.netfilter.internal.LinuxTcp.TCP_TIMESTAMP, v, v.share(4)),
+                    "getsockopt(TCP_TIMESTAMP)");
+                out.writeInt(((InetSocketAddress) c.ch.getRemoteAddress()).getPort());
+                out.writeInt(info.rcvWscale());
+                out.writeInt(info.options());
+                out.writeInt(v.getInt(0));
+                out.writeLong(System.currentTimeMillis());
+            }
+        }
+        System.out.println("TCPINFO " + conns.size());
+        System.out.flush();
+    }
+
+    /**
+     * Failover without the old node: derive every connection's state from the captured inbound
+     * segments ({@link SegmentCapture}) and the shipped TCP_INFO; the output the client has not
+     * acknowledged is regenerated — for an echo server it is the input from the client's ACK
+     * on — and goes into the repair SEND queue as already sent (the client may hold part of it;
+     * the kernel retransmits what it lacks).
+     */
+    private void derive(Path tcpInfoFile, Path captureFile) throws IOException {
+        java.util.Map<Integer, int[]> infos = new java.util.HashMap<>();
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(tcpInfoFile))) {
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                int clientPort = in.readInt();
+                int rcvWscale = in.readInt();
+                int options = in.readInt();
+                int clock = in.readInt();
+                long at = in.readLong();
+                infos.put(clientPort, new int[] {rcvWscale, options, clock, (int) (at >>> 32), (int) at});
+            }
+        }
+        java.util.Map<Integer, dev.understudy.netfilter.repair.DerivedStateBuilder> builders = new java.util.LinkedHashMap<>();
+        java.util.Map<Integer, java.io.ByteArrayOutputStream> inputs = new java.util.HashMap<>();
+        long segments = 0;
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(captureFile)))) {
+            byte[] payload = new byte[70_000];
+            while (true) {
+                int clientPort;
+                try {
+                    clientPort = in.readUnsignedShort();
+                } catch (java.io.EOFException eof) {
+                    break;
+                }
+                int src = in.readInt();
+                int seq = in.readInt();
+                int ack = in.readInt();
+                int window = in.readUnsignedShort();
+                int flags = in.readUnsignedByte();
+                int mss = in.readUnsignedShort();
+                int wscale = in.readByte();
+                boolean sackOk = in.readByte() != 0;
+                boolean hasTs = in.readByte() != 0;
+                int tsval = in.readInt();
+                int tsecr = in.readInt();
+                long at = in.readLong();
+                int plen = in.readInt();
+                in.readFully(payload, 0, plen);
+                segments++;
+                dev.understudy.netfilter.repair.DerivedStateBuilder b = builders.get(clientPort);
+                if ((flags & dev.understudy.netfilter.repair.DerivedStateBuilder.SYN) != 0) {
+                    if (b == null) {
+                        b = new dev.understudy.netfilter.repair.DerivedStateBuilder().endpoints(vip, port, src, clientPort)
+                            .clientSyn(seq, mss == 0 ? 536 : mss, wscale, sackOk, hasTs, tsval);
+                        builders.put(clientPort, b);
+                        inputs.put(clientPort, new java.io.ByteArrayOutputStream());
+                    }
+                    continue;
+                }
+                if (b == null) {
+                    continue; // connection opened before the capture: not ours
+                }
+                // append the in-order part of the payload to the input stream, exactly as the builder counts it
+                java.io.ByteArrayOutputStream input = inputs.get(clientPort);
+                long off = Integer.toUnsignedLong(seq - b.clientIsn() - 1);
+                if (off <= input.size() && off + plen > input.size() && off < (1L << 31)) {
+                    int skip = (int) (input.size() - off);
+                    input.write(payload, skip, plen - skip);
+                }
+                b.segment(seq, ack, window, flags, hasTs, tsval, tsecr, plen, at);
+            }
+        }
+        List<TcpState> states = new ArrayList<>();
+        List<byte[]> pending = new ArrayList<>();
+        int regenerated = 0;
+        for (java.util.Map.Entry<Integer, dev.understudy.netfilter.repair.DerivedStateBuilder> e : builders.entrySet()) {
+            int[] info = infos.get(e.getKey());
+            dev.understudy.netfilter.repair.DerivedStateBuilder b = e.getValue();
+            if (info == null) {
+                throw new IOException("no TCP_INFO shipped for client port " + e.getKey());
+            }
+            b.serverInfo(info[0], info[1]).serverClock(info[2], ((long) info[3] << 32) | (info[4] & 0xffffffffL));
+            TcpState st = b.build(new TcpState());
+            byte[] input = inputs.get(e.getKey()).toByteArray();
+            if (input.length != b.inputLength()) {
+                throw new IOException("input assembled " + input.length + " != derived " + b.inputLength());
+            }
+            int from = (int) b.outputAcked();
+            // echo: output == input, so the output from the client's ACK on is input[from, end)
+            st.sendQueue(input, from, input.length - from).sendQueueUnsent(0);
+            regenerated += input.length - from > 0 ? 1 : 0;
+            states.add(st);
+            pending.add(new byte[0]);
+        }
+        System.out.println("DERIVED " + states.size() + " segments=" + segments + " regenerated=" + regenerated);
+        System.out.flush();
+        restoreAll(states, pending);
     }
 
     private void echo(Conn c) throws IOException {
@@ -223,7 +351,6 @@ public final class EchoNode {
     }
 
     private void restore(Path file) throws IOException {
-        long t0 = System.nanoTime();
         List<TcpState> states = new ArrayList<>();
         List<byte[]> pending = new ArrayList<>();
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
@@ -237,6 +364,11 @@ public final class EchoNode {
                 pending.add(p);
             }
         }
+        restoreAll(states, pending);
+    }
+
+    private void restoreAll(List<TcpState> states, List<byte[]> pending) throws IOException {
+        long t0 = System.nanoTime();
         int[] fds = new int[states.size()];
         for (int i = 0; i < fds.length; i++) {
             fds[i] = repair.prepare(states.get(i));
