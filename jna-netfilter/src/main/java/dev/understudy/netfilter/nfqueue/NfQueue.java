@@ -6,7 +6,6 @@ import com.sun.jna.Pointer;
 import dev.understudy.netfilter.Errno;
 import dev.understudy.netfilter.ErrnoException;
 import dev.understudy.netfilter.internal.LibC;
-import dev.understudy.netfilter.internal.Netfilter;
 import dev.understudy.netfilter.internal.Netlink;
 import dev.understudy.netfilter.internal.NfnetlinkQueue;
 import dev.understudy.netfilter.internal.Poll;
@@ -91,21 +90,9 @@ public final class NfQueue implements AutoCloseable {
     // Verdicts of one batch.
     private final Memory txMemory;
     private final ByteBuffer tx;
-    private int txLength;
-    private int txSeq = 100;
-    private boolean batchPending;
-    private int batchUpTo;
 
-    // Held packets, in arrival (= id) order; ids of released ones stay until head passes them.
-    private final int[] heldIds;
-    private final boolean[] heldLive;
-    private final int heldMask;
-    private long heldHead;
-    private long heldTail;
-    private int liveHeld;
+    private final VerdictBatcher verdicts;
     private volatile int liveHeldPublished;
-    private boolean seenAny;
-    private int highestSeen;
 
     // Requests from other threads.
     private final Object requestLock = new Object();
@@ -162,10 +149,8 @@ public final class NfQueue implements AutoCloseable {
         this.eventRead = new Memory(8);
         this.txMemory = new Memory(TX_BYTES);
         this.tx = txMemory.getByteBuffer(0, TX_BYTES).order(ByteOrder.BIG_ENDIAN);
-        int cap = Integer.highestOneBit(Math.max(16, config.maxLength()) - 1) << 1;
-        this.heldIds = new int[cap];
-        this.heldLive = new boolean[cap];
-        this.heldMask = cap - 1;
+        this.verdicts = new VerdictBatcher(queue, tx, TX_BYTES, config.maxLength(), counters,
+            len -> sendTx("send(NFQNL_MSG_VERDICT)", len));
         this.requests = new long[Integer.highestOneBit(config.requestQueueCapacity() - 1) << 1];
         this.drainedRequests = new long[requests.length];
     }
@@ -224,9 +209,9 @@ public final class NfQueue implements AutoCloseable {
     private void configure() throws ErrnoException {
         synchronized (ioLock) {
             currentPoller = Thread.currentThread();
-            txLength = NfqMessages.putBindConfig(tx, 0, queue, LibC.AF_INET, NfnetlinkQueue.NFQNL_COPY_PACKET,
+            int len = NfqMessages.putBindConfig(tx, 0, queue, LibC.AF_INET, NfnetlinkQueue.NFQNL_COPY_PACKET,
                 NfnetlinkQueue.NFQNL_MAX_COPY_RANGE, config.maxLength(), config.gso(), CONFIG_SEQ);
-            sendTx("NFQNL_MSG_CONFIG(queue " + queue + ")");
+            sendTx("NFQNL_MSG_CONFIG(queue " + queue + ")", len);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPEN_TIMEOUT_MILLIS);
             while (!configAcked) {
                 if (System.nanoTime() - deadline > 0) {
@@ -314,7 +299,7 @@ public final class NfQueue implements AutoCloseable {
         if (drained) {
             // The socket was empty at the last look: wait here instead of a recvmmsg that would say EAGAIN.
             drained = false;
-            flush();
+            verdicts.flush();
             if (closed || timeoutMillis <= 0 || waitReadable(timeoutMillis) == 0) {
                 publish();
                 return 0;
@@ -329,7 +314,7 @@ public final class NfQueue implements AutoCloseable {
             if (requestCount != 0) {
                 applyRequests();
             }
-            flush();
+            verdicts.flush();
             publish();
             drained = n < config.batchSize();
             return n;
@@ -345,7 +330,7 @@ public final class NfQueue implements AutoCloseable {
                 throw new ErrnoException("recvmmsg(NETLINK_NETFILTER queue " + queue + ")", errno);
             }
         }
-        flush();
+        verdicts.flush();
         if (closed || timeoutMillis <= 0) {
             publish();
             return 0;
@@ -399,12 +384,11 @@ public final class NfQueue implements AutoCloseable {
     private final class Sink implements NfqMessageReader.Sink {
         @Override
         public void onPacket(int packetId, int hook, ByteBuffer buf, int offset, int length) {
-            seen(packetId);
             int rc = segment.wrap(buf, offset, length);
             if (rc != TcpSegment.PARSE_OK) {
                 parseFailures[rc]++;
                 counters[NfQueueCounter.PARSE_FAILURES.ordinal()]++;
-                verdictNow(packetId, Verdict.DROP);
+                verdicts.verdict(packetId, Verdict.DROP);
                 return;
             }
             counters[NfQueueCounter.PACKETS.ordinal()]++;
@@ -416,7 +400,7 @@ public final class NfQueue implements AutoCloseable {
                 counters[NfQueueCounter.HANDLER_ERRORS.ordinal()]++;
                 v = Verdict.DROP;
             }
-            verdictNow(packetId, v == null ? Verdict.DROP : v);
+            verdicts.verdict(packetId, v == null ? Verdict.DROP : v);
         }
 
         @Override
@@ -424,8 +408,7 @@ public final class NfQueue implements AutoCloseable {
             malformed[reason]++;
             counters[NfQueueCounter.MALFORMED_MESSAGES.ordinal()]++;
             if (hasId) {
-                seen(packetId);
-                verdictNow(packetId, Verdict.DROP);
+                verdicts.verdict(packetId, Verdict.DROP);
             }
         }
 
@@ -440,84 +423,10 @@ public final class NfQueue implements AutoCloseable {
         }
     }
 
-    private void seen(int id) {
-        if (!seenAny || id - highestSeen > 0) {
-            highestSeen = id;
-            seenAny = true;
-        }
-    }
-
-    private void verdictNow(int id, Verdict v) {
-        switch (v) {
-            case ACCEPT:
-                counters[NfQueueCounter.ACCEPTED.ordinal()]++;
-                if (liveHeld == 0) {
-                    // No held packet below: extend the pending batch verdict.
-                    if (!batchPending || id - batchUpTo > 0) {
-                        batchUpTo = id;
-                    }
-                    batchPending = true;
-                } else {
-                    appendVerdict(false, Netfilter.NF_ACCEPT, id);
-                }
-                break;
-            case HOLD:
-                if (heldTail - heldHead > heldMask) {
-                    counters[NfQueueCounter.HOLD_OVERFLOWS.ordinal()]++;
-                    counters[NfQueueCounter.DROPPED.ordinal()]++;
-                    appendVerdict(false, Netfilter.NF_DROP, id);
-                } else {
-                    int idx = (int) heldTail & heldMask;
-                    heldIds[idx] = id;
-                    heldLive[idx] = true;
-                    heldTail++;
-                    liveHeld++;
-                    counters[NfQueueCounter.HELD.ordinal()]++;
-                }
-                break;
-            case DROP:
-            default:
-                counters[NfQueueCounter.DROPPED.ordinal()]++;
-                appendVerdict(false, Netfilter.NF_DROP, id);
-                break;
-        }
-    }
-
-    private void appendVerdict(boolean batch, int verdict, int id) {
-        if (txLength + NfqMessages.VERDICT_MESSAGE_SIZE > TX_BYTES) {
-            flushQuietly();
-        }
-        txLength += NfqMessages.putVerdict(tx, txLength, queue, batch, verdict, id, txSeq++);
-        counters[batch ? NfQueueCounter.BATCH_VERDICT_MESSAGES.ordinal() : NfQueueCounter.VERDICT_MESSAGES.ordinal()]++;
-    }
-
-    private void flushQuietly() {
-        try {
-            flush();
-        } catch (ErrnoException e) {
-            // Keeps the buffered verdicts; the next flush retries them.
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private void flush() throws ErrnoException {
-        if (batchPending) {
-            batchPending = false;
-            if (txLength + NfqMessages.VERDICT_MESSAGE_SIZE > TX_BYTES) {
-                sendTx("send(NFQNL_MSG_VERDICT)");
-            }
-            txLength += NfqMessages.putVerdict(tx, txLength, queue, true, Netfilter.NF_ACCEPT, batchUpTo, txSeq++);
-            counters[NfQueueCounter.BATCH_VERDICT_MESSAGES.ordinal()]++;
-        }
-        if (txLength > 0) {
-            sendTx("send(NFQNL_MSG_VERDICT)");
-        }
-    }
-
-    private void sendTx(String call) throws ErrnoException {
+    /** Sends {@code tx[0, length)}; retries EINTR/EAGAIN/ENOBUFS a little, then throws (the caller keeps the bytes). */
+    private void sendTx(String call, int txLength) throws ErrnoException {
         if (fdClosed) {
             // close() ran inside the handler: the descriptor number may already belong to someone else.
-            txLength = 0;
             return;
         }
         int attempts = 0;
@@ -525,7 +434,6 @@ public final class NfQueue implements AutoCloseable {
             long rc = LibC.send(fd, txMemory, txLength, 0);
             if (rc >= 0) {
                 counters[NfQueueCounter.SEND_CALLS.ordinal()]++;
-                txLength = 0;
                 return;
             }
             int errno = Native.getLastError();
@@ -555,84 +463,12 @@ public final class NfQueue implements AutoCloseable {
             long kind = r >>> 32;
             int id = (int) r;
             if (kind == REQ_ACCEPT_ONE || kind == REQ_DROP_ONE) {
-                releaseOne(id, kind == REQ_ACCEPT_ONE);
+                verdicts.release(id, kind == REQ_ACCEPT_ONE);
             } else if (kind == REQ_ACCEPT_UP_TO) {
-                releaseRange(id, false);
+                verdicts.releaseUpTo(id);
             } else if (kind == REQ_ACCEPT_ALL) {
-                releaseRange(0, true);
+                verdicts.releaseAll();
             }
-        }
-        advanceHeld();
-    }
-
-    private void releaseOne(int id, boolean accept) {
-        long idx = findHeld(id);
-        if (idx < 0) {
-            counters[NfQueueCounter.UNKNOWN_RELEASES.ordinal()]++;
-            return;
-        }
-        int i = (int) idx & heldMask;
-        heldLive[i] = false;
-        liveHeld--;
-        if (accept) {
-            counters[NfQueueCounter.RELEASED.ordinal()]++;
-            appendVerdict(false, Netfilter.NF_ACCEPT, id);
-        } else {
-            counters[NfQueueCounter.DROPPED.ordinal()]++;
-            appendVerdict(false, Netfilter.NF_DROP, id);
-        }
-    }
-
-    private void releaseRange(int upTo, boolean all) {
-        boolean any = false;
-        int max = 0;
-        for (long p = heldHead; p < heldTail; p++) {
-            int i = (int) p & heldMask;
-            int id = heldIds[i];
-            if (!all && id - upTo > 0) {
-                break;
-            }
-            if (heldLive[i]) {
-                heldLive[i] = false;
-                liveHeld--;
-                counters[NfQueueCounter.RELEASED.ordinal()]++;
-                any = true;
-                max = id;
-            }
-        }
-        if (any) {
-            // Every id <= max that is not held already has its verdict (sent, or earlier in tx).
-            // A pending batch below max is covered by this one; sent later it would find nothing
-            // queued and the kernel would answer ENOENT.
-            if (batchPending && batchUpTo - max <= 0) {
-                batchPending = false;
-            }
-            appendVerdict(true, Netfilter.NF_ACCEPT, max);
-        }
-    }
-
-    /** Index (absolute position) of a live held id, or -1; binary search over the id-ordered ring. */
-    private long findHeld(int id) {
-        long lo = heldHead;
-        long hi = heldTail - 1;
-        while (lo <= hi) {
-            long mid = (lo + hi) >>> 1;
-            int v = heldIds[(int) mid & heldMask];
-            int cmp = v - id;
-            if (cmp == 0) {
-                return heldLive[(int) mid & heldMask] ? mid : -1;
-            } else if (cmp < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return -1;
-    }
-
-    private void advanceHeld() {
-        while (heldHead < heldTail && !heldLive[(int) heldHead & heldMask]) {
-            heldHead++;
         }
     }
 
@@ -692,7 +528,7 @@ public final class NfQueue implements AutoCloseable {
     // --- counters ------------------------------------------------------------------------
 
     private void publish() {
-        liveHeldPublished = liveHeld;
+        liveHeldPublished = verdicts.liveHeld();
         VarHandle.releaseFence();
     }
 
@@ -770,9 +606,10 @@ public final class NfQueue implements AutoCloseable {
                 if (requestCount != 0) {
                     applyRequests();
                 }
-                flush();
-                txLength = NfqMessages.putConfigCommand(tx, 0, queue, NfnetlinkQueue.NFQNL_CFG_CMD_UNBIND, LibC.AF_INET, txSeq++, false);
-                sendTx("NFQNL_CFG_CMD_UNBIND");
+                verdicts.flush();
+                int len = NfqMessages.putConfigCommand(tx, 0, queue, NfnetlinkQueue.NFQNL_CFG_CMD_UNBIND, LibC.AF_INET,
+                    verdicts.nextSeq(), false);
+                sendTx("NFQNL_CFG_CMD_UNBIND", len);
             } catch (ErrnoException | RuntimeException e) {
                 // Closing the socket unbinds the queue as well (NETLINK_URELEASE).
             }
