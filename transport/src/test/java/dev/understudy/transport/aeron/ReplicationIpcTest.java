@@ -10,6 +10,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalConfig;
+import dev.understudy.transport.journal.JournalDigest;
+
+import java.nio.file.Path;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -121,6 +127,69 @@ class ReplicationIpcTest {
             assertEquals(0, clone.duplicates());
             assertEquals(0, clone.rejectedAuth());
             assertTrue(clone.membership().isAlive(1), "clone sees the primary's heartbeats");
+        }
+    }
+
+    @Test
+    void shouldAcknowledgeOnlyWhatTheChronicleJournalHolds(@TempDir Path dir) {
+        ReplicationConfig pc = config(1, SECRET);
+        ReplicationConfig cc = config(2, SECRET);
+        int[] violations = new int[1];
+        long[] durable = new long[1];
+        try (Journal pj = Journal.open(JournalConfig.builder(dir.resolve("primary")).build());
+             Journal cj = Journal.open(JournalConfig.builder(dir.resolve("clone")).build())) {
+            try (ReplicationClone clone = ReplicationClone.create(driver.aeron(), cc, 1, cj, null);
+                 ReplicationPrimary primary = ReplicationPrimary.create(driver.aeron(), pc, 1, pj, 1, (k, seq) -> {
+                     if (seq > cj.lastSequence()) {
+                         violations[0]++;
+                     }
+                     durable[0] = seq;
+                 }, null)) {
+                Runnable duty = () -> {
+                    long now = System.nanoTime();
+                    primary.doWork(now);
+                    clone.doWork(now);
+                };
+                runUntil(primary::isConnected, duty, 10_000, "connected");
+                for (int i = 0; i < 50_000; i++) {
+                    publish(primary, duty, i % 7 == 0 ? 1400 : 64);
+                    if (i % 32 == 0) {
+                        duty.run();
+                    }
+                }
+                runUntil(() -> primary.durableSequence(1) == 50_000, duty, 30_000, "durable");
+            }
+            assertEquals(0, violations[0], "durable reported before the clone's Chronicle journal held the record");
+            assertEquals(50_000, durable[0]);
+            assertEquals(50_000, cj.lastSequence());
+            assertEquals(JournalDigest.of(pj), JournalDigest.of(cj), "clone journal identical to the primary's");
+        }
+    }
+
+    @Test
+    void shouldNeitherSendNorNumberARecordThePrimaryCouldNotJournal() {
+        MemoryJournal primaryJournal = new MemoryJournal();
+        MemoryJournal cloneJournal = new MemoryJournal();
+        ReplicationConfig pc = config(1, null);
+        ReplicationConfig cc = config(2, null);
+        try (ReplicationClone clone = new ReplicationClone(driver.aeron(), cc, 1, cloneJournal, new Framing(cc), null);
+             ReplicationPrimary primary = new ReplicationPrimary(driver.aeron(), pc, 1, primaryJournal, new Framing(pc), 1, null, null)) {
+            Runnable duty = () -> {
+                long now = System.nanoTime();
+                primary.doWork(now);
+                clone.doWork(now);
+            };
+            runUntil(primary::isConnected, duty, 10_000, "connected");
+            publish(primary, duty, 64);
+            primaryJournal.failing(true);
+            records.encode(record, 0, 2, 64);
+            assertEquals(ReplicationPrimary.JOURNAL_FAILED, primary.publish(record, 0, 64));
+            assertEquals(1, primary.lastSequence());
+            primaryJournal.failing(false);
+            publish(primary, duty, 64);
+            runUntil(() -> primary.durableSequence(1) == 2, duty, 10_000, "durable");
+            assertEquals(2, cloneJournal.lastSequence());
+            assertTrue(SyntheticRecords.matches(new UnsafeBuffer(cloneJournal.record(2)), 0, 64));
         }
     }
 
