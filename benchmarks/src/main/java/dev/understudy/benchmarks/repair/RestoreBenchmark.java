@@ -1,0 +1,272 @@
+package dev.understudy.benchmarks.repair;
+
+import com.sun.jna.Memory;
+import dev.understudy.lab.Host;
+import dev.understudy.lab.Lab;
+import dev.understudy.netfilter.ErrnoException;
+import dev.understudy.netfilter.internal.LibC;
+import dev.understudy.netfilter.internal.LinuxIn;
+import dev.understudy.netfilter.repair.TcpRepair;
+import dev.understudy.netfilter.repair.TcpState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * TCP_REPAIR snapshot and restore rate for many established connections.
+ *
+ * <p>Run (as root, from the repository root, after {@code mvn -B -o -q -pl benchmarks package -DskipTests}):
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.repair.RestoreBenchmark [connections=1000] [rounds=5]
+ * </pre>
+ * It builds a one-node lab and re-runs itself inside node1's namespace, so nothing touches the
+ * root namespace; writes {@code benchmarks/results/restore.json}.
+ *
+ * <p>Inside the node: N loopback-path connections (client and server sockets in the same
+ * namespace, addresses 198.18.0.11), each server socket holding 64 unread bytes. Per round:
+ * <ol>
+ * <li>{@code snapshot}: {@link TcpRepair#snapshot} of every server socket (repair on, read
+ *     queues/sequences/window/options/clock, repair off) — the socket stays in use;</li>
+ * <li>{@code snapshot+close}: {@link TcpRepair#snapshotAndClose} (the migration's retire step);</li>
+ * <li>{@code restore}: {@link TcpRepair#prepare} + {@link TcpRepair#activate} of every state
+ *     (bind beside the listener, sequences, connect, options, clock, 64 bytes into the receive
+ *     queue, window, read-back check, repair off).</li>
+ * </ol>
+ * After the last round every connection is checked end to end (the 64 bytes are still unread,
+ * then a ping each way). Rates are connections per second of wall time, one thread.
+ */
+public final class RestoreBenchmark {
+    private static final int UNREAD = 64;
+    private static final String ADDRESS = "198.18.0.11";
+
+    private RestoreBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--inner")) {
+            inner(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
+            return;
+        }
+        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        String why = Host.whyNotPrivileged();
+        if (why != null) {
+            System.err.println("RestoreBenchmark: " + why);
+            System.exit(2);
+        }
+        Path out = Path.of("benchmarks", "results", "restore.json").toAbsolutePath();
+        Path work = Files.createTempDirectory("restore-bench-");
+        Path inner = work.resolve("inner.json");
+        Path log = work.resolve("inner.log");
+        String command = "java -cp benchmarks/target/benchmarks.jar " + RestoreBenchmark.class.getName() + " " + connections + " " + rounds;
+        try (Lab lab = Lab.up(1)) {
+            Process p = lab.spawn(Lab.node(1), Lab.java(List.of("-Xmx512m"), RestoreBenchmark.class.getName(), "--inner",
+                String.valueOf(connections), String.valueOf(rounds), inner.toString()), log);
+            if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                System.err.println(Files.readString(log));
+                throw new IllegalStateException("inner run failed, log above");
+            }
+            System.out.print(Files.readString(log));
+            String results = Files.readString(inner);
+            String json = "{\n"
+                + "  \"benchmark\": \"restore\",\n"
+                + "  \"command\": \"" + command + "\",\n"
+                + "  \"started\": \"" + Instant.now() + "\",\n"
+                + "  \"environment\": {\"kernel\": \"" + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim()
+                + "\", \"jdk\": \"" + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version")
+                + "\", \"cores\": " + Runtime.getRuntime().availableProcessors()
+                + ", \"load_average_at_end\": \"" + Files.readString(Path.of("/proc/loadavg")).trim()
+                + "\", \"namespace\": \"lab node1 (connections and restores in the same namespace)\"},\n"
+                + results + "\n}\n";
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, json);
+            System.out.println("wrote " + out);
+        } finally {
+            for (Path f : List.of(inner, log)) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    private static void inner(int n, int rounds, Path out) throws Exception {
+        int addr = LinuxIn.parse(ADDRESS);
+        Memory sa = new Memory(16);
+        Memory len = new Memory(4);
+        Memory buf = new Memory(4096);
+        int listener = LibC.check(LibC.socket(LibC.AF_INET, LibC.SOCK_STREAM, 0), "socket");
+        LinuxIn.putSockaddrIn(sa, 0, addr, 0);
+        LibC.check(LibC.bind(listener, sa, 16), "bind");
+        LibC.check(LibC.listen(listener, 4096), "listen");
+        len.setInt(0, 16);
+        LibC.check(LibC.getsockname(listener, sa, len), "getsockname");
+        int port = LinuxIn.port(sa, 0);
+        int[] client = new int[n];
+        int[] server = new int[n];
+        for (int i = 0; i < n; i++) {
+            client[i] = LibC.check(LibC.socket(LibC.AF_INET, LibC.SOCK_STREAM, 0), "socket");
+            LinuxIn.putSockaddrIn(sa, 0, addr, port);
+            LibC.check(LibC.connect(client[i], sa, 16), "connect");
+            server[i] = LibC.check(LibC.accept(listener, null, null), "accept");
+            for (int b = 0; b < UNREAD; b++) {
+                buf.setByte(b, (byte) (i + b));
+            }
+            writeFully(client[i], buf, UNREAD);
+        }
+        Thread.sleep(200); // let every byte land in the server receive queues
+
+        TcpRepair repair = new TcpRepair();
+        TcpState[] states = new TcpState[n];
+        for (int i = 0; i < n; i++) {
+            states[i] = new TcpState();
+        }
+        List<long[]> samples = new ArrayList<>(); // ns: snapshot, snapshot+close, prepare, activate
+        int warmup = 2;
+        for (int r = 0; r < warmup + rounds; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                repair.snapshot(server[i], states[i]);
+            }
+            long t1 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                repair.snapshotAndClose(server[i], states[i]);
+            }
+            long t2 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                server[i] = repair.prepare(states[i]);
+            }
+            long t3 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                repair.activate(server[i], states[i]);
+            }
+            long t4 = System.nanoTime();
+            if (r >= warmup) {
+                samples.add(new long[] {t1 - t0, t2 - t1, t3 - t2, t4 - t3});
+            }
+            System.out.printf(Locale.ROOT, "round %d: snapshot %.0f/s, snapshot+close %.0f/s, restore %.0f/s (prepare %.0f/s, activate %.0f/s)%n",
+                r, rate(n, t1 - t0), rate(n, t2 - t1), rate(n, t4 - t2), rate(n, t3 - t2), rate(n, t4 - t3));
+        }
+        // without the read-back check (5 getsockopt/setsockopt fewer per connection)
+        repair.verify(false);
+        for (int i = 0; i < n; i++) {
+            repair.snapshotAndClose(server[i], states[i]);
+        }
+        long u0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            server[i] = repair.prepare(states[i]);
+            repair.activate(server[i], states[i]);
+        }
+        long noReadback = System.nanoTime() - u0;
+        repair.verify(true);
+
+        // end to end: the unread bytes survived every round, and both directions work
+        for (int i = 0; i < n; i++) {
+            readFully(server[i], buf, UNREAD);
+            for (int b = 0; b < UNREAD; b++) {
+                if (buf.getByte(b) != (byte) (i + b)) {
+                    throw new IllegalStateException("connection " + i + ": unread byte " + b + " differs after restore");
+                }
+            }
+            buf.setInt(0, i);
+            writeFully(server[i], buf, 4);
+            readFully(client[i], buf, 4);
+            if (buf.getInt(0) != i) {
+                throw new IllegalStateException("connection " + i + ": ping server->client lost");
+            }
+            writeFully(client[i], buf, 4);
+            readFully(server[i], buf, 4);
+            if (buf.getInt(0) != i) {
+                throw new IllegalStateException("connection " + i + ": ping client->server lost");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            LibC.close(client[i]);
+            LibC.close(server[i]);
+        }
+        LibC.close(listener);
+
+        double snapshot = median(samples, 0, n);
+        double snapshotClose = median(samples, 1, n);
+        double prepare = median(samples, 2, n);
+        double activate = median(samples, 3, n);
+        double restore = medianSum(samples, 2, 3, n);
+        double best = 0;
+        for (long[] s : samples) {
+            best = Math.max(best, rate(n, s[2] + s[3]));
+        }
+        boolean met = restore >= 10_000;
+        String json = String.format(Locale.ROOT,
+            "  \"parameters\": {\"connections\": %d, \"rounds\": %d, \"warmup_rounds\": %d, \"unread_bytes_per_connection\": %d, \"threads\": 1},%n"
+            + "  \"results\": {%n"
+            + "    \"snapshot_connections_per_s\": %.0f,%n"
+            + "    \"snapshot_and_silent_close_connections_per_s\": %.0f,%n"
+            + "    \"restore_connections_per_s\": %.0f,%n"
+            + "    \"restore_best_round_connections_per_s\": %.0f,%n"
+            + "    \"restore_prepare_connections_per_s\": %.0f,%n"
+            + "    \"restore_activate_connections_per_s\": %.0f,%n"
+            + "    \"restore_without_readback_connections_per_s\": %.0f,%n"
+            + "    \"restore_us_per_connection\": %.1f,%n"
+            + "    \"snapshot_us_per_connection\": %.1f,%n"
+            + "    \"verified_connections\": %d%n"
+            + "  },%n"
+            + "  \"targets\": {\"restore_connections_per_s_min\": 10000, \"met\": %b},%n"
+            + "  \"notes\": \"Medians over %d rounds after %d warm-up rounds, one thread, wall time. restore = prepare (socket, SO_REUSEADDR, TCP_REPAIR, "
+            + "IP_TRANSPARENT, IP_FREEBIND, TCP_MAXSEG, bind, 2x queue+seq, connect, TCP_REPAIR_OPTIONS, TCP_TIMESTAMP, recv-queue fill, "
+            + "TCP_REPAIR_WINDOW, 5 read-back calls, NO_QUEUE: about 22 syscalls) + activate (TCP_REPAIR=0, which also sends the window probe). "
+            + "%s The machine was shared with other builds when measured: re-measure on a quiet machine.\"",
+            n, rounds, warmup, UNREAD, snapshot, snapshotClose, restore, best, prepare, activate, rate(n, noReadback),
+            1e6 / restore, 1e6 / snapshot, n, met, rounds, warmup,
+            met ? "Target met." : "Target missed: prepare dominates (connect in repair mode hashes the socket and initialises the "
+                + "congestion control and timers; bind takes the port lock beside the listener); activate is one setsockopt plus the probe "
+                + "transmit through the loopback path.");
+        Files.writeString(out, json, StandardCharsets.UTF_8);
+    }
+
+    private static double rate(int n, long nanos) {
+        return n * 1e9 / nanos;
+    }
+
+    private static double median(List<long[]> samples, int k, int n) {
+        double[] r = new double[samples.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = rate(n, samples.get(i)[k]);
+        }
+        Arrays.sort(r);
+        return r[r.length / 2];
+    }
+
+    private static double medianSum(List<long[]> samples, int a, int b, int n) {
+        double[] r = new double[samples.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = rate(n, samples.get(i)[a] + samples.get(i)[b]);
+        }
+        Arrays.sort(r);
+        return r[r.length / 2];
+    }
+
+    private static void writeFully(int fd, Memory buf, int len) throws ErrnoException {
+        int off = 0;
+        while (off < len) {
+            off += (int) LibC.check(LibC.write(fd, buf.share(off), len - off), "write");
+        }
+    }
+
+    private static void readFully(int fd, Memory buf, int len) throws IOException {
+        int off = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (off < len) {
+            long r = LibC.check(LibC.read(fd, buf.share(off), len - off), "read");
+            if (r == 0 || System.nanoTime() > deadline) {
+                throw new IOException("EOF or timeout after " + off + " bytes");
+            }
+            off += (int) r;
+        }
+    }
+}
