@@ -36,7 +36,8 @@ import java.nio.ByteBuffer;
  * <h2>Catch-up, no gap and no duplicate</h2>
  * A record whose sequence is below the expected one is a duplicate and is dropped. A record
  * above it means history is missing (the clone started late, was restarted from its journal,
- * or lost its image): the clone drops it and asks a peer (another live clone whose journal is
+ * or lost its image): the clone keeps it in a bounded buffer of live records (one contiguous
+ * run; dropped if it overflows) and asks a peer (another live clone whose journal is
  * ahead, else the primary) for {@code CATCHUP_REQUEST(from = expected)}. The peer's
  * {@link CatchupServer} streams its journal from there on a unicast stream; the clone appends
  * those records by the same rule. The live stream keeps being read; as soon as a live record
@@ -80,6 +81,12 @@ public final class ReplicationClone implements AutoCloseable {
     private int catchupToken;
     private long catchupProgressNs;
     private boolean stopDue;
+
+    private UnsafeBuffer liveBuffer;
+    private int liveBufferLength;
+    private int liveBufferCount;
+    private long liveBufferFirst;
+    private long liveBufferNext;
 
     private long appendedLive;
     private long appendedCatchup;
@@ -133,6 +140,7 @@ public final class ReplicationClone implements AutoCloseable {
         nowNs = nanoTime;
         int work = data.poll(dataAssembler, 16);
         work += catchupData.poll(catchupAssembler, 16);
+        work += drainLiveBuffer();
         work += catchupRequests.poll(controlHandler, 8);
         work += sendAck(nanoTime);
         Membership m = heartbeater.membership();
@@ -166,10 +174,8 @@ public final class ReplicationClone implements AutoCloseable {
         if (seq <= expected && catchingUp) {
             // live has bridged the gap: the live stream is gapless and already at or behind the
             // journal, so it will deliver every sequence from here on (catch-up, which tails the
-            // primary's journal, usually overtakes live: waiting for live == expected would never end)
-            catchingUp = false;
-            stopDue = true;
-            catchupsCompleted++;
+            // primary's journal, may overtake live)
+            finishCatchup();
         }
         if (seq < expected) {
             duplicates++;
@@ -178,11 +184,78 @@ public final class ReplicationClone implements AutoCloseable {
                 appendedLive++;
             }
         } else {
-            aheadDropped++;
             if (!catchingUp) {
                 startCatchup();
             }
+            if (!bufferLive(buf, off, len, seq)) {
+                aheadDropped++;
+            }
         }
+    }
+
+    /**
+     * Keeps a live record that is ahead of the journal while history is fetched, so that catch-up
+     * only has to deliver the fixed range before the first buffered record (it converges even when
+     * live runs faster than catch-up). Records are kept only as one contiguous run; a full buffer
+     * or a break in the run drops the buffer and starts a new run (catch-up then has to go further).
+     *
+     * @return {@code false} if the record was not kept
+     */
+    private boolean bufferLive(DirectBuffer buf, int off, int len, long seq) {
+        if (config.catchupBufferBytes() == 0) {
+            return false;
+        }
+        if (liveBuffer == null) {
+            liveBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(config.catchupBufferBytes())); // first catch-up only
+        }
+        if (liveBufferLength > 0 && (seq != liveBufferNext || liveBufferLength + 4 + len > liveBuffer.capacity())) {
+            aheadDropped += liveBufferCount;
+            liveBufferLength = 0;
+            liveBufferCount = 0;
+        }
+        if (4 + len > liveBuffer.capacity()) {
+            return false;
+        }
+        if (liveBufferLength == 0) {
+            liveBufferFirst = seq;
+        }
+        liveBuffer.putInt(liveBufferLength, len);
+        liveBuffer.putBytes(liveBufferLength + 4, buf, off, len);
+        liveBufferLength += 4 + len;
+        liveBufferCount++;
+        liveBufferNext = seq + 1;
+        return true;
+    }
+
+    /** Appends the buffered live run once the journal has reached its first record. */
+    private int drainLiveBuffer() {
+        if (liveBufferLength == 0 || expected < liveBufferFirst) {
+            return 0;
+        }
+        int n = 0;
+        for (int p = 0; p < liveBufferLength; ) {
+            int len = liveBuffer.getInt(p);
+            long seq = RecordHeader.sequence(liveBuffer, p + 4);
+            if (seq == expected && append(liveBuffer, p + 4, len)) {
+                appendedLive++;
+                n++;
+            } else if (seq < expected) {
+                duplicates++;
+            }
+            p += 4 + len;
+        }
+        liveBufferLength = 0;
+        liveBufferCount = 0;
+        if (catchingUp && expected == liveBufferNext) {
+            finishCatchup(); // live continues right after the buffered run
+        }
+        return n;
+    }
+
+    private void finishCatchup() {
+        catchingUp = false;
+        stopDue = true;
+        catchupsCompleted++;
     }
 
     private void onCatchupRecord(DirectBuffer buf, int off, int len) {
@@ -259,8 +332,7 @@ public final class ReplicationClone implements AutoCloseable {
         // (re)request: no progress for the catch-up timeout
         int primary = primaryId(m);
         if (primary != 0 && m.journalPosition(primary) < expected && catchupRequestsSent > 0) {
-            catchingUp = false; // nothing left to fetch: the primary holds no more than we do
-            catchupsCompleted++;
+            finishCatchup(); // nothing left to fetch: the primary holds no more than we do
             return work;
         }
         int peer = choosePeer(m);

@@ -1,5 +1,6 @@
 package dev.understudy.transport.aeron;
 
+import dev.understudy.transport.record.RecordHeader;
 import io.aeron.driver.ThreadingMode;
 
 import java.util.Locale;
@@ -69,6 +70,9 @@ public final class ReplicationConfig {
     public static final String CATCHUP_TIMEOUT_MS_PROP = PREFIX + "catchupTimeoutMs";
     public static final long CATCHUP_TIMEOUT_MS_DEFAULT = 2_000;
     public static final String IPC_PROP = PREFIX + "ipc";
+    public static final String CATCHUP_BUFFER_PROP = PREFIX + "catchupBufferBytes";
+    /** Live records a catching-up clone keeps while it fetches the history before them (allocated on first catch-up). */
+    public static final int CATCHUP_BUFFER_DEFAULT = 32 * 1024 * 1024;
 
     public static final int DATA_STREAM = 1001;
     public static final int HEARTBEAT_STREAM = 1002;
@@ -94,6 +98,7 @@ public final class ReplicationConfig {
     private long memberTimeoutNs = TimeUnit.MILLISECONDS.toNanos(MEMBER_TIMEOUT_MS_DEFAULT);
     private long catchupTimeoutNs = TimeUnit.MILLISECONDS.toNanos(CATCHUP_TIMEOUT_MS_DEFAULT);
     private boolean ipc;
+    private int catchupBufferBytes = CATCHUP_BUFFER_DEFAULT;
     private byte[] secret;
     private boolean concluded;
 
@@ -117,6 +122,7 @@ public final class ReplicationConfig {
         c.memberTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(MEMBER_TIMEOUT_MS_PROP, MEMBER_TIMEOUT_MS_DEFAULT));
         c.catchupTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(CATCHUP_TIMEOUT_MS_PROP, CATCHUP_TIMEOUT_MS_DEFAULT));
         c.ipc = Boolean.getBoolean(IPC_PROP);
+        c.catchupBufferBytes = Integer.getInteger(CATCHUP_BUFFER_PROP, CATCHUP_BUFFER_DEFAULT);
         return c;
     }
 
@@ -138,6 +144,8 @@ public final class ReplicationConfig {
     public ReplicationConfig memberTimeout(long v, TimeUnit unit) { memberTimeoutNs = unit.toNanos(v); return this; }
     public ReplicationConfig catchupTimeout(long v, TimeUnit unit) { catchupTimeoutNs = unit.toNanos(v); return this; }
     public ReplicationConfig ipc(boolean v) { ipc = v; return this; }
+    /** 0 disables buffering: the clone then relies on catch-up overtaking live. */
+    public ReplicationConfig catchupBufferBytes(int v) { catchupBufferBytes = v; return this; }
     /** Shared secret for frame MACs; {@code null} or empty: frames are not signed. */
     public ReplicationConfig secret(byte[] v) { secret = v == null || v.length == 0 ? null : v.clone(); return this; }
 
@@ -165,6 +173,8 @@ public final class ReplicationConfig {
         require(heartbeatIntervalNs > 0, HEARTBEAT_INTERVAL_MS_PROP, heartbeatIntervalNs, "> 0");
         require(memberTimeoutNs > heartbeatIntervalNs, MEMBER_TIMEOUT_MS_PROP, memberTimeoutNs, "> heartbeat interval");
         require(catchupTimeoutNs > 0, CATCHUP_TIMEOUT_MS_PROP, catchupTimeoutNs, "> 0");
+        require(catchupBufferBytes == 0 || catchupBufferBytes >= 2 * (RecordHeader.MAX_RECORD_LENGTH + 8), CATCHUP_BUFFER_PROP,
+            catchupBufferBytes, "0 or >= " + 2 * (RecordHeader.MAX_RECORD_LENGTH + 8));
         concluded = true;
         return this;
     }
@@ -192,6 +202,7 @@ public final class ReplicationConfig {
     public long heartbeatIntervalNs() { return heartbeatIntervalNs; }
     public long memberTimeoutNs() { return memberTimeoutNs; }
     public long catchupTimeoutNs() { return catchupTimeoutNs; }
+    public int catchupBufferBytes() { return catchupBufferBytes; }
     public boolean ipc() { return ipc; }
     public int controlPort() { return controlPort; }
     /** The secret, or {@code null} when frames are not signed. */
