@@ -107,4 +107,16 @@ class FileDescriptorsTest {
             LibC.close(ep);
         }
     }
+
+    @Test
+    void shouldSayWhichAddOpensIsMissing() throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+            .replace(' ', java.io.File.pathSeparatorChar);
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", cp, NoOpensProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(out.contains("ERROR cannot read sun.nio.ch.SocketChannelImpl.fdVal")
+            && out.contains("--add-opens java.base/sun.nio.ch=ALL-UNNAMED"), out);
+    }
 }

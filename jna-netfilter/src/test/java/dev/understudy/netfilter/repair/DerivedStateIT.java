@@ -87,6 +87,7 @@ class DerivedStateIT {
             String restored = node2.await("RESTORED", Duration.ofSeconds(30));
             System.out.println(stopped + " | " + derived + " | " + restored);
             assertTrue(derived.startsWith("DERIVED " + CONNECTIONS + " "), derived);
+            assertTrue(!derived.endsWith("regenerated=0"), "some connections had output to regenerate: " + derived);
             assertTrue(restored.startsWith("RESTORED " + CONNECTIONS + " "), restored);
             MigrationIT.awaitProgress(client, 1_000_000);
 

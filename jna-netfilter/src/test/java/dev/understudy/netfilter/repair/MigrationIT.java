@@ -40,7 +40,7 @@ class MigrationIT {
     static final int PORT = 7000;
     static final int CONNECTIONS = 50;
     static final int MIGRATIONS = Integer.getInteger("understudy.migrations", 20);
-    static final Pattern SNAPSHOT = Pattern.compile("SNAPSHOT (\\d+) sendq=(\\d+) recvq=(\\d+) app=(\\d+) ms=(\\d+)");
+    static final Pattern SNAPSHOT = Pattern.compile("SNAPSHOT (\\d+) sendq=(\\d+) recvq=(\\d+) app=(\\d+) ts=(\\d+) ms=(\\d+)");
     static final Pattern PROGRESS = Pattern.compile("PROGRESS (\\d+) .*");
 
     @Test
@@ -69,6 +69,7 @@ class MigrationIT {
                 Matcher m = SNAPSHOT.matcher(current.await("SNAPSHOT", Duration.ofSeconds(20)));
                 assertTrue(m.matches());
                 assertEquals(CONNECTIONS, Integer.parseInt(m.group(1)), "every connection snapshotted");
+                assertEquals(CONNECTIONS, Integer.parseInt(m.group(5)), "TCP timestamps on (Linux default) on every connection");
                 withSendQueue += Integer.parseInt(m.group(2));
                 withRecvQueue += Integer.parseInt(m.group(3));
                 withAppBytes += Integer.parseInt(m.group(4));

@@ -39,7 +39,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * <ul>
  * <li>{@code snapshot FILE}: for every connection {@link TcpRepair#snapshotAndRetire} (no FIN/RST
  *     leaves), writes {state bytes, application bytes not yet echoed} to FILE, removes the VIP
- *     with rtnetlink, prints {@code SNAPSHOT n sendq=.. recvq=.. app=.. ms=..} and listens again
+ *     with rtnetlink, prints {@code SNAPSHOT n sendq=.. recvq=.. app=.. ts=.. ms=..} and listens again
  *     (so one JVM per node serves the back-and-forth migrations).</li>
  * <li>{@code restore FILE}: {@link TcpRepair#prepare} every state (repair mode), adds the VIP
  *     with rtnetlink, sends 3 gratuitous ARPs, {@link TcpRepair#activate} every socket (repair off,
@@ -319,6 +319,7 @@ public final class EchoNode {
         int sendq = 0;
         int recvq = 0;
         int app = 0;
+        int timestamps = 0;
         try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
             out.writeInt(conns.size());
             for (Conn c : conns) {
@@ -331,6 +332,7 @@ public final class EchoNode {
                 sendq += state.sendQueueLength() > 0 ? 1 : 0;
                 recvq += state.recvQueueLength() > 0 ? 1 : 0;
                 app += c.buf.position() > 0 ? 1 : 0;
+                timestamps += state.hasOption(TcpState.OPT_TIMESTAMPS) ? 1 : 0;
             }
         }
         long snapMs = (System.nanoTime() - t0) / 1_000_000;
@@ -346,7 +348,7 @@ public final class EchoNode {
         conns.clear();
         selector.selectNow();
         listen(); // ready to take connections back later
-        System.out.println("SNAPSHOT " + count + " sendq=" + sendq + " recvq=" + recvq + " app=" + app + " ms=" + snapMs);
+        System.out.println("SNAPSHOT " + count + " sendq=" + sendq + " recvq=" + recvq + " app=" + app + " ts=" + timestamps + " ms=" + snapMs);
         System.out.flush();
     }
 

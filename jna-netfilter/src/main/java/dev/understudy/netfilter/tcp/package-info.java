@@ -1,0 +1,2 @@
+/** Reading TCP socket information ({@code TCP_INFO}) without allocation. */
+package dev.understudy.netfilter.tcp;
