@@ -2,6 +2,7 @@ package dev.understudy.transport.aeron;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -97,6 +98,14 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
 
     public Aeron aeron() {
         return aeron;
+    }
+
+    /**
+     * Packets this node's driver discarded as malformed (Aeron's "Invalid packets" system counter):
+     * where raw UDP garbage sent to the node's channels is counted.
+     */
+    public long invalidPackets() {
+        return aeron.countersReader().getCounterValue(SystemCounterDescriptor.INVALID_PACKETS.id());
     }
 
     public String directory() {

@@ -223,7 +223,7 @@ public final class ReplicationNode {
                 if (driver.aeron().isClosed()) {
                     throw new IllegalStateException("Aeron client closed (fatal error above): node cannot replicate");
                 }
-                writeStatus(primary, clone, journal, "published=" + published + "\n");
+                writeStatus(primary, clone, journal, "published=" + published + "\ninvalidPackets=" + driver.invalidPackets() + "\n");
                 nextStatusNs = now + TimeUnit.MILLISECONDS.toNanos(100);
             }
             idle.idle(work);

@@ -190,6 +190,8 @@ class ReplicationIT {
             r.await(1, Duration.ofSeconds(60), "100k durable on both", s -> num(s, "durable2") == 100_000);
             r.await(2, Duration.ofSeconds(20), "forged frames counted on node2", s -> num(s, "rejectedAuth") >= 1000);
             r.await(3, Duration.ofSeconds(20), "forged frames counted on node3", s -> num(s, "rejectedAuth") >= 1000);
+            Map<String, String> c2Running = r.await(2, Duration.ofSeconds(20), "garbage counted by node2's driver",
+                s -> num(s, "invalidPackets") > 0);
             Map<String, String> c2 = r.stop(2);
             Map<String, String> c3 = r.stop(3);
             r.stop(1);
@@ -197,8 +199,9 @@ class ReplicationIT {
             assertJournalHoldsExactly(c3, 100_000, "node3");
             assertEquals(r.digest(1), r.digest(2));
             System.out.printf("SUMMARY auth: forger (%s) in client ns; node2 rejected %s frames, node3 rejected %s;"
-                    + " journals hold only the primary's 100,000 records; lab wall %.1f s%n",
-                result.output().trim(), c2.get("rejectedAuth"), c3.get("rejectedAuth"), r.seconds());
+                    + " node2's driver discarded %s invalid packets (raw garbage); journals hold only the primary's 100,000 records;"
+                    + " lab wall %.1f s%n",
+                result.output().trim(), c2.get("rejectedAuth"), c3.get("rejectedAuth"), c2Running.get("invalidPackets"), r.seconds());
         }
     }
 }
