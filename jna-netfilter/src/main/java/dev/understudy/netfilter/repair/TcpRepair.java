@@ -126,7 +126,6 @@ public final class TcpRepair {
     private static final int RETIRE = 2;
 
     private void capture(int fd, TcpState s, int after) throws IOException {
-        boolean closeAfter = after != KEEP;
         s.reset();
         info.read(fd);
         if (info.state() != LinuxTcp.TCP_ESTABLISHED) {
@@ -178,7 +177,12 @@ public final class TcpRepair {
                 // close() in repair mode: tcp_close -> tcp_disconnect sends neither FIN nor RST.
                 LibC.check(LibC.close(fd), "close");
             } else if (done && after == RETIRE) {
-                replaceWithPlaceholder(fd);
+                try {
+                    replaceWithPlaceholder(fd);
+                } catch (ErrnoException e) {
+                    repairOffQuietly(fd); // not retired: leave a working socket to the caller
+                    throw e;
+                }
             } else {
                 scratch.setInt(VAL, LinuxTcp.TCP_REPAIR_OFF_NO_WP);
                 int rc = LibC.setsockopt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, scratch.share(VAL), 4);
@@ -219,7 +223,20 @@ public final class TcpRepair {
             m.setInt(0, LinuxTcp.TCP_REPAIR_ON);
             LibC.check(LibC.setsockopt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, m, 4), "setsockopt(TCP_REPAIR)");
         }
-        replaceWithPlaceholder(fd);
+        try {
+            replaceWithPlaceholder(fd);
+        } catch (ErrnoException e) {
+            repairOffQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** Best effort on a failure path: take the socket out of repair mode without a window probe. */
+    private static void repairOffQuietly(int fd) {
+        try (Memory m = new Memory(4)) {
+            m.setInt(0, LinuxTcp.TCP_REPAIR_OFF_NO_WP);
+            LibC.setsockopt(fd, LibC.IPPROTO_TCP, LinuxTcp.TCP_REPAIR, m, 4);
+        }
     }
 
     private static void replaceWithPlaceholder(int fd) throws ErrnoException {
