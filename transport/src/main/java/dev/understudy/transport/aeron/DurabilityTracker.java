@@ -23,6 +23,7 @@ public final class DurabilityTracker {
     public static final long NONE = 0;
 
     private final long[] acked;
+    private final int[] incarnation;
     private final boolean[] present;
     private final long[] scratch;
     private final long[] reported;
@@ -37,6 +38,7 @@ public final class DurabilityTracker {
      */
     public DurabilityTracker(int maxNodeId, int maxK, DurabilityListener listener) {
         this.acked = new long[maxNodeId + 1];
+        this.incarnation = new int[maxNodeId + 1];
         this.present = new boolean[maxNodeId + 1];
         this.scratch = new long[maxNodeId + 1];
         this.reported = new long[maxK + 1];
@@ -50,13 +52,28 @@ public final class DurabilityTracker {
      * @return {@code true} if the clone's acknowledged sequence advanced
      */
     public boolean onAck(int nodeId, long sequence) {
+        return onAck(nodeId, 0, sequence);
+    }
+
+    /**
+     * Records an acknowledgement from one run ({@code incarnation}, random per clone start) of a
+     * clone. A new incarnation replaces what the previous one acknowledged, even downwards: a
+     * clone restarted with a lost or older journal must not keep the durability its previous run
+     * reported. Within an incarnation, acks never move the position back.
+     *
+     * @return {@code true} if the clone's acknowledged sequence changed
+     */
+    public boolean onAck(int nodeId, int incarnationId, long sequence) {
         if (nodeId <= 0 || nodeId >= acked.length) {
             return false;
         }
-        if (!present[nodeId]) {
+        if (!present[nodeId] || incarnation[nodeId] != incarnationId) {
+            if (!present[nodeId]) {
+                count++;
+            }
             present[nodeId] = true;
+            incarnation[nodeId] = incarnationId;
             acked[nodeId] = sequence;
-            count++;
             return true;
         }
         if (sequence > acked[nodeId]) {

@@ -68,6 +68,8 @@ public final class ReplicationClone implements AutoCloseable {
     private final JournalPort.RecordHandler liveHandler = this::onLiveRecord;
     private final JournalPort.RecordHandler catchupHandler = this::onCatchupRecord;
     private final int selfAddress;
+    /** Random per start: lets the primary tell a restarted clone's acks from its previous run's. */
+    private final int incarnation = new java.security.SecureRandom().nextInt();
     private final int epoch;
 
     private long expected;
@@ -287,7 +289,7 @@ public final class ReplicationClone implements AutoCloseable {
             return 0;
         }
         long last = journal.lastSequence();
-        Wire.header(out, 0, Wire.ACK_LENGTH, Wire.TYPE_ACK, config.nodeId(), 0);
+        Wire.header(out, 0, Wire.ACK_LENGTH, Wire.TYPE_ACK, config.nodeId(), incarnation);
         out.putLong(Wire.ACK_SEQUENCE_OFFSET, last, Wire.LE);
         out.putLong(Wire.ACK_TIME_OFFSET, now, Wire.LE);
         int len = controlSigner.sign(out, 0, Wire.ACK_LENGTH);

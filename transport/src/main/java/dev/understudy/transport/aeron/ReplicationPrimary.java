@@ -210,7 +210,7 @@ public final class ReplicationPrimary implements AutoCloseable {
         int type = plain < 0 ? -1 : Wire.type(buf, off, plain);
         if (type == Wire.TYPE_ACK && plain >= Wire.ACK_LENGTH) {
             acksReceived++;
-            tracker.onAck(Wire.sender(buf, off), buf.getLong(off + Wire.ACK_SEQUENCE_OFFSET, Wire.LE));
+            tracker.onAck(Wire.sender(buf, off), Wire.session(buf, off), buf.getLong(off + Wire.ACK_SEQUENCE_OFFSET, Wire.LE));
         } else if (type == Wire.TYPE_CATCHUP_REQUEST || type == Wire.TYPE_CATCHUP_STOP) {
             catchup.onControl(type, buf, off, plain, nowNs);
         } else {

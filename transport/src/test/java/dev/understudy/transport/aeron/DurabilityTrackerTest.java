@@ -74,6 +74,19 @@ class DurabilityTrackerTest {
     }
 
     @Test
+    void shouldForgetWhatAPreviousRunOfARestartedCloneAcknowledged() {
+        tracker.onAck(2, 7, 100);
+        tracker.onAck(3, 9, 100);
+        assertEquals(100, tracker.durableSequence(2));
+        tracker.onAck(2, 7, 40); // same run, late ack: ignored
+        assertEquals(100, tracker.durableSequence(2));
+        tracker.onAck(2, 8, 40); // restarted with an older journal
+        assertEquals(40, tracker.durableSequence(2));
+        assertEquals(100, tracker.durableSequence(1));
+        assertEquals(2, tracker.members());
+    }
+
+    @Test
     void shouldIgnoreAcksFromInvalidNodeIds() {
         assertFalse(tracker.onAck(0, 10));
         assertFalse(tracker.onAck(9, 10));

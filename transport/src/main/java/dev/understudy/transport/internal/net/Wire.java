@@ -29,7 +29,7 @@ import java.nio.ByteOrder;
  *  |   MAC (16), when a secret is set                              |
  *  +---------------------------------------------------------------+
  *
- *  ACK body:              u64 journal sequence | u64 sender nanoTime
+ *  ACK body:              u64 journal sequence | u64 sender nanoTime   (session field: the clone's incarnation)
  *  HEARTBEAT body:        u8 role | u8 healthy | u16 0 | u32 0 | u64 epoch | u64 journal seq | u64 durable seq | u64 nanoTime
  *  CATCHUP_REQUEST body:  u64 from sequence | u32 reply IPv4 | u32 0
  *  CATCHUP_STOP body:     u64 last sequence
