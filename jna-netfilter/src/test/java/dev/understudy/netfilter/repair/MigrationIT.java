@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +34,11 @@ import org.junit.jupiter.api.Timeout;
  * adopts each socket under a SocketChannel's fd with dup2; then the DROP rule is removed.
  * The client ({@link EchoClient}) checks every echoed byte against the seeded stream and
  * reports any IOException, EOF or mismatch. TCP timestamps are on (Linux default).
+ *
+ * <p>Two holds are exercised: the iptables DROP on the source (20 migrations, each costs
+ * the client a retransmission) and an NFQUEUE hold on the target with the capture package's
+ * {@code NfQueue} (10 migrations, {@link #shouldMigrateWithInboundHeldInNfqueueOnTheTarget}).
+ * Counts: {@code -Dunderstudy.migrations}, {@code -Dunderstudy.nfqueue.migrations}.
  */
 @Privileged
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -119,6 +125,82 @@ class MigrationIT {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * The same migration with the hold on the target instead of a DROP on the source: the
+     * target binds an NFQUEUE (the capture package's {@code NfQueue}, handler = HOLD) behind a
+     * hold-all rule for the VIP; the source gives up the VIP (rtnetlink), the target takes it
+     * (rtnetlink + gratuitous ARP) so the client's packets are held there; the source
+     * snapshots and retires its sockets, the target restores them and releases the held packets
+     * into them. Nothing is dropped on purpose; packets sent in the moment between the source
+     * losing the VIP and the client learning the new MAC are lost on the wire and retransmitted.
+     */
+    @Test
+    void shouldMigrateWithInboundHeldInNfqueueOnTheTarget() throws Exception {
+        int migrations = Integer.getInteger("understudy.nfqueue.migrations", 10);
+        Path dir = Files.createTempDirectory("understudy-migration-nfq-");
+        long started = System.nanoTime();
+        String queue = "7";
+        List<String> rule = List.of("-t", "mangle", "PREROUTING", "-d", Lab.VIP, "-p", "tcp", "-j", "NFQUEUE", "--queue-num", queue);
+        try (Lab lab = Lab.up(2)) {
+            LabProcess current = node(lab, 1, dir);
+            LabProcess next = node(lab, 2, dir);
+            current.await("READY", Duration.ofSeconds(30));
+            next.await("READY", Duration.ofSeconds(30));
+            LabProcess client = LabProcess.start(lab, Lab.CLIENT, dir.resolve("client.log"), EchoClient.class,
+                Lab.VIP, String.valueOf(PORT), String.valueOf(CONNECTIONS), "2048", "20", "25", "200");
+            client.await("CONNECTED", Duration.ofSeconds(30));
+            awaitProgress(client, 500_000);
+            long held = 0;
+            for (int i = 0; i < migrations; i++) {
+                String source = Lab.node(1 + i % 2);
+                String target = Lab.node(1 + (i + 1) % 2);
+                Path file = dir.resolve("states-" + i + ".bin");
+                next.send("hold " + queue);
+                next.await("HOLDING", Duration.ofSeconds(20));
+                iptables(lab, target, "-I", rule);
+                current.send("unvip");
+                current.await("UNVIP", Duration.ofSeconds(20));
+                next.send("vip");
+                next.await("VIP", Duration.ofSeconds(20));
+                current.send("snapshot " + file);
+                Matcher m = SNAPSHOT.matcher(current.await("SNAPSHOT", Duration.ofSeconds(20)));
+                assertTrue(m.matches());
+                assertEquals(CONNECTIONS, Integer.parseInt(m.group(1)));
+                next.send("restore " + file);
+                String restored = next.await("RESTORED", Duration.ofSeconds(20));
+                next.send("release");
+                String released = next.await("RELEASED", Duration.ofSeconds(20));
+                assertTrue(released.endsWith(" still=0"), released);
+                held += Long.parseLong(released.replaceAll(".*held=(\\d+).*", "$1"));
+                iptables(lab, target, "-D", rule);
+                next.send("unhold");
+                next.await("UNHELD", Duration.ofSeconds(20));
+                System.out.println("nfqueue migration " + (i + 1) + " " + source + "->" + target + ": " + m.group() + " | "
+                    + restored + " | " + released);
+                LabProcess swap = current;
+                current = next;
+                next = swap;
+                awaitProgress(client, 200_000);
+            }
+            client.send("stop");
+            String result = client.await("RESULT", Duration.ofSeconds(40));
+            client.send("exit");
+            System.out.println(result + "; packets held on targets: " + held + "; wall " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            assertTrue(result.startsWith("RESULT ok"), result);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** iptables-legacy (the kernel has the xt NFQUEUE target) in a lab host: {@code op} is -I or -D. */
+    static void iptables(Lab lab, String host, String op, List<String> rule) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("iptables-legacy", rule.get(0), rule.get(1), op, rule.get(2)));
+        cmd.addAll(rule.subList(3, rule.size()));
+        lab.exec(host, Duration.ofSeconds(10), cmd.toArray(new String[0])).check();
     }
 
     static LabProcess node(Lab lab, int n, Path dir) throws Exception {

@@ -60,6 +60,8 @@ public final class EchoNode {
     private final LinkedBlockingQueue<String> commands = new LinkedBlockingQueue<>();
     private final List<Conn> conns = new ArrayList<>();
     private final TcpRepair repair = new TcpRepair();
+    private dev.understudy.netfilter.nfqueue.NfQueue holdQueue;
+    private volatile boolean holding;
 
     private static final class Conn {
         final SocketChannel ch;
@@ -130,6 +132,27 @@ public final class EchoNode {
                 } else if (cmd.startsWith("derive ")) {
                     String[] a = cmd.split(" ");
                     derive(Path.of(a[1]), Path.of(a[2]));
+                } else if (cmd.startsWith("hold ")) {
+                    hold(Integer.parseInt(cmd.substring(5)));
+                } else if (cmd.equals("release")) {
+                    release();
+                } else if (cmd.equals("unhold")) {
+                    holdQueue.close();
+                    holdQueue = null;
+                    System.out.println("UNHELD");
+                    System.out.flush();
+                } else if (cmd.equals("unvip")) {
+                    try (InterfaceAddresses addrs = new InterfaceAddresses()) {
+                        System.out.println("UNVIP " + addrs.remove(ifname, vip, 32));
+                    }
+                    System.out.flush();
+                } else if (cmd.equals("vip")) {
+                    try (InterfaceAddresses addrs = new InterfaceAddresses(); GratuitousArp arp = new GratuitousArp(ifname)) {
+                        boolean added = addrs.add(ifname, vip, 32);
+                        arp.announce(vip, 3);
+                        System.out.println("VIP " + added);
+                    }
+                    System.out.flush();
                 } else if (cmd.equals("stats")) {
                     TcpState st = new TcpState();
                     for (Conn c : conns) {
@@ -295,6 +318,40 @@ public final class EchoNode {
         System.out.println("DERIVED " + states.size() + " segments=" + segments + " regenerated=" + regenerated);
         System.out.flush();
         restoreAll(states, pending);
+    }
+
+    /**
+     * Binds NFQUEUE {@code queue} with a handler that HOLDs every packet (the capture package's
+     * {@link dev.understudy.netfilter.nfqueue.NfQueue}); the test then installs the hold-all
+     * rule in this namespace. Held packets reach TCP only at {@link #release()}.
+     */
+    private void hold(int queue) throws IOException {
+        holding = true;
+        holdQueue = dev.understudy.netfilter.nfqueue.NfQueue.open(dev.understudy.netfilter.nfqueue.NfQueueConfig.forQueue(queue),
+            (id, segment) -> holding ? dev.understudy.netfilter.nfqueue.Verdict.HOLD : dev.understudy.netfilter.nfqueue.Verdict.ACCEPT);
+        holdQueue.start();
+        System.out.println("HOLDING " + queue);
+        System.out.flush();
+    }
+
+    /** Lets every held packet through (the restored sockets take them) and accepts any later one. */
+    private void release() throws IOException {
+        holding = false;
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!holdQueue.releaseAll() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        while (holdQueue.heldCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        System.out.println("RELEASED held=" + holdQueue.counter(dev.understudy.netfilter.nfqueue.NfQueueCounter.HELD)
+            + " still=" + holdQueue.heldCount());
+        System.out.flush();
     }
 
     private void echo(Conn c) throws IOException {
