@@ -9,6 +9,7 @@ import dev.understudy.netfilter.internal.LibC;
 import dev.understudy.netfilter.internal.Netlink;
 import dev.understudy.netfilter.internal.NfnetlinkQueue;
 import dev.understudy.netfilter.internal.Poll;
+import dev.understudy.netfilter.internal.SysResource;
 import dev.understudy.netfilter.internal.SysSocket;
 import dev.understudy.netfilter.packet.TcpSegment;
 import java.io.IOException;
@@ -114,6 +115,8 @@ public final class NfQueue implements AutoCloseable {
     private volatile Thread receiveThread;
     private Thread currentPoller;
     private volatile boolean configAcked;
+    private final java.util.concurrent.CountDownLatch niceApplied = new java.util.concurrent.CountDownLatch(1);
+    private volatile int appliedNice;
     private volatile int configErrno;
 
     private NfQueue(NfQueueConfig config, SegmentHandler handler, int fd, int eventFd) {
@@ -256,10 +259,27 @@ public final class NfQueue implements AutoCloseable {
         t.setDaemon(true);
         receiveThread = t;
         t.start();
+        try {
+            niceApplied.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return t;
     }
 
     private void runLoop() {
+        if (config.receiveThreadNice() != 0) {
+            // PRIO_PROCESS with a thread id: only this thread (Linux). A refusal (EACCES without CAP_SYS_NICE)
+            // leaves the default priority; it is reported by receiveThreadNice().
+            int tid = SysResource.gettid();
+            if (SysResource.setpriority(SysResource.PRIO_PROCESS, tid, config.receiveThreadNice()) == 0) {
+                appliedNice = config.receiveThreadNice();
+            } else {
+                System.err.println("nfqueue " + queue + ": " + new ErrnoException("setpriority(receive thread, nice "
+                    + config.receiveThreadNice() + ")", Native.getLastError()).getMessage());
+            }
+        }
+        niceApplied.countDown();
         try {
             while (!closed) {
                 poll(config.pollTimeoutMillis());
@@ -518,6 +538,14 @@ public final class NfQueue implements AutoCloseable {
     /** Accepts every packet held at the time the request is applied. Same contract as {@link #release(int)}. */
     public boolean releaseAll() {
         return post(REQ_ACCEPT_ALL, 0);
+    }
+
+    /**
+     * The nice value the {@link #start() receive thread} runs at: {@link NfQueueConfig#receiveThreadNice()} when the
+     * kernel accepted it, else 0 (also before start).
+     */
+    public int receiveThreadNice() {
+        return appliedNice;
     }
 
     /** Packets held now (as of the receive thread's last cycle). Any thread. */

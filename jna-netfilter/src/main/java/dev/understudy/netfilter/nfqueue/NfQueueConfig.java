@@ -14,6 +14,9 @@ package dev.understudy.netfilter.nfqueue;
  * <tr><td>slotBytes</td><td>65536 + 512</td><td>receive buffer per datagram: a full 64 KiB IPv4 packet plus netlink attributes</td></tr>
  * <tr><td>pollTimeoutMillis</td><td>100</td><td>longest idle wait of the {@link NfQueue#start() receive thread} (bounds close latency)</td></tr>
  * <tr><td>requestQueueCapacity</td><td>65536</td><td>pending release/drop requests from other threads</td></tr>
+ * <tr><td>receiveThreadNice</td><td>0</td><td>nice value of the {@link NfQueue#start() receive thread} (-20..19; below 0 needs
+ * CAP_SYS_NICE): packets wait in the queue whenever that thread is not scheduled, so a busy host may want it above
+ * ordinary threads, as the kernel's own softirq work is</td></tr>
  * <tr><td>gso</td><td>true</td><td>NFQA_CFG_F_GSO: take GSO/GRO packets whole (up to 64 KiB) instead of kernel-segmented copies</td></tr>
  * </table>
  */
@@ -33,9 +36,10 @@ public final class NfQueueConfig {
     private final int pollTimeoutMillis;
     private final int requestQueueCapacity;
     private final boolean gso;
+    private final int receiveThreadNice;
 
     private NfQueueConfig(int queueNumber, int maxLength, int receiveBufferBytes, int batchSize, int slotBytes,
-                          int pollTimeoutMillis, int requestQueueCapacity, boolean gso) {
+                          int pollTimeoutMillis, int requestQueueCapacity, boolean gso, int receiveThreadNice) {
         check("queueNumber", queueNumber, 0, 65535);
         check("maxLength", maxLength, 1, 1 << 20);
         check("receiveBufferBytes", receiveBufferBytes, 64 << 10, 1 << 30);
@@ -43,6 +47,7 @@ public final class NfQueueConfig {
         check("slotBytes", slotBytes, 2048, 1 << 20);
         check("pollTimeoutMillis", pollTimeoutMillis, 1, 10_000);
         check("requestQueueCapacity", requestQueueCapacity, 16, 1 << 24);
+        check("receiveThreadNice", receiveThreadNice, -20, 19);
         if ((long) batchSize * slotBytes > (256L << 20)) {
             throw new IllegalArgumentException("invalid nfqueue batchSize*slotBytes: value=" + (long) batchSize * slotBytes
                 + ", expected <= 256 MiB");
@@ -55,6 +60,7 @@ public final class NfQueueConfig {
         this.pollTimeoutMillis = pollTimeoutMillis;
         this.requestQueueCapacity = requestQueueCapacity;
         this.gso = gso;
+        this.receiveThreadNice = receiveThreadNice;
     }
 
     private static void check(String name, int value, int min, int max) {
@@ -66,36 +72,46 @@ public final class NfQueueConfig {
     /** Defaults for queue {@code queueNumber}. */
     public static NfQueueConfig forQueue(int queueNumber) {
         return new NfQueueConfig(queueNumber, DEFAULT_MAX_LENGTH, DEFAULT_RECEIVE_BUFFER_BYTES, DEFAULT_BATCH_SIZE,
-            DEFAULT_SLOT_BYTES, DEFAULT_POLL_TIMEOUT_MILLIS, DEFAULT_REQUEST_QUEUE_CAPACITY, true);
+            DEFAULT_SLOT_BYTES, DEFAULT_POLL_TIMEOUT_MILLIS, DEFAULT_REQUEST_QUEUE_CAPACITY, true, 0);
     }
 
     public NfQueueConfig withMaxLength(int v) {
-        return new NfQueueConfig(queueNumber, v, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
+        return new NfQueueConfig(queueNumber, v, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso, receiveThreadNice);
     }
 
     public NfQueueConfig withReceiveBufferBytes(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, v, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
+        return new NfQueueConfig(queueNumber, maxLength, v, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso, receiveThreadNice);
     }
 
     public NfQueueConfig withBatchSize(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, v, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, v, slotBytes, pollTimeoutMillis, requestQueueCapacity, gso, receiveThreadNice);
     }
 
     public NfQueueConfig withSlotBytes(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, v, pollTimeoutMillis, requestQueueCapacity, gso);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, v, pollTimeoutMillis, requestQueueCapacity, gso, receiveThreadNice);
     }
 
     public NfQueueConfig withPollTimeoutMillis(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, v, requestQueueCapacity, gso);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, v, requestQueueCapacity, gso, receiveThreadNice);
     }
 
     public NfQueueConfig withRequestQueueCapacity(int v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, v, gso);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, v, gso, receiveThreadNice);
     }
 
     /** A copy with NFQA_CFG_F_GSO on or off (off: the kernel segments GSO packets before queueing). */
     public NfQueueConfig withGso(boolean v) {
-        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, v);
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity, v, receiveThreadNice);
+    }
+
+    /** A copy whose receive thread runs at nice value {@code v} (-20..19). */
+    public NfQueueConfig withReceiveThreadNice(int v) {
+        return new NfQueueConfig(queueNumber, maxLength, receiveBufferBytes, batchSize, slotBytes, pollTimeoutMillis, requestQueueCapacity,
+            gso, v);
+    }
+
+    public int receiveThreadNice() {
+        return receiveThreadNice;
     }
 
     public boolean gso() {
@@ -133,6 +149,6 @@ public final class NfQueueConfig {
     @Override
     public String toString() {
         return "NfQueueConfig{queue=" + queueNumber + ", maxLength=" + maxLength + ", rcvbuf=" + receiveBufferBytes + ", batch="
-            + batchSize + ", slot=" + slotBytes + ", pollTimeoutMs=" + pollTimeoutMillis + ", requests=" + requestQueueCapacity + ", gso=" + gso + '}';
+            + batchSize + ", slot=" + slotBytes + ", pollTimeoutMs=" + pollTimeoutMillis + ", requests=" + requestQueueCapacity + ", gso=" + gso + ", nice=" + receiveThreadNice + '}';
     }
 }

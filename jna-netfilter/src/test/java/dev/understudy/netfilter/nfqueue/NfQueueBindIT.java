@@ -42,9 +42,12 @@ class NfQueueBindIT {
                     assertTrue(first.isClosed());
                     assertFalse(first.release(1), "no requests after close");
                     assertEquals(0, first.poll(10), "poll after close returns at once");
-                    try (NfQueue again = NfQueue.open(NfQueueConfig.forQueue(40), ACCEPT)) {
+                    try (NfQueue again = NfQueue.open(NfQueueConfig.forQueue(40).withReceiveThreadNice(-5), ACCEPT)) {
+                        assertEquals(0, again.receiveThreadNice(), "not started yet");
                         Thread t = again.start();
                         assertTrue(t.isAlive());
+                        assertEquals(-5, again.receiveThreadNice());
+                        assertEquals(-5, niceOfThread("nfqueue-40"), "the kernel runs the receive thread at nice -5");
                         again.close();
                         t.join(2000);
                         assertFalse(t.isAlive(), "receive thread ends within the poll timeout after close");
@@ -56,6 +59,20 @@ class NfQueueBindIT {
                 inNode.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** The nice value of this JVM's thread named {@code comm}, from /proc/self/task/TID/stat (field 19). */
+    static int niceOfThread(String comm) throws java.io.IOException {
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                if (java.nio.file.Files.readString(task.resolve("comm")).trim().equals(comm)) {
+                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return Integer.parseInt(f[16]); // field 19 overall; fields after comm start at 3
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + comm);
     }
 
     /** Moves the calling thread into a network namespace (setns affects only this thread). */
