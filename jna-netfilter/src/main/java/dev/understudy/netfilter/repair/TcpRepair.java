@@ -34,7 +34,7 @@ import java.io.IOException;
  * <li>unread input into the RECV queue; output the old socket had transmitted into the SEND
  *     queue (it counts as sent: the peer's ACKs for it must not exceed snd_nxt, else the kernel
  *     drops them and the connection stalls); {@code TCP_REPAIR_WINDOW}; {@code TCP_REPAIR_QUEUE=NO_QUEUE};
- *     read the sequence numbers, window and clock back and compare;</li>
+ *     read the sequence numbers, window, clock and options (TCP_INFO) back and compare;</li>
  * <li>— the caller now makes the address local and sends gratuitous ARP —</li>
  * <li>{@link #activate}: {@code TCP_REPAIR=0} (the kernel sends a window probe) and the
  *     output never transmitted is written as ordinary data: it leaves at once with the right
@@ -76,7 +76,7 @@ public final class TcpRepair {
     private Memory queue = new Memory(64 * 1024);
     private boolean verify = true;
 
-    /** Whether {@link #prepare} reads sequence numbers, window and clock back (default on). */
+    /** Whether {@link #prepare} reads sequence numbers, window, clock and options (TCP_INFO) back (default on). */
     public TcpRepair verify(boolean verify) {
         this.verify = verify;
         return this;
@@ -434,6 +434,16 @@ public final class TcpRepair {
         // the clock ticks on between set and get: accept a few ms ahead, never behind
         int clockAhead = clock - ts;
         int expectedWriteSeq = s.sndUna() + s.sendQueueLength() - s.sendQueueUnsent();
+        info.read(fd);
+        int opts = (info.timestamps() ? TcpState.OPT_TIMESTAMPS : 0) | (info.sack() ? TcpState.OPT_SACK : 0)
+            | (info.windowScaling() ? TcpState.OPT_WSCALE : 0);
+        boolean optionsOk = opts == s.options()
+            && (!s.hasOption(TcpState.OPT_WSCALE) || (info.sndWscale() == s.sndWscale() && info.rcvWscale() == s.rcvWscale()));
+        if (!optionsOk) {
+            throw new IOException("restore(fd=" + fd + "): TCP_INFO read back options=" + opts + ", wscale="
+                + info.sndWscale() + "/" + info.rcvWscale() + "; expected options=" + s.options() + ", wscale="
+                + s.sndWscale() + "/" + s.rcvWscale());
+        }
         if (rcvNxt != s.rcvNxt() || writeSeq != expectedWriteSeq || sndWnd != s.sndWnd() || rcvWnd != s.rcvWnd()
             || rcvWup != s.rcvWup() || clockAhead < 0 || clockAhead > 1000) {
             throw new IOException("restore(fd=" + fd + "): read back rcv_nxt=" + Integer.toUnsignedString(rcvNxt)
