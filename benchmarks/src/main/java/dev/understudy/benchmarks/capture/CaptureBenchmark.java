@@ -233,6 +233,9 @@ public final class CaptureBenchmark {
         notes.add("bulk_capture binds the queue with NFQA_CFG_F_GSO (NfQueueConfig default): a TSO burst crossing the veth arrives"
             + " as one packet of up to 64 KiB; bulk_capture_nogso clears it, so the kernel segments every burst into MSS-sized"
             + " copies before queueing (one netlink message and verdict per 1448 bytes).");
+        notes.add("The capture thread runs at nice " + CaptureBenchNode.NICE + " (NfQueueConfig.withReceiveThreadNice): every"
+            + " client packet waits in the queue while that thread is not scheduled, and on this shared 2-core machine a"
+            + " default-priority capture thread was seen runnable but unscheduled for seconds (full batches, near-zero CPU).");
         notes.add("The capture thread's CPU includes the kernel's TCP input processing of every accepted packet: the verdict"
             + " send() reinjects the packet (nf_reinject -> ip_rcv_finish -> tcp_v4_rcv) in the capture thread's context;"
             + " without capture that work runs in softirq and is not counted anywhere here.");
@@ -242,12 +245,14 @@ public final class CaptureBenchmark {
             + " pollCalls is a large fraction of recvmmsgCalls the capture waited for packets: the offered load, not the capture,"
             + " was the limit.");
         notes.add("small_raw_*: a raw-socket sender in the client namespace sends " + smallSize + "-byte TCP segments (no"
-            + " connection, no congestion control) as fast as one thread can; node1 drops them at INPUT with a DROP guard, after"
+            + " connection, no congestion control) from 2 threads as fast as they can; node1 drops them at INPUT with a DROP guard, after"
             + " the capture. small_raw_plain_segments_per_s is node1's IpInReceives rate, small_raw_capture_segments_per_s the"
             + " packets the NfQueue handled. The TCP small-segment runs cannot offer more than one segment per cwnd-limited"
             + " write: when the capture adds latency, Linux appends later writes to the unsent tail segment, so they measure"
             + " bigger segments, not the capture's segment rate. The small-segment target is checked against the larger of"
-            + " small_capture_segments_per_s and small_raw_capture_segments_per_s.");
+            + " small_capture_segments_per_s and small_raw_capture_segments_per_s. With capture the sender slows down: on a"
+            + " veth path the receive softirq runs on the sending CPU, and it now also builds a netlink copy of every packet"
+            + " (nfqnl_enqueue_packet), while the capture thread and the verdict reinjection take the other core.");
         Map<String, String> raw = node.get("small_raw_capture");
         notes.add("small_raw_capture: " + raw.get("packetsPerRecvmmsg") + " packets per recvmmsg, capture thread " + raw.get("captureThreadCpu")
             + " CPUs busy, " + raw.get("captureCpuNsPerPacket") + " ns CPU per packet, kernel queue drops " + raw.get("queueDropped")

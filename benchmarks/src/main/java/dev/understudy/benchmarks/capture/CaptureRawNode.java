@@ -28,6 +28,9 @@ import java.util.List;
 public final class CaptureRawNode {
     private static final int MAX_SAMPLES = 6000; // 120 s at 20 ms
 
+    /** Nice value of the capture thread: above ordinary threads, as the kernel's softirq work it stands in for. */
+    private static final int NICE = CaptureBenchNode.NICE;
+
     private CaptureRawNode() {
     }
 
@@ -45,7 +48,8 @@ public final class CaptureRawNode {
         try (InstalledRule guard = iptables.install(IptablesRule.dropGuard(vip, port))) {
             InstalledRule rule = null;
             if (capture) {
-                queue = NfQueue.open(NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384),
+                queue = NfQueue.open(NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384)
+                    .withReceiveThreadNice(NICE),
                     (id, seg) -> {
                         int len = Math.min(seg.payloadLength(), copy.length);
                         seg.buffer().get(seg.payloadOffset(), copy, 0, len);
