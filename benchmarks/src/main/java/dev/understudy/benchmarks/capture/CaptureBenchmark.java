@@ -267,6 +267,11 @@ public final class CaptureBenchmark {
                 + "kernel queue drops " + m.get("queueDropped") + ", socket-buffer drops " + m.get("userDropped") + ". "
                 + diagnose(m));
         }
+        notes.add("Batch size is the main lever on the capture's cost: at 60+ packets per recvmmsg (bulk_capture_nogso) a packet"
+            + " costs a few microseconds of capture-thread CPU; a capture thread that is scheduled at once wakes for almost"
+            + " every packet (1-6 per recvmmsg), paying poll + recvmmsg + send + two context switches per batch. Not done yet:"
+            + " an adaptive coalescing delay (wait tens of microseconds for more packets when the last batch was small),"
+            + " which trades per-packet latency for fewer syscalls; and more than one queue (--queue-balance) for more cores.");
         notes.add("small_capture_thread_capacity_packets_per_s_derived = 1e9 / (capture-thread CPU ns per packet): the rate one"
             + " fully busy capture thread would sustain at the measured per-packet cost, when the offered load is the limit.");
         if (!bulkOk || !smallOk) {
