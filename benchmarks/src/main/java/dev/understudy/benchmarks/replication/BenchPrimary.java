@@ -37,10 +37,13 @@ final class BenchPrimary implements AutoCloseable {
     private volatile boolean running = true;
     private ReplicationClone clone;
     private JournalPort cloneJournal;
+    private final Path ownDir;
 
     BenchPrimary(boolean ipc, int expectedClones) throws Exception {
         String lab = System.getProperty(LAB_PROP, "bench");
-        Path dir = Path.of(System.getProperty(DIR_PROP, Files.createTempDirectory("understudy-bench-").toString()));
+        String given = System.getProperty(DIR_PROP);
+        ownDir = given == null ? Files.createTempDirectory("understudy-bench-") : null; // only outside the launcher
+        Path dir = given == null ? ownDir : Path.of(given);
         ReplicationConfig config = ReplicationConfig.fromSystemProperties(1, lab + (ipc ? "ipc" : ""));
         if (ipc) {
             config.ipc(true);
@@ -123,5 +126,12 @@ final class BenchPrimary implements AutoCloseable {
         }
         CloseHelper.quietCloseAll(clone, primary, cloneJournal, journal);
         driver.close();
+        if (ownDir != null) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(ownDir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException ignored) {
+                // best effort
+            }
+        }
     }
 }
