@@ -186,6 +186,13 @@ public final class CaptureNodeMain {
             sb.append(",\"outOfOrderSegments\":").append(reassembler.outOfOrderSegments);
             sb.append(",\"payloadSegments\":").append(reassembler.payloadSegments);
             sb.append(",\"finSeen\":").append(reassembler.finished());
+            sb.append(",\"synMss\":").append(reassembler.synMss);
+            sb.append(",\"synWindowScale\":").append(reassembler.synWindowScale);
+            sb.append(",\"synSackPermitted\":").append(reassembler.synSackPermitted);
+            sb.append(",\"synTimestamps\":").append(reassembler.synTimestamps);
+            sb.append(",\"dataTsEcrSeen\":").append(reassembler.lastTsEcrNonZero);
+            sb.append(",\"synHex\":\"").append(reassembler.synBytes == null ? "" : HexFormat.of().formatHex(reassembler.synBytes))
+                .append('"');
             sb.append(",\"queueDropped\":").append(ks == null ? -1 : ks.queueDropped());
             sb.append(",\"userDropped\":").append(ks == null ? -1 : ks.userDropped());
             for (Map.Entry<String, Long> e : queue.counters().entrySet()) {

@@ -88,6 +88,17 @@ class NfQueueCaptureIT {
             assertEquals("0", field(nodeResult, "outOfOrderSegments"), "in-order arrival without kernel drops");
         }
         assertTrue(Long.parseLong(field(nodeResult, "batch_verdict_messages")) > 0, "batch verdicts used");
+        // The client's real SYN as Linux sent it over the lab's 1500-byte veth: MSS 1460, SACK-permitted,
+        // timestamps, a window scale; data segments echo the server's timestamps.
+        assertEquals("1460", field(nodeResult, "synMss"), "MSS of a real SYN");
+        assertEquals("true", field(nodeResult, "synSackPermitted"));
+        assertEquals("true", field(nodeResult, "synTimestamps"));
+        assertTrue(Integer.parseInt(field(nodeResult, "synWindowScale")) >= 0, "window scale present");
+        assertEquals("true", field(nodeResult, "dataTsEcrSeen"), "TSecr of data segments parsed");
+        String syn = field(nodeResult, "synHex");
+        assertEquals("45", syn.substring(0, 2), "IPv4, IHL 5");
+        assertEquals("c6120002" + "c6120064", syn.substring(24, 40), "198.18.0.2 -> 198.18.0.100 in the real header bytes");
+        assertEquals("1b59", syn.substring(44, 48), "destination port 7001 in the real TCP header");
         assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
         assertTrue(client.waitFor(10, TimeUnit.SECONDS), "client exits");
     }

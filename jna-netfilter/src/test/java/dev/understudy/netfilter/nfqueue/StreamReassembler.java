@@ -23,6 +23,13 @@ final class StreamReassembler {
     long outOfOrderSegments;
     long beyondEnd;
     int clientPort;
+    int synMss = -2;
+    int synWindowScale = -2;
+    boolean synSackPermitted;
+    boolean synTimestamps;
+    long synTsVal;
+    byte[] synBytes;
+    boolean lastTsEcrNonZero;
 
     StreamReassembler(int capacity) {
         this.data = new byte[capacity];
@@ -35,7 +42,17 @@ final class StreamReassembler {
             isn = s.seq();
             haveIsn = true;
             clientPort = s.sourcePort();
+            synMss = s.mss();
+            synWindowScale = s.windowScale();
+            synSackPermitted = s.sackPermitted();
+            synTimestamps = s.hasTimestamps();
+            synTsVal = s.tsVal();
+            synBytes = new byte[s.totalLength()];
+            s.buffer().get(s.ipOffset(), synBytes);
             return;
+        }
+        if (s.hasTimestamps()) {
+            lastTsEcrNonZero |= s.tsEcr() != 0;
         }
         if (!haveIsn) {
             return;
