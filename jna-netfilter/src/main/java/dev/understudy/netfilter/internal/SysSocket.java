@@ -5,7 +5,7 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /**
- * {@code recvmmsg(2)} and the struct layouts it needs, from {@code sys/socket.h} and
+ * {@code recvmmsg(2)}, {@code sendmmsg(2)} and the struct layouts they need, from {@code sys/socket.h} and
  * {@code bits/uio.h} (LP64 Linux: x86_64, aarch64). Functions already in {@link LibC} are
  * not repeated. Direct-mapped; errno is left in {@code Native.getLastError()}.
  *
@@ -55,4 +55,10 @@ public final class SysSocket {
 
     /** {@code int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout)}. */
     public static native int recvmmsg(int sockfd, Pointer msgvec, int vlen, int flags, Pointer timeout);
+
+    /**
+     * {@code int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags)}: returns the number of
+     * messages sent (msg_len of each is set), or -1 with errno when the first one failed.
+     */
+    public static native int sendmmsg(int sockfd, Pointer msgvec, int vlen, int flags);
 }

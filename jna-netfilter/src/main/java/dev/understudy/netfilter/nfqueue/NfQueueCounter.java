@@ -41,5 +41,7 @@ public enum NfQueueCounter {
     /** HOLD verdicts refused because the held table was full (packet dropped). */
     HOLD_OVERFLOWS,
     /** release requests refused because the request queue was full (the caller got false). */
-    REQUEST_QUEUE_FULL
+    REQUEST_QUEUE_FULL,
+    /** Coalescing sleeps after an idle wait ({@link NfQueueConfig#withGatherMicros(int)}). */
+    GATHER_WAITS
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * read to EOF, reply with the SHA-256 of what it read, close), the capture rule for
  * {@code vip:port} and an {@link NfQueue} that reassembles the client's stream.
  *
- * <p>Usage: {@code CaptureNodeMain vip port queue capacityBytes mode} with mode {@code accept}
+ * <p>Usage: {@code CaptureNodeMain vip port queue capacityBytes mode [gatherMicros]} with mode {@code accept}
  * (accept every segment), {@code hold} (hold every payload segment until a {@code release}
  * line on stdin) or {@code mixed} (hold every third payload segment and release it from another
  * thread 1 ms later, drop every eleventh). Prints {@code READY}, then on stdin {@code status}: a {@code STATUS {json}}
@@ -95,7 +95,8 @@ public final class CaptureNodeMain {
             }
             return Verdict.ACCEPT;
         };
-        NfQueueConfig config = NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384);
+        NfQueueConfig config = NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384)
+            .withGatherMicros(args.length > 5 ? Integer.parseInt(args[5]) : 0);
         Iptables iptables = Iptables.local();
         try (NfQueue queue = NfQueue.open(config, handler);
              InstalledRule rule = iptables.install(IptablesRule.capture(vip, port, queueNum))) {

@@ -170,14 +170,22 @@ class NfQueueCaptureIT {
 
     @Test
     void shouldDeliverIntactWhenHeldSegmentsAreReleasedOutOfOrderFromAnotherThread() throws Exception {
-        int port = 7003;
-        int queue = 3;
+        mixed(7003, 3, 0);
+    }
+
+    @Test
+    void shouldDeliverIntactWithHeldSegmentsReleasedFromAnotherThreadWhenVerdictsWaitForACoalescingDelay() throws Exception {
+        String nodeResult = mixed(7004, 4, 200);
+        assertTrue(Long.parseLong(field(nodeResult, "gather_waits")) > 0, "coalescing delay used");
+    }
+
+    private String mixed(int port, int queue, int gatherMicros) throws Exception {
         long bytes = 8L * 1024 * 1024;
-        Path nodeLog = logs.resolve("mixed-node.log");
+        Path nodeLog = logs.resolve("mixed-node-" + queue + ".log");
         Process node = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureNodeMain.class.getName(), Lab.VIP,
-            Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "mixed"), nodeLog);
+            Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "mixed", Integer.toString(gatherMicros)), nodeLog);
         awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
-        Path clientLog = logs.resolve("mixed-client.log");
+        Path clientLog = logs.resolve("mixed-client-" + queue + ".log");
         Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), StreamClientMain.class.getName(), Lab.VIP,
             Integer.toString(port), Long.toString(bytes), "99"), clientLog);
         String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(60));
@@ -194,6 +202,7 @@ class NfQueueCaptureIT {
         assertEquals("0", field(nodeResult, "verdict_errors"), "no verdict named an id the kernel did not hold");
         assertEquals("0", field(nodeResult, "unknown_releases"));
         assertTrue(node.waitFor(10, TimeUnit.SECONDS), "capture node exits");
+        return nodeResult;
     }
 
     /** True when ss shows the connection ESTABLISHED with Send-Q 0 and no unacked segments. */
