@@ -23,7 +23,7 @@ import java.util.List;
  * kernel's IpInReceives and the capture counters every 20 ms until {@code stop} on stdin, then
  * prints {@code RESULT {json}} with the rate over the active period after the warm-up.
  *
- * <p>Usage: {@code CaptureRawNode plain|capture vip port queue warmupMillis}.
+ * <p>Usage: {@code CaptureRawNode plain|capture vip port queue warmupMillis [gatherMicros]}.
  */
 public final class CaptureRawNode {
     private static final int MAX_SAMPLES = 6000; // 120 s at 20 ms
@@ -40,6 +40,7 @@ public final class CaptureRawNode {
         int port = Integer.parseInt(args[2]);
         int queueNum = Integer.parseInt(args[3]);
         long warmupNanos = Long.parseLong(args[4]) * 1_000_000L;
+        int gatherMicros = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         byte[] copy = new byte[2048];
         long[] checksum = {0};
         Iptables iptables = Iptables.local();
@@ -49,7 +50,8 @@ public final class CaptureRawNode {
             InstalledRule rule = null;
             if (capture) {
                 queue = NfQueue.open(NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384)
-                    .withReceiveThreadNice(NICE),
+                    .withReceiveThreadNice(NICE)
+                    .withGatherMicros(gatherMicros),
                     (id, seg) -> {
                         int len = Math.min(seg.payloadLength(), copy.length);
                         seg.buffer().get(seg.payloadOffset(), copy, 0, len);
@@ -65,6 +67,7 @@ public final class CaptureRawNode {
             long[] cpu = new long[MAX_SAMPLES];
             long[] recvs = new long[MAX_SAMPLES];
             long[] polls = new long[MAX_SAMPLES];
+            long[] accepted = new long[MAX_SAMPLES];
             int[] count = {0};
             NfQueue q = queue;
             Thread ct = captureThread;
@@ -79,6 +82,7 @@ public final class CaptureRawNode {
                             captured[i] = q.counter(NfQueueCounter.PACKETS);
                             recvs[i] = q.counter(NfQueueCounter.RECV_CALLS);
                             polls[i] = q.counter(NfQueueCounter.POLL_CALLS);
+                            accepted[i] = q.counter(NfQueueCounter.ACCEPTED);
                             cpu[i] = mx.getThreadCpuTime(ct.getId());
                         }
                         count[0] = i + 1;
@@ -115,7 +119,7 @@ public final class CaptureRawNode {
             while (from >= 0 && from < last && t[from] - t[first] < warmupNanos) {
                 from++;
             }
-            StringBuilder sb = new StringBuilder("RESULT {\"mode\":\"raw_" + args[0] + "\"");
+            StringBuilder sb = new StringBuilder("RESULT {\"mode\":\"raw_" + args[0] + "\",\"gatherMicros\":" + gatherMicros);
             if (first < 0 || from >= last) {
                 sb.append(",\"error\":\"no traffic seen\"}");
             } else {
@@ -130,10 +134,16 @@ public final class CaptureRawNode {
                     long rc = recvs[last] - recvs[from];
                     sb.append(",\"captureThreadCpu\":").append(String.format("%.2f", c / 1e9 / seconds));
                     sb.append(",\"captureCpuNsPerPacket\":").append(packets == 0 ? 0 : c / packets);
+                    sb.append(",\"verdictedPerSecond\":").append(String.format("%.0f", (accepted[last] - accepted[from]) / seconds));
+                    sb.append(",\"capturedTotal\":").append(q.counter(NfQueueCounter.PACKETS));
+                    sb.append(",\"acceptedTotal\":").append(q.counter(NfQueueCounter.ACCEPTED));
+                    sb.append(",\"sendCalls\":").append(q.counter(NfQueueCounter.SEND_CALLS));
                     sb.append(",\"packetsPerRecvmmsg\":").append(String.format("%.1f", rc == 0 ? 0.0 : (double) packets / rc));
+                    sb.append(",\"gatherWaits\":").append(q.counter(NfQueueCounter.GATHER_WAITS));
                     sb.append(",\"pollCalls\":").append(polls[last] - polls[from]);
                     sb.append(",\"recvmmsgCalls\":").append(rc);
                     var ks = q.kernelStats();
+                    sb.append(",\"queueTotalNow\":").append(ks == null ? -1 : ks.queueTotal());
                     sb.append(",\"queueDropped\":").append(ks == null ? -1 : ks.queueDropped());
                     sb.append(",\"userDropped\":").append(ks == null ? -1 : ks.userDropped());
                     sb.append(",\"parseFailures\":").append(q.counter(NfQueueCounter.PARSE_FAILURES));
