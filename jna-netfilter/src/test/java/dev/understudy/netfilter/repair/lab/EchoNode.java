@@ -47,6 +47,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  *     loopback channel is opened and the rebuilt socket is {@code dup2}ed under its fd — the
  *     way the agent puts a rebuilt socket under the application's own fd. Then echoes on it,
  *     starting with the application bytes shipped in FILE. Prints {@code RESTORED n ms=..}.</li>
+ * <li>Failover without the old node (derived state): {@code capture QUEUE FILE} on the primary
+ *     (NFQUEUE capture into a {@link SegmentLog}, prints {@code CAPTURING}), {@code capturestats}
+ *     ({@code CAPTURE ...} counters), {@code tcpinfo FILE} (ships TCP_INFO, {@code TCPINFO n});
+ *     {@code derive TCPINFO_FILE LOG_FILE} on the new node ({@code DERIVED ...}, then as restore).</li>
  * </ul>
  */
 public final class EchoNode {
@@ -61,6 +65,8 @@ public final class EchoNode {
     private final List<Conn> conns = new ArrayList<>();
     private final TcpRepair repair = new TcpRepair();
     private dev.understudy.netfilter.nfqueue.NfQueue holdQueue;
+    private dev.understudy.netfilter.nfqueue.NfQueue captureQueue;
+    private SegmentLog.Recorder recorder;
     private volatile boolean holding;
 
     private static final class Conn {
@@ -132,6 +138,11 @@ public final class EchoNode {
                 } else if (cmd.startsWith("derive ")) {
                     String[] a = cmd.split(" ");
                     derive(Path.of(a[1]), Path.of(a[2]));
+                } else if (cmd.startsWith("capture ")) {
+                    String[] a = cmd.split(" ");
+                    capture(Integer.parseInt(a[1]), Path.of(a[2]));
+                } else if (cmd.equals("capturestats")) {
+                    captureStats();
                 } else if (cmd.startsWith("hold ")) {
                     hold(Integer.parseInt(cmd.substring(5)));
                 } else if (cmd.equals("release")) {
@@ -224,11 +235,52 @@ public final class EchoNode {
     }
 
     /**
+     * The primary's capture, as the agent runs it inside the primary's JVM: binds NFQUEUE
+     * {@code queue} with a {@link SegmentLog.Recorder} that writes every segment to VIP:port
+     * into {@code file} (the replication stream) and only then accepts it. The test installs
+     * the capture rule ({@code IptablesRule.capture}) in this namespace. Dies with this JVM: the
+     * kernel then drops whatever is queued (no fail-open), so nothing unrecorded is ever ACKed.
+     */
+    private void capture(int queue, Path file) throws IOException {
+        recorder = new SegmentLog.Recorder(file, vip, port);
+        captureQueue = dev.understudy.netfilter.nfqueue.NfQueue.open(dev.understudy.netfilter.nfqueue.NfQueueConfig.forQueue(queue)
+            .withReceiveBufferBytes(16 << 20), recorder);
+        captureQueue.start();
+        System.out.println("CAPTURING " + queue);
+        System.out.flush();
+    }
+
+    /**
+     * {@code CAPTURE records=.. payload=.. foreign=.. queue_dropped=.. user_dropped=.. id_sequence=..
+     * <counter>=..}: the recorder's counts, the kernel's view of the queue
+     * ({@code /proc/net/netfilter/nfnetlink_queue} of this namespace) and every {@code NfQueue}
+     * counter, read in that order (the kernel's numbers are the older ones).
+     */
+    private void captureStats() throws IOException {
+        dev.understudy.netfilter.nfqueue.KernelQueueStats ks = captureQueue.kernelStats();
+        StringBuilder sb = new StringBuilder("CAPTURE records=").append(recorder.records())
+            .append(" payload=").append(recorder.payloadBytes()).append(" foreign=").append(recorder.foreign())
+            .append(" queue_dropped=").append(ks == null ? -1 : ks.queueDropped())
+            .append(" user_dropped=").append(ks == null ? -1 : ks.userDropped())
+            .append(" id_sequence=").append(ks == null ? -1 : ks.idSequence());
+        for (java.util.Map.Entry<String, Long> e : captureQueue.counters().entrySet()) {
+            sb.append(' ').append(e.getKey()).append('=').append(e.getValue());
+        }
+        System.out.println(sb);
+        System.out.flush();
+    }
+
+    /**
      * Failover without the old node: derive every connection's state from the captured inbound
-     * segments ({@link SegmentCapture}) and the shipped TCP_INFO; the output the client has not
-     * acknowledged is regenerated — for an echo server it is the input from the client's ACK
-     * on — and goes into the repair SEND queue as already sent (the client may hold part of it;
-     * the kernel retransmits what it lacks).
+     * segments ({@link SegmentLog}, written by the old primary's NFQUEUE handler) and the shipped
+     * TCP_INFO; the output the client has not acknowledged is regenerated — for an echo server
+     * it is the input from the client's ACK on — and goes into the repair SEND queue as already
+     * sent (the client may hold part of it; the kernel retransmits what it lacks).
+     *
+     * <p>Prints {@code DERIVED n segments=.. firstId=.. lastId=.. gaps=.. truncated=.. orphans=..
+     * outOfOrder=.. ts=.. regenerated=..}: packet ids must run 1.. without a gap (the capture saw
+     * every packet the kernel queued), no segment may belong to a connection whose SYN was not
+     * captured, {@code ts} counts states restored with timestamps.
      */
     private void derive(Path tcpInfoFile, Path captureFile) throws IOException {
         java.util.Map<Integer, int[]> infos = new java.util.HashMap<>();
@@ -246,56 +298,52 @@ public final class EchoNode {
         java.util.Map<Integer, dev.understudy.netfilter.repair.DerivedStateBuilder> builders = new java.util.LinkedHashMap<>();
         java.util.Map<Integer, java.io.ByteArrayOutputStream> inputs = new java.util.HashMap<>();
         long segments = 0;
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(captureFile)))) {
-            byte[] payload = new byte[70_000];
-            while (true) {
-                int clientPort;
-                try {
-                    clientPort = in.readUnsignedShort();
-                } catch (java.io.EOFException eof) {
-                    break;
+        long gaps = 0;
+        long orphans = 0;
+        int firstId = 0;
+        int lastId = 0;
+        boolean truncated;
+        try (SegmentLog.Reader r = new SegmentLog.Reader(captureFile)) {
+            while (r.next()) {
+                if (segments == 0) {
+                    firstId = r.packetId;
+                } else if (r.packetId != lastId + 1) {
+                    gaps++;
                 }
-                int src = in.readInt();
-                int seq = in.readInt();
-                int ack = in.readInt();
-                int window = in.readUnsignedShort();
-                int flags = in.readUnsignedByte();
-                int mss = in.readUnsignedShort();
-                int wscale = in.readByte();
-                boolean sackOk = in.readByte() != 0;
-                boolean hasTs = in.readByte() != 0;
-                int tsval = in.readInt();
-                int tsecr = in.readInt();
-                long at = in.readLong();
-                int plen = in.readInt();
-                in.readFully(payload, 0, plen);
+                lastId = r.packetId;
                 segments++;
+                int clientPort = r.clientPort;
                 dev.understudy.netfilter.repair.DerivedStateBuilder b = builders.get(clientPort);
-                if ((flags & dev.understudy.netfilter.repair.DerivedStateBuilder.SYN) != 0) {
+                if ((r.flags & dev.understudy.netfilter.repair.DerivedStateBuilder.SYN) != 0) {
                     if (b == null) {
-                        b = new dev.understudy.netfilter.repair.DerivedStateBuilder().endpoints(vip, port, src, clientPort)
-                            .clientSyn(seq, mss == 0 ? 536 : mss, wscale, sackOk, hasTs, tsval);
+                        b = new dev.understudy.netfilter.repair.DerivedStateBuilder().endpoints(vip, port, r.clientAddress, clientPort)
+                            .clientSyn(r.seq, r.mss == 0 ? 536 : r.mss, r.wscale, r.sackOk, r.hasTs, r.tsval);
                         builders.put(clientPort, b);
                         inputs.put(clientPort, new java.io.ByteArrayOutputStream());
                     }
                     continue;
                 }
                 if (b == null) {
-                    continue; // connection opened before the capture: not ours
+                    orphans++; // a connection whose SYN the capture did not see
+                    continue;
                 }
                 // append the in-order part of the payload to the input stream, exactly as the builder counts it
                 java.io.ByteArrayOutputStream input = inputs.get(clientPort);
-                long off = Integer.toUnsignedLong(seq - b.clientIsn() - 1);
+                int plen = r.payloadLength;
+                long off = Integer.toUnsignedLong(r.seq - b.clientIsn() - 1);
                 if (off <= input.size() && off + plen > input.size() && off < (1L << 31)) {
                     int skip = (int) (input.size() - off);
-                    input.write(payload, skip, plen - skip);
+                    input.write(r.payload, skip, plen - skip);
                 }
-                b.segment(seq, ack, window, flags, hasTs, tsval, tsecr, plen, at);
+                b.segment(r.seq, r.ack, r.window, r.flags, r.hasTs, r.tsval, r.tsecr, plen, r.atMillis);
             }
+            truncated = r.truncatedTail();
         }
         List<TcpState> states = new ArrayList<>();
         List<byte[]> pending = new ArrayList<>();
         int regenerated = 0;
+        int timestamps = 0;
+        long outOfOrder = 0;
         for (java.util.Map.Entry<Integer, dev.understudy.netfilter.repair.DerivedStateBuilder> e : builders.entrySet()) {
             int[] info = infos.get(e.getKey());
             dev.understudy.netfilter.repair.DerivedStateBuilder b = e.getValue();
@@ -312,10 +360,14 @@ public final class EchoNode {
             // echo: output == input, so the output from the client's ACK on is input[from, end)
             st.sendQueue(input, from, input.length - from).sendQueueUnsent(0);
             regenerated += input.length - from > 0 ? 1 : 0;
+            timestamps += st.hasOption(TcpState.OPT_TIMESTAMPS) ? 1 : 0;
+            outOfOrder += b.outOfOrderSegments();
             states.add(st);
             pending.add(new byte[0]);
         }
-        System.out.println("DERIVED " + states.size() + " segments=" + segments + " regenerated=" + regenerated);
+        System.out.println("DERIVED " + states.size() + " segments=" + segments + " firstId=" + firstId + " lastId=" + lastId
+            + " gaps=" + gaps + " truncated=" + truncated + " orphans=" + orphans + " outOfOrder=" + outOfOrder
+            + " ts=" + timestamps + " regenerated=" + regenerated);
         System.out.flush();
         restoreAll(states, pending);
     }

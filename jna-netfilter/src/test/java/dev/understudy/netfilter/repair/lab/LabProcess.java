@@ -98,6 +98,21 @@ public final class LabProcess {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * SIGSTOP to the process and its descendants: every thread freezes at an arbitrary point,
+     * as at the instant of a crash, but its kernel sockets stay open (no FIN/RST) until
+     * {@link #kill()}.
+     */
+    public void freeze() throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("kill", "-STOP", Long.toString(process.pid())));
+        process.descendants().forEach(d -> cmd.add(Long.toString(d.pid())));
+        Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!k.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+        }
+    }
+
     /** SIGKILL (no shutdown hooks, no orderly close). */
     public void kill() throws InterruptedException {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
