@@ -218,11 +218,16 @@ public final class Lab implements AutoCloseable {
 
     /**
      * The command line of a JVM running {@code mainClass} from this JVM's class path
-     * (under Surefire/Failsafe: the test class path), with the given JVM options.
+     * (under Surefire/Failsafe: the test class path), with the given JVM options and native
+     * access enabled for the class path (JNA).
      */
     public static List<String> java(List<String> jvmOptions, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Lab JVMs are the project's own test machines and call libc through JNA. From JDK 22 on,
+        // the first JNA call otherwise prints a "restricted method" warning to stderr, which
+        // would land in the output the tests parse. JDK 17 accepts the flag as well.
+        cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(classPath());
