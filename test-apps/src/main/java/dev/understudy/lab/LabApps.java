@@ -102,6 +102,48 @@ public final class LabApps {
     }
 
     /**
+     * Waits until the log of process {@code p} holds a line starting with {@code prefix} and
+     * returns the first such line. Looks once more after the process has exited (it may have
+     * written the line just before).
+     *
+     * @throws IOException when the process exits without the line, or no such line appears
+     *                     within {@code timeout} (the message carries the log)
+     */
+    public static String awaitLine(Path log, String prefix, Process p, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String line = firstLine(log, prefix);
+            if (line != null) {
+                return line;
+            }
+            if (!p.isAlive()) {
+                line = firstLine(log, prefix);
+                if (line != null) {
+                    return line;
+                }
+                throw new IOException("process exited " + p.exitValue() + " before printing " + prefix + ": "
+                    + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("no " + prefix + " line within " + timeout + ": "
+            + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+    }
+
+    private static String firstLine(Path log, String prefix) throws IOException {
+        if (!Files.exists(log)) {
+            return null;
+        }
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Runs {@code dev.understudy.apps.LoadClient} with {@code args} in {@code host} and waits
      * for it (at most {@code timeout}).
      *

@@ -1,6 +1,7 @@
 package dev.understudy.benchmarks.capture;
 
 import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,13 +131,13 @@ public final class CaptureBenchmark {
                     Path clientLog = logs.resolve(name + "-client.log");
                     Process n = lab.spawn("node1", Lab.java(List.of("-Xmx512m", "-XX:+UseParallelGC"), CaptureBenchNode.class.getName(),
                         mode, Lab.VIP, Integer.toString(port), Integer.toString(port - 7100), Long.toString(warmupMs), Integer.toString(conns)), nodeLog);
-                    awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
+                    LabApps.awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
                     Process c = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx256m"), CaptureBenchClient.class.getName(), Lab.VIP,
                         Integer.toString(port), Double.toString(seconds + warmupMs / 1000.0), Integer.toString(bulk ? 256 * 1024 : smallSize),
                         Boolean.toString(!bulk), Long.toString(bulk ? 64L << 30 : 4L << 30), Integer.toString(conns)), clientLog);
                     Duration limit = Duration.ofSeconds((long) (seconds + warmupMs / 1000.0) + 60);
-                    client.put(name, fields(awaitLine(clientLog, "RESULT ", c, limit)));
-                    node.put(name, fields(awaitLine(nodeLog, "RESULT ", n, Duration.ofSeconds(30))));
+                    client.put(name, fields(LabApps.awaitLine(clientLog, "RESULT ", c, limit)));
+                    node.put(name, fields(LabApps.awaitLine(nodeLog, "RESULT ", n, Duration.ofSeconds(30))));
                     n.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                     c.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                     System.out.println("  node:   " + node.get(name));
@@ -154,16 +155,16 @@ public final class CaptureBenchmark {
                 Process n = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureRawNode.class.getName(),
                     mode.startsWith("capture") ? "capture" : mode, Lab.VIP, Integer.toString(port), Integer.toString(port - 7100),
                     Long.toString(warmupMs), Integer.toString(mode.equals("capture-gather") ? gatherMicros : 0)), nodeLog);
-                awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
+                LabApps.awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
                 Process c = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), CaptureBlaster.class.getName(), lab.address(Lab.CLIENT),
                     Lab.VIP, Integer.toString(port), Double.toString(seconds + warmupMs / 1000.0), Long.toString(1_000_000_000L),
                     Integer.toString(smallSize), Integer.toString(blasterThreads), Integer.toString(blasterBatch)), clientLog);
                 Duration limit = Duration.ofSeconds((long) (seconds + warmupMs / 1000.0) + 60);
-                client.put(name, fields(awaitLine(clientLog, "RESULT ", c, limit)));
+                client.put(name, fields(LabApps.awaitLine(clientLog, "RESULT ", c, limit)));
                 try (var stdin = n.getOutputStream()) {
                     stdin.write("stop\n".getBytes(StandardCharsets.US_ASCII));
                 }
-                node.put(name, fields(awaitLine(nodeLog, "RESULT ", n, Duration.ofSeconds(30))));
+                node.put(name, fields(LabApps.awaitLine(nodeLog, "RESULT ", n, Duration.ofSeconds(30))));
                 n.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                 System.out.println("  node:   " + node.get(name));
                 System.out.println("  client: " + client.get(name));
@@ -426,26 +427,4 @@ public final class CaptureBenchmark {
         return m;
     }
 
-    private static String awaitLine(Path log, String prefix, Process p, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
-                }
-            }
-            if (!p.isAlive()) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
-                }
-                throw new IOException("process exited " + p.exitValue() + " before printing " + prefix + ": " + Files.readString(log));
-            }
-            Thread.sleep(20);
-        }
-        throw new IOException("no " + prefix + " line within " + timeout + ": " + (Files.exists(log) ? Files.readString(log) : "(no log)"));
-    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.understudy.lab.Host;
 import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
 import dev.understudy.lab.junit.Privileged;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,13 +61,13 @@ class NfQueueCaptureIT {
         Path nodeLog = logs.resolve("capture-node.log");
         Process node = lab.spawn("node1", Lab.java(List.of("-Xmx512m"), CaptureNodeMain.class.getName(), Lab.VIP,
             Integer.toString(port), Integer.toString(queue), Long.toString(FIFTY_MB + (1 << 20)), "accept"), nodeLog);
-        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        LabApps.awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
         Path clientLog = logs.resolve("capture-client.log");
         long t0 = System.nanoTime();
         Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx256m"), StreamClientMain.class.getName(), Lab.VIP,
             Integer.toString(port), Long.toString(FIFTY_MB), "20261126"), clientLog);
-        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(90));
-        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        String clientResult = LabApps.awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(90));
+        String nodeResult = LabApps.awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
         System.out.println("capture client: " + clientResult + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
         System.out.println("capture node:   " + nodeResult);
 
@@ -111,11 +112,11 @@ class NfQueueCaptureIT {
         Path nodeLog = logs.resolve("hold-node.log");
         Process node = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureNodeMain.class.getName(), Lab.VIP,
             Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "hold"), nodeLog);
-        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        LabApps.awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
         Path clientLog = logs.resolve("hold-client.log");
         Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), StreamClientMain.class.getName(), Lab.VIP,
             Integer.toString(port), Long.toString(bytes), "7", "6000"), clientLog); // keeps the connection open 6 s after writing
-        awaitLine(clientLog, "CONNECTED", client, Duration.ofSeconds(30));
+        LabApps.awaitLine(clientLog, "CONNECTED", client, Duration.ofSeconds(30));
 
         // While held: the client's bytes stay unacknowledged and the server reads nothing.
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600);
@@ -137,14 +138,14 @@ class NfQueueCaptureIT {
         OutputStream control = node.getOutputStream();
         control.write("status\n".getBytes(StandardCharsets.US_ASCII));
         control.flush();
-        String status = awaitLine(nodeLog, "STATUS ", node, Duration.ofSeconds(10));
+        String status = LabApps.awaitLine(nodeLog, "STATUS ", node, Duration.ofSeconds(10));
         System.out.println("held: " + status + " max unacked " + maxUnacked);
         assertEquals("0", field(status, "serverBytes"), "server read nothing while held");
         assertTrue(Integer.parseInt(field(status, "held")) > 0, "capture reports held packets");
 
         control.write("release\n".getBytes(StandardCharsets.US_ASCII));
         control.flush();
-        awaitLine(nodeLog, "RELEASED", node, Duration.ofSeconds(10));
+        LabApps.awaitLine(nodeLog, "RELEASED", node, Duration.ofSeconds(10));
         // After release: the connection is still open (the client waits before closing), its send queue is
         // empty and nothing is unacked — every byte written has been acknowledged. One ss sample per check.
         long releasedAt = System.nanoTime();
@@ -156,8 +157,8 @@ class NfQueueCaptureIT {
         }
         System.out.println("unacked 0 after release in " + (System.nanoTime() - releasedAt) / 1_000_000 + " ms: " + after.trim());
         assertTrue(client.isAlive(), "the client connection is still open when unacked reaches 0");
-        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(30));
-        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        String clientResult = LabApps.awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(30));
+        String nodeResult = LabApps.awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
         System.out.println("hold client: " + clientResult);
         System.out.println("hold node:   " + nodeResult);
         String sentSha = field(clientResult, "sentSha");
@@ -184,12 +185,12 @@ class NfQueueCaptureIT {
         Path nodeLog = logs.resolve("mixed-node-" + queue + ".log");
         Process node = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureNodeMain.class.getName(), Lab.VIP,
             Integer.toString(port), Integer.toString(queue), Long.toString(bytes + 4096), "mixed", Integer.toString(gatherMicros)), nodeLog);
-        awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
+        LabApps.awaitLine(nodeLog, "READY", node, Duration.ofSeconds(30));
         Path clientLog = logs.resolve("mixed-client-" + queue + ".log");
         Process client = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), StreamClientMain.class.getName(), Lab.VIP,
             Integer.toString(port), Long.toString(bytes), "99"), clientLog);
-        String clientResult = awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(60));
-        String nodeResult = awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
+        String clientResult = LabApps.awaitLine(clientLog, "RESULT ", client, Duration.ofSeconds(60));
+        String nodeResult = LabApps.awaitLine(nodeLog, "RESULT ", node, Duration.ofSeconds(30));
         System.out.println("mixed client: " + clientResult);
         System.out.println("mixed node:   " + nodeResult);
         String sentSha = field(clientResult, "sentSha");
@@ -220,31 +221,6 @@ class NfQueueCaptureIT {
     private static String ss(int port) throws IOException {
         Host.Result r = lab.exec(Lab.CLIENT, Duration.ofSeconds(5), "ss", "-tin", "dst", Lab.VIP + ":" + port);
         return r.output();
-    }
-
-    private static String awaitLine(Path log, String prefix, Process p, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
-                }
-            }
-            if (!p.isAlive()) {
-                // One last look: the line may have been written just before exit.
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
-                }
-                fail("process exited " + p.exitValue() + " before printing " + prefix + ": " + Files.readString(log));
-            }
-            Thread.sleep(20);
-        }
-        fail("no " + prefix + " line within " + timeout + ": " + (Files.exists(log) ? Files.readString(log) : "(no log)"));
-        return null;
     }
 
     /** A field of a flat one-line JSON object (string or number). */
