@@ -12,6 +12,8 @@ import java.io.PrintStream;
  *   --config-table          the README configuration table (Markdown)
  *   --check-config [ARGS]   resolve and validate ARGS (agent argument syntax) with this
  *                           process's system properties and environment; exit 1 if invalid
+ *   --status AERON_DIR      the running node's counters (role, epoch, positions, capture, ring,
+ *                           degraded, errors) read from its Aeron directory; exit 1 if none runs there
  * </pre>
  * Anything else prints the usage on stderr and exits with {@value #USAGE_ERROR}.
  */
@@ -61,6 +63,23 @@ public final class AgentCli {
                 return 1;
             }
         }
+        if (args.length == 2 && "--status".equals(args[0])) {
+            try {
+                final java.util.Map<String, Long> counters =
+                    dev.understudy.agent.status.StatusReader.read(new java.io.File(args[1]));
+                int width = 0;
+                for (final String k : counters.keySet()) {
+                    width = Math.max(width, k.length());
+                }
+                for (final java.util.Map.Entry<String, Long> e : counters.entrySet()) {
+                    out.println(e.getKey() + " ".repeat(width + 2 - e.getKey().length()) + e.getValue());
+                }
+                return 0;
+            } catch (final RuntimeException e) {
+                err.println(Agent.PREFIX + "status: " + e.getMessage());
+                return 1;
+            }
+        }
         err.println(Agent.PREFIX + (args.length == 0 ? "no command" : "unknown arguments: " + String.join(" ", args)));
         err.print(usage());
         return USAGE_ERROR;
@@ -73,7 +92,8 @@ public final class AgentCli {
         final StringBuilder sb = new StringBuilder();
         sb.append("Usage:\n")
             .append("  java -javaagent:understudy-agent.jar[=key=value,...] <your application>\n")
-            .append("  java -jar understudy-agent.jar --version | --help | --config-table | --check-config [key=value,...]\n\n")
+            .append("  java -jar understudy-agent.jar --version | --help | --config-table | --check-config [key=value,...]\n")
+            .append("  java -jar understudy-agent.jar --status AERON_DIR   (a running node's counters)\n\n")
             .append("Configuration keys. Precedence: agent argument (key=value, no 'understudy.' prefix;\n")
             .append("an element without '=' continues a list value) > system property -Dunderstudy.<key>\n")
             .append("> environment UNDERSTUDY_<KEY> > default.\n\n");

@@ -82,9 +82,22 @@ public final class LabApps {
      */
     public static Server startServer(Lab lab, String host, List<String> jvmOptions, String mainClass, int port,
                                      Path log, Duration timeout) throws IOException, InterruptedException {
+        return startServer(lab, host, null, jvmOptions, mainClass, port, log, timeout);
+    }
+
+    /**
+     * Like {@link #startServer(Lab, String, List, String, int, Path, Duration)} with another
+     * {@code java} launcher (e.g. a JDK 25 beside the test JVM's 17); {@code null}: this JVM's.
+     */
+    public static Server startServer(Lab lab, String host, Path java, List<String> jvmOptions, String mainClass, int port,
+                                     Path log, Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Files.deleteIfExists(log);
-        Process p = lab.spawn(host, Lab.java(jvmOptions, mainClass, Integer.toString(port)), log);
+        List<String> cmd = new ArrayList<>(Lab.java(jvmOptions, mainClass, Integer.toString(port)));
+        if (java != null) {
+            cmd.set(0, java.toString());
+        }
+        Process p = lab.spawn(host, cmd, log);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() - deadline < 0) {
             String out = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";

@@ -78,7 +78,18 @@ public final class Launcher {
         final long start = System.nanoTime();
         System.getProperties().putIfAbsent("chronicle.analytics.disable", "true");
         final Path jar = agentJar();
-        final List<Path> jars = NestedJars.extract(jar, version);
+        final List<Path> all = NestedJars.extract(jar, version);
+        // The interceptors' hook jar goes to the bootstrap class path (inlined advice in java.base
+        // calls it), never into the isolated loader: one copy of its classes in the JVM.
+        final List<Path> jars = new java.util.ArrayList<>();
+        Path hookJar = null;
+        for (final Path p : all) {
+            if (isHookJar(p)) {
+                hookJar = p;
+            } else {
+                jars.add(p);
+            }
+        }
         final IsolatedClassLoader loader = new IsolatedClassLoader(NestedJars.urls(jars));
         agentLoader = loader;
         final ModuleGrants.Result grants = ModuleGrants.apply(inst, loader.getUnnamedModule());
@@ -91,6 +102,9 @@ public final class Launcher {
         boot.put("lib.count", Integer.toString(jars.size()));
         boot.put("module.grants", grants.summary());
         boot.put("bootstrap.start.nanos", Long.toString(start));
+        if (hookJar != null) {
+            boot.put("hook.jar", hookJar.toString());
+        }
 
         final Method startMethod = Class.forName(AGENT_CLASS, false, loader)
             .getMethod("start", String.class, Instrumentation.class, Map.class);
@@ -106,7 +120,8 @@ public final class Launcher {
      * @throws Throwable whatever failed.
      */
     public static int main(final String[] args, final String version) throws Throwable {
-        final List<Path> jars = NestedJars.extract(agentJar(), version);
+        final List<Path> jars = new java.util.ArrayList<>(NestedJars.extract(agentJar(), version));
+        jars.removeIf(Launcher::isHookJar);
         final IsolatedClassLoader loader = new IsolatedClassLoader(NestedJars.urls(jars));
         agentLoader = loader;
         final Method run = Class.forName(CLI_CLASS, false, loader).getMethod("run", String[].class);
@@ -135,6 +150,12 @@ public final class Launcher {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /** The interceptors' hook jar ({@code understudy-interceptors-VERSION-hook.jar}). */
+    static boolean isHookJar(final Path p) {
+        final String name = p.getFileName().toString();
+        return name.startsWith("understudy-interceptors-") && name.endsWith("-hook.jar");
     }
 
     private static Path agentJar() {

@@ -40,6 +40,7 @@ public final class ModuleGrants {
         "java.base/java.net",
         "java.base/java.nio",
         "java.base/java.util",
+        "java.base/java.util.zip",
         "java.base/jdk.internal.misc",
         "java.base/jdk.internal.ref",
         "java.base/sun.nio.ch",

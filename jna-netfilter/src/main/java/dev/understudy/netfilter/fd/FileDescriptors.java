@@ -32,6 +32,9 @@ import java.nio.channels.SocketChannel;
  * <p>Thread-safety: all methods are thread-safe.
  */
 public final class FileDescriptors {
+    /** {@code sizeof(struct sockaddr_storage)}. */
+    private static final int SOCKADDR_STORAGE_SIZE = 128;
+
     private FileDescriptors() {
     }
 
@@ -78,6 +81,21 @@ public final class FileDescriptors {
      */
     public static void dup2(int oldfd, int newfd) throws ErrnoException {
         LibC.check(LibC.dup2(oldfd, newfd), "dup2(" + oldfd + ", " + newfd + ")");
+    }
+
+    /**
+     * The local port of a bound socket ({@code getsockname}), for IPv4 and IPv6 sockets alike:
+     * {@code sin_port} and {@code sin6_port} both sit at offset 2, in network byte order
+     * (linux/in.h, linux/in6.h). A Java socket is AF_INET6 unless {@code java.net.preferIPv4Stack}.
+     *
+     * @throws ErrnoException EBADF, ENOTSOCK
+     */
+    public static int localPort(int fd) throws ErrnoException {
+        Memory addr = new Memory(SOCKADDR_STORAGE_SIZE);
+        Memory len = new Memory(4);
+        len.setInt(0, SOCKADDR_STORAGE_SIZE);
+        LibC.check(LibC.getsockname(fd, addr, len), "getsockname(" + fd + ")");
+        return ((addr.getByte(2) & 0xff) << 8) | (addr.getByte(3) & 0xff);
     }
 
     /** {@code fcntl(F_GETFL)}: file status flags (O_NONBLOCK = {@link LibC#O_NONBLOCK}, ...). */

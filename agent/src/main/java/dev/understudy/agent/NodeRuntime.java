@@ -1,0 +1,131 @@
+package dev.understudy.agent;
+
+import dev.understudy.agent.Configuration.LogLevel;
+import dev.understudy.agent.clone.CloneNode;
+import dev.understudy.agent.log.AgentLog;
+import dev.understudy.agent.primary.PrimaryNode;
+import dev.understudy.interceptors.InstallReport;
+import dev.understudy.interceptors.Interceptors;
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.util.Map;
+import java.util.jar.JarFile;
+
+/**
+ * Starts what the node's role asks for, in {@code premain}, before the application's
+ * {@code main}: a primary records (capture, interceptors, replication, input commit); a clone
+ * follows the primary's log into its journal and acknowledges it; a standalone agent only
+ * observes.
+ *
+ * <p>A primary or clone that cannot start stops the JVM ({@link #fatal}): a service configured
+ * to be protected must never run unprotected by accident.
+ */
+final class NodeRuntime {
+    /** Exit status of a JVM whose protection could not start (EX_SOFTWARE, sysexits.h). */
+    static final int EXIT_START_FAILED = 70;
+    private static final String LOG = "node";
+    private static volatile AutoCloseable running;
+
+    private NodeRuntime() {
+    }
+
+    static void start(Configuration c, Instrumentation inst, Map<String, String> boot) {
+        switch (c.role()) {
+            case PRIMARY:
+                startPrimary(c, inst, boot);
+                break;
+            case CLONE:
+                startClone(c);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {
+        PrimaryNode node;
+        try {
+            node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
+                c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedPolicy() == Configuration.DegradedPolicy.SERVE,
+                c.replicationConfig(), c.journalDir(), c.nfQueueConfig(), transportIdle(c.idleStrategy())));
+        } catch (Throwable t) {
+            fatal("the primary could not start recording", t);
+            return;
+        }
+        onShutdown(node);
+        try {
+            String hookJar = boot.get("hook.jar");
+            if (hookJar == null) {
+                throw new IllegalStateException("the agent jar carries no interceptor hook jar");
+            }
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(new File(hookJar)));
+            InstallReport report = Interceptors.install(inst, node.hook());
+            if (!report.ok()) {
+                fatal("interceptors not installed: " + report.describe(), null);
+                return;
+            }
+            AgentLog.log(LogLevel.INFO, LOG, "primary recording ports " + java.util.Arrays.toString(c.servicePorts())
+                + " on " + c.vip().getHostAddress() + ", ack quorum " + c.ackQuorum() + "; " + report.describe(), null);
+        } catch (Throwable t) {
+            fatal("interceptors could not be installed", t);
+        }
+    }
+
+    private static void startClone(Configuration c) {
+        try {
+            CloneNode node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
+                c.journalDir(), transportIdle(c.idleStrategy())));
+            onShutdown(node);
+            AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryId() + " into " + c.journalDir()
+                + " (replay into the application: not in this version)", null);
+        } catch (Throwable t) {
+            fatal("the clone could not start", t);
+        }
+    }
+
+    private static void onShutdown(AutoCloseable node) {
+        running = node;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (Throwable ignored) {
+                // the JVM is going away
+            }
+        }, "understudy-shutdown"));
+    }
+
+    /** Stops the JVM with one line saying why. */
+    static void fatal(String what, Throwable t) {
+        try {
+            AgentLog.log(LogLevel.ERROR, LOG, what + (t == null ? "" : ": " + RuntimeInfo.oneLine(t))
+                + "; stopping the JVM (a protected service never runs unprotected)", null);
+            if (t != null && AgentLog.enabled(LogLevel.DEBUG)) {
+                t.printStackTrace();
+            }
+            AutoCloseable r = running;
+            if (r != null) {
+                r.close();
+            }
+        } catch (Throwable ignored) {
+            // halting regardless
+        }
+        Runtime.getRuntime().halt(EXIT_START_FAILED);
+    }
+
+    private static String transportIdle(Configuration.IdleStrategy s) {
+        switch (s) {
+            case SPIN:
+                return "busy";
+            case YIELD:
+                return "yielding";
+            case SLEEP:
+                return "sleeping";
+            default:
+                return "backoff";
+        }
+    }
+
+    private static int ipv4(byte[] b) {
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.understudy.agent.clone;
+
+import dev.understudy.agent.Configuration.LogLevel;
+import dev.understudy.agent.log.AgentLog;
+import dev.understudy.agent.status.AgentCounters;
+import dev.understudy.transport.aeron.EmbeddedMediaDriver;
+import dev.understudy.transport.aeron.ReplicationClone;
+import dev.understudy.transport.aeron.ReplicationConfig;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalConfig;
+import dev.understudy.transport.membership.MemberListener;
+import dev.understudy.transport.membership.Role;
+import io.aeron.Counter;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * A clone's replication follower: it appends every record the primary sends (or that catch-up
+ * brings) to its own Chronicle journal and acknowledges it, which is what lets the primary
+ * release the client's bytes. Replaying the journal into the clone's copy of the application is
+ * the replayer's job (not in this version: the application on a clone serves nothing).
+ *
+ * <p>One duty-cycle thread ({@value #THREAD_NAME}). Close stops it and closes the follower, the
+ * journal (everything acknowledged is already in it) and the driver.
+ */
+public final class CloneNode implements AutoCloseable {
+    static final String THREAD_NAME = "understudy-clone";
+    private static final String LOG = "clone";
+
+    /** What a clone needs, resolved from the one configuration. */
+    public record Settings(int nodeId, int epoch, ReplicationConfig replication, Path journalDirectory, String idle) {
+    }
+
+    private final EmbeddedMediaDriver driver;
+    private final Journal journal;
+    private final AgentCounters counters;
+    private final ReplicationClone clone;
+    private final IdleStrategy idle;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile javax.management.ObjectName mbean;
+    private final Counter position;
+    private final Counter acked;
+    private final Counter catchingUp;
+    private final Counter errors;
+
+    private CloneNode(Settings s) {
+        EmbeddedMediaDriver d = EmbeddedMediaDriver.launch(s.replication());
+        Journal j = null;
+        AgentCounters cs = null;
+        try {
+            j = Journal.open(JournalConfig.builder(s.journalDirectory()).build());
+            cs = new AgentCounters(d.aeron());
+            cs.add("role (1 primary, 2 clone)").setOrdered(2);
+            cs.add("epoch").setOrdered(s.epoch());
+            position = cs.add("journal position");
+            acked = cs.add("acked position");
+            catchingUp = cs.add("catching up");
+            errors = cs.add("agent errors");
+            AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journalDirectory() + " at sequence " + j.lastSequence(), null);
+            clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, new MemberListener() {
+                @Override
+                public void onJoined(int nodeId, Role r, long ep) {
+                    AgentLog.log(LogLevel.INFO, LOG, "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
+                }
+
+                @Override
+                public void onLost(int nodeId, long lastSeenNs) {
+                    AgentLog.log(LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            if (cs != null) {
+                cs.close();
+            }
+            if (j != null) {
+                j.close();
+            }
+            d.close();
+            throw e;
+        }
+        this.driver = d;
+        this.journal = j;
+        this.counters = cs;
+        this.idle = EmbeddedMediaDriver.idle(s.idle());
+        this.thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+    }
+
+    /** Starts the follower and its duty cycle. */
+    public static CloneNode start(Settings s) {
+        CloneNode n = new CloneNode(s);
+        n.thread.start();
+        return n;
+    }
+
+    private void run() {
+        long lastStatus = 0;
+        try {
+            mbean = dev.understudy.agent.status.NodeMBean.register(counters::snapshot);
+        } catch (Exception e) {
+            AgentLog.log(LogLevel.WARN, LOG, "no JMX status", e);
+        }
+        try {
+            while (running) {
+                long now = System.nanoTime();
+                int work = clone.doWork(now);
+                if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
+                    lastStatus = now;
+                    position.setOrdered(clone.lastSequence());
+                    acked.setOrdered(clone.lastAcked());
+                    catchingUp.setOrdered(clone.isCatchingUp() ? 1 : 0);
+                }
+                idle.idle(work);
+            }
+        } catch (Throwable t) {
+            errors.increment();
+            AgentLog.log(LogLevel.ERROR, LOG, "the replication duty cycle failed; this clone no longer acknowledges", t);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    public long lastSequence() {
+        return clone.lastSequence();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            stopped.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (mbean != null) {
+            dev.understudy.agent.status.NodeMBean.unregister(mbean);
+        }
+        try {
+            clone.close();
+        } finally {
+            counters.close();
+            journal.close();
+            driver.close();
+        }
+    }
+}

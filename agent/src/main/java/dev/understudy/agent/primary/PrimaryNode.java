@@ -1,0 +1,371 @@
+package dev.understudy.agent.primary;
+
+import dev.understudy.agent.log.AgentLog;
+import dev.understudy.agent.status.AgentCounters;
+import dev.understudy.interceptors.hook.SocketHook;
+import dev.understudy.netfilter.ErrnoException;
+import dev.understudy.netfilter.nfqueue.NfQueue;
+import dev.understudy.netfilter.nfqueue.NfQueueConfig;
+import dev.understudy.netfilter.nfqueue.NfQueueCounter;
+import dev.understudy.netfilter.packet.TcpSegment;
+import dev.understudy.netfilter.rules.InstalledRule;
+import dev.understudy.netfilter.rules.Iptables;
+import dev.understudy.netfilter.rules.IptablesRule;
+import dev.understudy.transport.aeron.EmbeddedMediaDriver;
+import dev.understudy.transport.aeron.ReplicationConfig;
+import dev.understudy.transport.aeron.ReplicationPrimary;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalConfig;
+import dev.understudy.transport.membership.MemberListener;
+import dev.understudy.transport.membership.Role;
+import dev.understudy.transport.record.RecordHeader;
+import io.aeron.Counter;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The primary's recording: capture (NFQUEUE) and interceptor events become one totally ordered
+ * log, published to the clones over Aeron and journalled locally; client bytes are released to
+ * the kernel only when durable on {@code quorum} clones ({@link InputCommit}).
+ *
+ * <p>One duty-cycle thread ({@value #THREAD_NAME}) runs, in one loop: the capture
+ * ({@code NfQueue.poll}, whose handler publishes SEGMENT and CONN_OPEN records), the drain of the
+ * application threads' ring ({@link RecordingHook}), the replication primary (frames, acks,
+ * durability callbacks, heartbeats, catch-up) and the input commit. Application threads only
+ * claim, encode and commit into the ring.
+ *
+ * <p>Start order: media driver, journal, replication primary, the NFQUEUE reader, then the
+ * capture rules (so no packet is queued with no reader: the rule fails closed anyway). Close:
+ * stop the loop, close the queue (the kernel drops what is still held: the clients retransmit),
+ * remove the rules, close the primary, the journal and the driver.
+ */
+public final class PrimaryNode implements AutoCloseable {
+    static final String THREAD_NAME = "understudy-primary";
+    /** Every log record of this first version is written under epoch 1 (election comes with failover). */
+    public static final int EPOCH = 1;
+    private static final int RING_BYTES = 16 << 20;
+    private static final int DRAIN_LIMIT = 1024;
+    private static final String LOG = "primary";
+
+    /** What the primary needs, resolved from the one configuration. */
+    public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
+                           ReplicationConfig replication, Path journalDirectory, NfQueueConfig queue, String idle) {
+    }
+
+    private final Settings settings;
+    private final EmbeddedMediaDriver driver;
+    private final Journal journal;
+    private final AgentCounters counters;
+    private final ReplicationPrimary primary;
+    private final ManyToOneRingBuffer ring;
+    private final ConnectionTable table = new ConnectionTable();
+    private final InputCommit commit;
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
+    private final NfQueue queue;
+    private final List<InstalledRule> rules = new ArrayList<>();
+    private final RecordingHook hook;
+    private final IdleStrategy idle;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile javax.management.ObjectName mbean;
+    private long readOrder;
+
+    private final Counter role;
+    private final Counter epoch;
+    private final Counter connections;
+    private final Counter records;
+    private final Counter lastSequence;
+    private final Counter durable;
+    private final Counter degraded;
+    private final Counter ringFull;
+    private final Counter agentErrors;
+    private final Counter capturePackets;
+    private final Counter captureDrops;
+    private final Counter[] cloneAcked;
+    private final ControlledMessageHandler drainHandler = this::onAppEvent;
+
+    private PrimaryNode(Settings s) throws Exception {
+        this.settings = s;
+        EmbeddedMediaDriver d = null;
+        Journal j = null;
+        AgentCounters cs = null;
+        ReplicationPrimary p = null;
+        NfQueue q = null;
+        try {
+            d = EmbeddedMediaDriver.launch(s.replication());
+            j = Journal.open(JournalConfig.builder(s.journalDirectory()).build());
+            cs = new AgentCounters(d.aeron());
+            role = cs.add("role (1 primary, 2 clone)");
+            role.setOrdered(1);
+            epoch = cs.add("epoch");
+            epoch.setOrdered(EPOCH);
+            connections = cs.add("connections opened");
+            records = cs.add("records published");
+            lastSequence = cs.add("journal position");
+            durable = cs.add("durable position (k=quorum)");
+            degraded = cs.add("degraded");
+            ringFull = cs.add("ring full");
+            agentErrors = cs.add("agent errors");
+            Counter acceptsUnknown = cs.add("accepts not captured");
+            Counter segments = cs.add("segments recorded");
+            Counter untracked = cs.add("segments not tracked");
+            Counter publishFailed = cs.add("segments dropped (publish failed)");
+            Counter held = cs.add("segments held");
+            Counter released = cs.add("segments released");
+            capturePackets = cs.add("capture packets");
+            captureDrops = cs.add("capture kernel queue drops");
+            cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
+            this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(), held, released);
+            p = ReplicationPrimary.create(d.aeron(), s.replication(), EPOCH, j, Math.max(1, s.quorum()), commit,
+                new MemberListener() {
+                    @Override
+                    public void onJoined(int nodeId, Role r, long ep) {
+                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
+                            "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
+                    }
+
+                    @Override
+                    public void onLost(int nodeId, long lastSeenNs) {
+                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
+                    }
+
+                    @Override
+                    public void onRejoined(int nodeId, Role r, long ep) {
+                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
+                            "node " + nodeId + " rejoined as " + r, null);
+                    }
+                });
+            this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+            final ReplicationPrimary rp = p;
+            CaptureHandler handler = new CaptureHandler(table, commit, new CaptureHandler.Publisher() {
+                @Override
+                public long nextSequence() {
+                    return rp.lastSequence() + 1;
+                }
+
+                @Override
+                public long connOpen(Connection c, TcpSegment syn) {
+                    return publish(encoder.connOpen(staging, 0, c, syn));
+                }
+
+                @Override
+                public long segment(long connectionId, TcpSegment seg) {
+                    return publish(encoder.segment(staging, 0, connectionId, seg, realtimeNanos()));
+                }
+            }, s.vip(), s.ports(), connections, segments, untracked, publishFailed);
+            this.primary = p;
+            q = NfQueue.open(s.queue(), handler);
+            this.queue = q;
+            final NfQueue fq = q;
+            commit.releaser(fq::releaseUpTo);
+            Iptables iptables = Iptables.local();
+            for (int port : s.ports()) {
+                rules.add(iptables.install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
+            }
+            this.hook = new RecordingHook(table, ring, s.ports(), ringFull, acceptsUnknown, agentErrors,
+                () -> AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
+                    "the recording ring is full: application events are being lost (counter 'ring full')", null));
+            this.driver = d;
+            this.journal = j;
+            this.counters = cs;
+            this.idle = EmbeddedMediaDriver.idle(s.idle());
+        } catch (Exception | Error e) {
+            for (InstalledRule r : rules) {
+                quietly(r::remove);
+            }
+            if (q != null) {
+                q.close();
+            }
+            if (p != null) {
+                p.close();
+            }
+            if (cs != null) {
+                cs.close();
+            }
+            if (j != null) {
+                j.close();
+            }
+            if (d != null) {
+                d.close();
+            }
+            throw e;
+        }
+        this.thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+    }
+
+    /**
+     * Starts the primary: everything above, and the duty cycle.
+     *
+     * @throws Exception when any part cannot start (the caller stops the JVM: never serve unprotected)
+     */
+    public static PrimaryNode start(Settings s) throws Exception {
+        PrimaryNode n = new PrimaryNode(s);
+        n.thread.start();
+        return n;
+    }
+
+    /** The hook to install in the interceptors. */
+    public SocketHook hook() {
+        return hook;
+    }
+
+    private long publish(int length) {
+        long seq = primary.publish(staging, 0, length);
+        if (seq > 0) {
+            records.incrementOrdered();
+        }
+        return seq;
+    }
+
+    private static long realtimeNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private void run() {
+        long lastStatus = 0;
+        try {
+            mbean = dev.understudy.agent.status.NodeMBean.register(counters::snapshot);
+        } catch (Exception e) {
+            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "no JMX status", e);
+        }
+        try {
+            while (running) {
+                int work = 0;
+                long now = System.nanoTime();
+                work += queue.poll(0);
+                work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
+                work += primary.doWork(now);
+                work += commit.doWork(primary.tracker().members());
+                if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
+                    lastStatus = now;
+                    status();
+                }
+                idle.idle(work);
+            }
+        } catch (Throwable t) {
+            agentErrors.increment();
+            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
+                "the recording duty cycle failed; input is no longer released (fail closed)", t);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void status() {
+        lastSequence.setOrdered(primary.lastSequence());
+        durable.setOrdered(primary.durableSequence(Math.max(1, settings.quorum())));
+        boolean wasDegraded = degraded.get() != 0;
+        if (commit.degraded() != wasDegraded) {
+            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, commit.degraded()
+                ? "degraded: fewer than " + settings.quorum() + " clone(s) hold the input; "
+                    + (settings.serveWhenDegraded() ? "serving with the local journal only" : "holding client input")
+                : "protected again: " + settings.quorum() + " clone(s) acknowledge", null);
+        }
+        degraded.setOrdered(commit.degraded() ? 1 : 0);
+        capturePackets.setOrdered(queue.counter(NfQueueCounter.PACKETS));
+        for (int id = 1; id <= ReplicationConfig.MAX_NODE_ID; id++) {
+            long acked = primary.tracker().acked(id);
+            if (acked > 0 && cloneAcked[id] == null) {
+                cloneAcked[id] = counters.add("clone " + id + " acked position");
+            }
+            if (cloneAcked[id] != null) {
+                cloneAcked[id].setOrdered(acked);
+            }
+        }
+    }
+
+    private ControlledMessageHandler.Action onAppEvent(int kind, org.agrona.MutableDirectBuffer b, int at, int length) {
+        long connectionId = b.getLong(at + AppEvents.CONNECTION_ID_OFFSET);
+        long streamOffset = b.getLong(at + AppEvents.STREAM_OFFSET_OFFSET);
+        int count = b.getInt(at + AppEvents.COUNT_OFFSET);
+        int len;
+        switch (kind) {
+            case AppEvents.READ:
+                len = encoder.appRead(staging, 0, connectionId, streamOffset, readOrder + 1, count);
+                break;
+            case AppEvents.WRITE:
+                len = encoder.appWrite(staging, 0, connectionId, streamOffset, count, b.getInt(at + AppEvents.CRC_OFFSET));
+                break;
+            case AppEvents.CLOSE:
+                len = encoder.close(staging, 0, connectionId);
+                break;
+            case AppEvents.SHUTDOWN_OUTPUT:
+                len = encoder.shutdownOutput(staging, 0, connectionId);
+                break;
+            case AppEvents.ACCEPT:
+                return ControlledMessageHandler.Action.CONTINUE; // TCP_INFO record: with the wire vocabulary v2
+            default:
+                agentErrors.increment();
+                return ControlledMessageHandler.Action.CONTINUE;
+        }
+        long seq = publish(len);
+        if (seq < 0) {
+            return ControlledMessageHandler.Action.ABORT; // kept in the ring: retried next cycle
+        }
+        if (kind == AppEvents.READ) {
+            readOrder++;
+        }
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /** Counters of the capture, for status and tests. */
+    public NfQueue queue() {
+        return queue;
+    }
+
+    public long lastSequence() {
+        return primary.lastSequence();
+    }
+
+    public boolean degraded() {
+        return commit.degraded();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            stopped.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (mbean != null) {
+            dev.understudy.agent.status.NodeMBean.unregister(mbean);
+        }
+        queue.close();
+        for (InstalledRule r : rules) {
+            quietly(r::remove);
+        }
+        quietly(primary::close);
+        quietly(counters::close);
+        quietly(journal::close);
+        quietly(driver::close);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void quietly(Step s) {
+        try {
+            s.run();
+        } catch (Exception | Error e) {
+            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "while closing", e);
+        }
+    }
+}

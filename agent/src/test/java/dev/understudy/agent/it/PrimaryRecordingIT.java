@@ -1,0 +1,205 @@
+package dev.understudy.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.agent.status.StatusReader;
+import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
+import dev.understudy.lab.junit.Privileged;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The primary's recording, end to end in the lab: an unmodified test app runs in node1 with
+ * {@code -javaagent:understudy-agent.jar=role=primary}; node2 and node3 run the same app with
+ * {@code role=clone} (journal + acknowledgements; replay into the app is not in this version).
+ * LoadClient in {@code client} drives it through the VIP and must report no error by its strict
+ * judge. Then, from each clone's journal alone, every connection's inbound byte stream is rebuilt
+ * and compared (SHA-256) with what LoadClient sent on it; the application's APP_READ chunks add up
+ * to exactly that stream; and every APP_WRITE range's CRC-32C equals the CRC of the same range of
+ * what LoadClient received.
+ *
+ * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000 as the
+ * acceptance asks).
+ */
+@Privileged
+class PrimaryRecordingIT {
+    private static final int PORT = 7000;
+    private static final int CONNECTIONS = 32;
+    private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
+
+    static Stream<Arguments> apps() {
+        return Stream.of(
+            Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, Jvm.JAVA_17),
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, Jvm.JAVA_25),
+            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, Jvm.JAVA_17));
+    }
+
+    @ParameterizedTest(name = "{0} on {3}")
+    @MethodSource("apps")
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void shouldRecordEveryByteOfEveryConnectionOnBothClones(String mainClass, String protocol, int pipeline, Path java)
+        throws Exception {
+        Path work = Files.createTempDirectory("us-recording-");
+        try (Lab lab = Lab.up(3)) {
+            String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
+            List<LabApps.Server> servers = new ArrayList<>();
+            try {
+                for (int node = 2; node <= 3; node++) {
+                    servers.add(start(lab, java, mainClass, node, "clone", work, aeron));
+                }
+                LabApps.Server primary = start(lab, java, mainClass, 1, "primary", work, aeron);
+                servers.add(primary);
+                for (int node = 2; node <= 3; node++) {
+                    LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
+                        primary.process(), Duration.ofSeconds(30));
+                }
+
+                Path record = work.resolve("load");
+                List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
+                    REQUESTS, pipeline, 7, false));
+                args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s"));
+                LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
+                assertEquals(0, run.exitCode(), () -> "LoadClient: " + run.json() + "\n" + LabApps.tail(primary.log()));
+                assertEquals(CONNECTIONS * REQUESTS, run.count("completed"), run::json);
+                assertEquals(0, run.count("errors"), run::json);
+
+                // Every record the primary published reaches both clones' journals.
+                File primaryAeron = new File(aeron.replace("{node.id}", "1"));
+                long published = awaitStable(primaryAeron, "journal position");
+                for (int node = 2; node <= 3; node++) {
+                    File dir = new File(aeron.replace("{node.id}", Integer.toString(node)));
+                    awaitAtLeast(dir, "journal position", published);
+                }
+                Map<String, Long> status = StatusReader.read(primaryAeron);
+                assertEquals(0, status.get("ring full"), status::toString);
+                assertEquals(0, status.get("agent errors"), status::toString);
+                assertEquals(CONNECTIONS, status.get("connections opened"), status::toString);
+            } finally {
+                for (LabApps.Server s : servers) {
+                    s.stop();
+                }
+            }
+
+            List<Map<String, Object>> perConnection = perConnection(work.resolve("load"));
+            assertEquals(CONNECTIONS, perConnection.size());
+            for (int node = 2; node <= 3; node++) {
+                JournalStreams journal = JournalStreams.read(work.resolve("journal-" + node));
+                assertEquals(0, journal.sequenceGaps, "sequence gaps in node" + node + "'s journal");
+                assertEquals(CONNECTIONS, journal.connections.size(), "connections in node" + node + "'s journal");
+                for (Map<String, Object> c : perConnection) {
+                    int port = ((Number) c.get("localPort")).intValue();
+                    JournalStreams.Conn conn = journal.byClientPort(port);
+                    String where = "node" + node + ", client port " + port;
+                    assertTrue(conn != null, "no connection in the journal for " + where);
+                    byte[] sent = Files.readAllBytes(file(work.resolve("load"), port, ".sent"));
+                    byte[] received = Files.readAllBytes(file(work.resolve("load"), port, ".recv"));
+                    byte[] inbound = conn.inboundBytes();
+                    assertEquals(sha256(sent), sha256(inbound), "inbound stream rebuilt from SEGMENTs, " + where);
+                    assertEquals(c.get("sentSha256"), sha256(inbound), where);
+                    assertEquals(sent.length, conn.readBytes, "APP_READ chunks add up to the bytes read, " + where);
+                    assertEquals(received.length, conn.writtenBytes, "APP_WRITE ranges cover the output, " + where);
+                    for (JournalStreams.Write w : conn.writes) {
+                        CRC32C crc = new CRC32C();
+                        crc.update(received, (int) w.offset(), w.count());
+                        assertEquals(w.crc(), (int) crc.getValue(), "CRC-32C of output range " + w + ", " + where);
+                    }
+                }
+            }
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static LabApps.Server start(Lab lab, Path java, String mainClass, int node, String role, Path work,
+                                        String aeron) throws IOException, InterruptedException {
+        List<String> options = List.of(
+            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
+            "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
+            "-Dunderstudy.aeron.dir=" + aeron,
+            "-Dunderstudy.ack.quorum=1");
+        return LabApps.startServer(lab, Lab.node(node), java, options, mainClass, PORT,
+            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
+    }
+
+    private static long awaitStable(File aeronDir, String counter) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long v = StatusReader.read(aeronDir).getOrDefault(counter, -1L);
+            if (v == last && v > 0) {
+                return v;
+            }
+            last = v;
+            Thread.sleep(300);
+        }
+        throw new AssertionError(counter + " of " + aeronDir + " did not settle: " + last);
+    }
+
+    private static void awaitAtLeast(File aeronDir, String counter, long target) throws InterruptedException {
+        long v = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            v = StatusReader.read(aeronDir).getOrDefault(counter, -1L);
+            if (v >= target) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(counter + " of " + aeronDir + " is " + v + ", expected >= " + target);
+    }
+
+    private static List<Map<String, Object>> perConnection(Path dir) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".sent")).sorted()::iterator) {
+                String name = p.getFileName().toString();
+                int port = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1, name.length() - ".sent".length()));
+                out.add(Map.of("localPort", port, "sentSha256", sha256(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+
+    private static Path file(Path dir, int port, String suffix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith("-" + port + suffix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + suffix + " file for port " + port + " in " + dir));
+        }
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
