@@ -1,0 +1,121 @@
+package dev.understudy.interceptors;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+import dev.understudy.interceptors.hook.Hooks;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * The advice, one nested class per intercepted method shape. Each is inlined into a
+ * {@code sun.nio.ch} class of {@code java.base}, so its code may reference only the JDK and
+ * {@link Hooks} (loaded by the bootstrap loader); it makes one static call and swallows anything
+ * thrown ({@code suppress = Throwable.class}). fd numbers come from {@link FdOf}.
+ */
+final class SocketAdvice {
+
+    private SocketAdvice() {
+    }
+
+    /** {@code SocketDispatcher.read(FileDescriptor, long address, int len)}: one {@code read(2)}. */
+    static final class Read {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long address, @Advice.Argument(2) int length,
+                         @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+            Hooks.read(fd, address, length, result, thrown);
+        }
+    }
+
+    /** {@code SocketDispatcher.readv(FileDescriptor, long iovAddress, int iovCount)}: one {@code readv(2)}. */
+    static final class Readv {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long iovAddress, @Advice.Argument(2) int iovCount,
+                         @Advice.Return long result, @Advice.Thrown Throwable thrown) {
+            Hooks.readv(fd, iovAddress, iovCount, result, thrown);
+        }
+    }
+
+    /** {@code SocketDispatcher.write(FileDescriptor, long address, int len)}: one {@code write(2)}. */
+    static final class Write {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long address, @Advice.Argument(2) int length,
+                         @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+            Hooks.write(fd, address, length, result, thrown);
+        }
+    }
+
+    /** {@code SocketDispatcher.writev(FileDescriptor, long iovAddress, int iovCount)}: one {@code writev(2)}. */
+    static final class Writev {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long iovAddress, @Advice.Argument(2) int iovCount,
+                         @Advice.Return long result, @Advice.Thrown Throwable thrown) {
+            Hooks.writev(fd, iovAddress, iovCount, result, thrown);
+        }
+    }
+
+    /** {@code close(FileDescriptor)} and {@code preClose(FileDescriptor, ...)}: before the fd goes. */
+    static final class Close {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int fd) {
+            Hooks.close(fd);
+        }
+    }
+
+    /**
+     * {@code NioSocketImpl.accept(SocketImpl si)} (behind {@code ServerSocket.accept}), on normal
+     * return: {@code si} is the new, connected {@code NioSocketImpl}.
+     */
+    static final class SocketImplAccept {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(field = "fd") int listenFd,
+                         @FdOf(argument = 0, field = "fd") int fd,
+                         @FieldOf(argument = 0, field = "address") InetAddress address,
+                         @FieldOf(argument = 0, field = "port") int port) {
+            Hooks.accept(listenFd, fd, address, port);
+        }
+    }
+
+    /**
+     * {@code ServerSocketChannelImpl.implAccept(FileDescriptor fd, FileDescriptor newfd,
+     * SocketAddress[] saa)} (behind {@code ServerSocketChannel.accept} and its socket adaptor):
+     * a positive result means {@code newfd} is connected to {@code saa[0]}.
+     */
+    static final class ChannelAccept {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(argument = 0) int listenFd, @FdOf(argument = 1) int fd,
+                         @Advice.Argument(2) SocketAddress[] remote, @Advice.Return int result) {
+            if (result > 0) {
+                Hooks.accept(listenFd, fd, remote[0]);
+            }
+        }
+    }
+
+    /**
+     * {@code UnixAsynchronousServerSocketChannelImpl.finishAccept(FileDescriptor newfd,
+     * InetSocketAddress remote, ...)}, called only after a successful accept.
+     */
+    static final class AsyncAccept {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int listenFd, @FdOf(argument = 0) int fd,
+                          @Advice.Argument(1) InetSocketAddress remote) {
+            Hooks.accept(listenFd, fd, remote);
+        }
+    }
+
+    /** {@code shutdownInput()} of a socket impl or channel, on normal return: SHUT_RD (0). */
+    static final class ShutdownInput {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(field = "fd") int fd) {
+            Hooks.shutdown(fd, 0);
+        }
+    }
+
+    /** {@code shutdownOutput()} of a socket impl or channel, on normal return: SHUT_WR (1). */
+    static final class ShutdownOutput {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(field = "fd") int fd) {
+            Hooks.shutdown(fd, 1);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.understudy.interceptors.hook;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Receives every socket byte movement the JDK performs, keyed by file descriptor number, from
+ * advice inlined into {@code sun.nio.ch} (see {@code dev.understudy.interceptors.Interceptors}).
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Threads.</b> Methods are called on the application thread doing the I/O (platform or
+ *       virtual), concurrently for different fds and, for one fd, concurrently for a read and a
+ *       write. Implementations must be thread-safe and should not block: the application's
+ *       syscall has already returned and its thread waits for the hook.</li>
+ *   <li><b>Not filtered.</b> Calls come for every fd that passes through the JDK's socket
+ *       dispatcher, including fds the hook never saw accepted (client sockets, and on JDK 21+ the
+ *       {@code Pipe} used by selectors and pollers); {@link #onClose} also comes for other
+ *       dispatchers' fds. Keep a set of the accepted fds and ignore the rest.</li>
+ *   <li><b>Native memory.</b> {@code address} and {@code iovAddress} are valid only during the
+ *       call: copy what is needed before returning. {@code iovAddress} points at
+ *       {@code iovCount} {@code struct iovec { void *iov_base; size_t iov_len; }} (16 bytes each
+ *       on 64-bit Linux, {@code <sys/uio.h>}); the {@code result} bytes moved fill them in order.</li>
+ *   <li><b>Result codes</b> ({@code sun.nio.ch.IOStatus}): {@code result > 0} bytes moved;
+ *       {@code 0} nothing moved; {@code -1} EOF (reads only); {@code -2} UNAVAILABLE (would block,
+ *       non-blocking sockets and virtual threads, the JDK polls and retries); {@code -3}
+ *       INTERRUPTED (EINTR, the JDK retries or, after an async close, gives up). Other negative
+ *       values are reported as received.</li>
+ *   <li><b>fd numbers are reused at once</b> after {@link #onClose}: key connections by fd and an
+ *       accept sequence number.</li>
+ *   <li><b>Exceptions</b> thrown by a hook never reach the application; they are counted in
+ *       {@link Hooks#errors()}. A hook that itself does socket I/O is not re-entered for it.</li>
+ * </ul>
+ * Same meaning on JDK 17 and JDK 25 (the advice adapts to each JDK's internal layout).
+ */
+public interface SocketHook {
+
+    /**
+     * A connection was accepted (after the syscall succeeded, before the application sees the
+     * new socket).
+     *
+     * @param listenFd the listening socket's fd
+     * @param fd       the accepted connection's fd
+     * @param remote   the peer's address and port
+     */
+    void onAccept(int listenFd, int fd, InetSocketAddress remote);
+
+    /** One {@code read(2)} on {@code fd} into {@code length} bytes at {@code address} returned {@code result}. */
+    void onRead(int fd, long address, int length, long result);
+
+    /** One {@code readv(2)} on {@code fd} into {@code iovCount} iovecs at {@code iovAddress} returned {@code result}. */
+    void onReadv(int fd, long iovAddress, int iovCount, long result);
+
+    /**
+     * A read or readv on {@code fd} threw, e.g. {@code sun.net.ConnectionResetException}
+     * ("Connection reset") or an {@code IOException} for another errno. No bytes were moved.
+     */
+    void onReadFailed(int fd, Throwable t);
+
+    /** One {@code write(2)} on {@code fd} of {@code length} bytes at {@code address} returned {@code result}. */
+    void onWrite(int fd, long address, int length, long result);
+
+    /** One {@code writev(2)} on {@code fd} of {@code iovCount} iovecs at {@code iovAddress} returned {@code result}. */
+    void onWritev(int fd, long iovAddress, int iovCount, long result);
+
+    /** A write or writev on {@code fd} threw (e.g. "Broken pipe", "Connection reset"). No bytes were moved. */
+    void onWriteFailed(int fd, Throwable t);
+
+    /**
+     * The application shut down one direction of {@code fd} and the call returned normally.
+     *
+     * @param how {@code 0} = SHUT_RD ({@code shutdownInput}), {@code 1} = SHUT_WR
+     *            ({@code shutdownOutput}), as in {@code <sys/socket.h>}
+     */
+    void onShutdown(int fd, int how);
+
+    /**
+     * {@code fd} is about to be closed, or pre-closed (the JDK's {@code preClose} dup2s a dead
+     * socket onto the fd when threads are blocked on it: the connection ends now, the number is
+     * released by a later close). Called <em>before</em> the syscall, because the number can be
+     * reused as soon as it returns. May therefore be called twice for one connection; treat the
+     * first call as the end of it.
+     */
+    void onClose(int fd);
+}

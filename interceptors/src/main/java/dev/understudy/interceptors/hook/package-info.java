@@ -1,0 +1,10 @@
+/**
+ * The bootstrap-side part of the interceptors: {@link dev.understudy.interceptors.hook.SocketHook}
+ * and the {@link dev.understudy.interceptors.hook.Hooks} bridge that inlined advice calls.
+ *
+ * <p>JDK-only and tiny on purpose: it ships as its own jar
+ * ({@code understudy-interceptors-<version>-hook.jar}) which the agent appends to the bootstrap
+ * class loader's search path before installing the advice, so code inlined into {@code java.base}
+ * can see it. Nothing else of Understudy may be referenced from here.
+ */
+package dev.understudy.interceptors.hook;

@@ -1,0 +1,235 @@
+package dev.understudy.interceptors;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Field;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.understudy.interceptors.hook.SocketHook;
+import sun.misc.Unsafe;
+
+/**
+ * A test hook that copies the bytes it is told about out of native memory, for the fds it saw
+ * accepted (the filtering the agent will do); events on other fds are only counted.
+ */
+final class RecordingHook implements SocketHook {
+
+    private static final Unsafe UNSAFE = unsafe();
+    // arrayBaseOffset() rather than ARRAY_BYTE_BASE_OFFSET: int on 17, long on 25 (shared/JVM.md)
+    private static final long BYTE_BASE = UNSAFE.arrayBaseOffset(byte[].class);
+    private static final int IOVEC_SIZE = 16; // struct iovec { void *iov_base; size_t iov_len; } on LP64
+
+    /** One accepted connection as the hook saw it. */
+    static final class Conn {
+        final int listenFd;
+        final int fd;
+        final InetSocketAddress remote;
+        final ByteArrayOutputStream read = new ByteArrayOutputStream();
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+        final List<Integer> shutdowns = new ArrayList<>();
+        int reads, readvs, writes, writevs, eofs, unavailable, partialWrites;
+        Throwable readFailure, writeFailure;
+        boolean closed;
+
+        Conn(int listenFd, int fd, InetSocketAddress remote) {
+            this.listenFd = listenFd;
+            this.fd = fd;
+            this.remote = remote;
+        }
+
+        synchronized byte[] readBytes() {
+            return read.toByteArray();
+        }
+
+        synchronized byte[] writtenBytes() {
+            return written.toByteArray();
+        }
+    }
+
+    private final Map<Integer, Conn> live = new HashMap<>();
+    private final List<Conn> accepted = new ArrayList<>();
+    final AtomicLong otherFdEvents = new AtomicLong();
+    final AtomicLong otherFdBytesWritten = new AtomicLong();
+
+    @Override
+    public synchronized void onAccept(int listenFd, int fd, InetSocketAddress remote) {
+        Conn c = new Conn(listenFd, fd, remote);
+        live.put(fd, c); // replaces a previous connection that had the same (reused) number
+        accepted.add(c);
+        notifyAll();
+    }
+
+    private synchronized Conn conn(int fd) {
+        Conn c = live.get(fd);
+        if (c == null) {
+            otherFdEvents.incrementAndGet();
+        }
+        return c;
+    }
+
+    @Override
+    public void onRead(int fd, long address, int length, long result) {
+        Conn c = conn(fd);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            c.reads++;
+            record(c, c.read, address, result);
+        }
+    }
+
+    @Override
+    public void onReadv(int fd, long iovAddress, int iovCount, long result) {
+        Conn c = conn(fd);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            c.readvs++;
+            recordv(c, c.read, iovAddress, iovCount, result);
+        }
+    }
+
+    @Override
+    public void onReadFailed(int fd, Throwable t) {
+        Conn c = conn(fd);
+        if (c != null) {
+            synchronized (c) {
+                c.readFailure = t;
+            }
+        }
+    }
+
+    @Override
+    public void onWrite(int fd, long address, int length, long result) {
+        Conn c = conn(fd);
+        if (c == null) {
+            if (result > 0) {
+                otherFdBytesWritten.addAndGet(result);
+            }
+            return;
+        }
+        synchronized (c) {
+            c.writes++;
+            if (result >= 0 && result < length) {
+                c.partialWrites++;
+            }
+            record(c, c.written, address, result);
+        }
+    }
+
+    @Override
+    public void onWritev(int fd, long iovAddress, int iovCount, long result) {
+        Conn c = conn(fd);
+        if (c == null) {
+            if (result > 0) {
+                otherFdBytesWritten.addAndGet(result);
+            }
+            return;
+        }
+        synchronized (c) {
+            c.writevs++;
+            recordv(c, c.written, iovAddress, iovCount, result);
+        }
+    }
+
+    @Override
+    public void onWriteFailed(int fd, Throwable t) {
+        Conn c = conn(fd);
+        if (c != null) {
+            synchronized (c) {
+                c.writeFailure = t;
+            }
+        }
+    }
+
+    @Override
+    public void onShutdown(int fd, int how) {
+        Conn c = conn(fd);
+        if (c != null) {
+            synchronized (c) {
+                c.shutdowns.add(how);
+            }
+        }
+    }
+
+    @Override
+    public void onClose(int fd) {
+        Conn c;
+        synchronized (this) {
+            c = live.remove(fd);
+            if (c == null) {
+                otherFdEvents.incrementAndGet();
+                return;
+            }
+            notifyAll();
+        }
+        synchronized (c) {
+            c.closed = true;
+        }
+    }
+
+    /** The connection accepted from the client's local {@code port}, waiting up to 10 s for it. */
+    synchronized Conn awaitAccepted(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            for (Conn c : accepted) {
+                if (c.remote.getPort() == port) {
+                    return c;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no accept reported for remote port " + port + "; accepted: " + accepted.size());
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+    }
+
+    /** Accepted connections seen so far. */
+    synchronized List<Conn> accepted() {
+        return new ArrayList<>(accepted);
+    }
+
+    private static void record(Conn c, ByteArrayOutputStream sink, long address, long result) {
+        if (result > 0) {
+            byte[] copy = new byte[(int) result];
+            UNSAFE.copyMemory(null, address, copy, BYTE_BASE, result);
+            sink.write(copy, 0, copy.length);
+        } else if (result == -1) {
+            c.eofs++;
+        } else if (result == -2) {
+            c.unavailable++;
+        }
+    }
+
+    private static void recordv(Conn c, ByteArrayOutputStream sink, long iov, int count, long result) {
+        if (result <= 0) {
+            record(c, sink, 0, result);
+            return;
+        }
+        long left = result;
+        for (int i = 0; i < count && left > 0; i++) {
+            long base = UNSAFE.getLong(iov + (long) i * IOVEC_SIZE);
+            long len = UNSAFE.getLong(iov + (long) i * IOVEC_SIZE + 8);
+            long n = Math.min(len, left);
+            record(c, sink, base, n);
+            left -= n;
+        }
+    }
+
+    private static Unsafe unsafe() {
+        try {
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
