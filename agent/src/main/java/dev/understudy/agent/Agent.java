@@ -12,15 +12,33 @@ import dev.understudy.agent.log.AgentLog;
  * {@link Configuration}, checks the shipped libraries ({@link RuntimeInfo}) and prints both as
  * one block on stderr; recording, replay and failover come next.
  *
- * <p>Contract: {@link #start} never throws. An invalid configuration prints one line
- * ({@code understudy-agent: disabled: invalid understudy.vip: value=..., expected ...; the
- * application runs without the agent}) and returns; the application is never affected.
+ * <p>Contract: {@link #start} never throws. An invalid configuration is never ignored: the
+ * application must not run unprotected because of a typo. At {@code premain} it prints one
+ * line naming every bad key, its value, where it came from and what is allowed
+ * ({@code understudy-agent: invalid configuration, halting the JVM with status 78 before the
+ * application starts: invalid understudy.vip: value=300.1.1.1 (from argument), expected IPv4
+ * address; ...}) and halts the JVM with {@value #CONFIGURATION_EXIT_STATUS}, so {@code main}
+ * never runs. On a dynamic attach ({@code agentmain}) the application is already running and
+ * serving; killing it for a bad attach argument would do more harm than the typo, so the
+ * agent prints the same problems, does not start, and the application carries on as before.
+ * A valid configuration never stops anything; role {@code standalone} (the default) only
+ * observes.
  */
 public final class Agent {
     /** Prefix of every line the agent prints. */
     public static final String PREFIX = "understudy-agent: ";
     /** Suffix of the line that says the agent is off. */
     public static final String DISABLED_SUFFIX = "; the application runs without the agent";
+    /**
+     * Exit status of a JVM halted for an invalid configuration: {@code EX_CONFIG} of
+     * sysexits.h, so a supervisor can tell it from a crash (systemd: {@code RestartPreventExitStatus=78}).
+     */
+    public static final int CONFIGURATION_EXIT_STATUS = 78;
+    /** Start of the line printed before the JVM is halted for an invalid configuration. */
+    public static final String HALT_PREFIX = "invalid configuration, halting the JVM with status "
+        + CONFIGURATION_EXIT_STATUS + " before the application starts: ";
+    /** Start of the line printed when a dynamic attach is refused for an invalid configuration. */
+    public static final String ATTACH_REFUSED_PREFIX = "invalid configuration, not attached: ";
 
     private static volatile Configuration configuration;
 
@@ -42,7 +60,7 @@ public final class Agent {
             try {
                 c = Configuration.resolve(agentArgs);
             } catch (final ConfigurationException e) {
-                System.err.println(PREFIX + "disabled: " + e.getMessage() + DISABLED_SUFFIX);
+                refuse(e, boot.get("attach"));
                 return;
             }
             configuration = c;
@@ -53,7 +71,7 @@ public final class Agent {
                 final StringBuilder sb = new StringBuilder();
                 sb.append(PREFIX).append(boot.get("version"))
                     .append(" (").append(boot.get("attach")).append(", Java ").append(Runtime.version()).append(')')
-                    .append(" configuration (agent argument > system property > environment > default):\n");
+                    .append(" configuration (argument > property > environment > file > default):\n");
                 sb.append(c.render());
                 sb.append("  runtime: ").append(runtime).append('\n');
                 sb.append("  module grants: ").append(boot.get("module.grants")).append('\n');
@@ -71,6 +89,31 @@ public final class Agent {
                 // the application must not see this
             }
         }
+    }
+
+    /**
+     * The bad-configuration path: one line on stderr, then, at premain, the JVM is halted.
+     *
+     * @param e      every problem found.
+     * @param attach {@code premain} or {@code agentmain}.
+     */
+    private static void refuse(final ConfigurationException e, final String attach) {
+        if ("agentmain".equals(attach)) {
+            System.err.println(PREFIX + ATTACH_REFUSED_PREFIX + e.getMessage()
+                + "; the running application carries on as before, without the agent");
+            System.err.flush();
+            return;
+        }
+        System.err.println(PREFIX + HALT_PREFIX + e.getMessage());
+        System.err.flush();
+        // premain runs on the main thread before main: stopping here is the only way to make
+        // sure the application never starts, and serves clients, unprotected. halt rather than
+        // System.exit: exit runs shutdown hooks (other agents', the JDK's) and blocks for ever
+        // if one hangs, or if another thread is already exiting; halt runs nothing more and
+        // always ends the process, and no hook of the application exists yet to be skipped.
+        // halt does not flush System.err, hence the flush above. (AgentStartIT shows main
+        // running when this line is removed.)
+        Runtime.getRuntime().halt(CONFIGURATION_EXIT_STATUS);
     }
 
     /**

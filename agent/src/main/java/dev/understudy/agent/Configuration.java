@@ -1,8 +1,12 @@
 package dev.understudy.agent;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,14 +16,20 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.understudy.netfilter.nfqueue.NfQueueConfig;
+import dev.understudy.transport.aeron.ReplicationConfig;
+
 /**
- * The agent's configuration: one immutable object, resolved and validated once at start-up.
+ * The agent's configuration: one immutable object, resolved and validated once at start-up,
+ * that builds every subsystem's settings ({@link #replicationConfig()},
+ * {@link #nfQueueConfig()}, {@link #journalDirectory()}).
  *
  * <h2>Keys</h2>
  * One {@code *_PROP} / {@code *_DEFAULT} pair per key (Aeron's {@code Configuration} style),
@@ -34,25 +44,40 @@ import java.util.regex.Pattern;
  *   <li>the system property, {@code -Dunderstudy.role=clone};</li>
  *   <li>the environment variable, {@code UNDERSTUDY_ROLE=clone} (prefix {@code UNDERSTUDY_},
  *       upper case, dots become underscores);</li>
+ *   <li>the configuration file named by {@link #CONFIG_PROP} (itself set by one of the three
+ *       sources above, never by the file): a Java properties file (read as UTF-8) with the
+ *       same keys, the {@code understudy.} prefix optional;</li>
  *   <li>the default.</li>
  * </ol>
  * The most specific source wins: the agent argument belongs to this one JVM's command line,
- * the environment may be shared by every process a script starts.
+ * the environment may be shared by every process a script starts, a file by every node.
+ * {@link #origin(String)} says per key where its value came from: {@code argument},
+ * {@code property}, {@code environment}, {@code file:/path} or {@code default}.
  *
  * <p>Agent argument syntax: {@code key=value} pairs separated by commas. For list keys
  * ({@link #NODES_PROP}, {@link #PORTS_PROP}) an element without {@code =} continues the
  * previous value: {@code ports=8080,8081,role=clone}. An element without {@code =} after a
  * non-list key, an unknown key or a repeated key is an error. Unknown {@code understudy.*}
- * system properties are errors too (they are typos); unknown {@code UNDERSTUDY_*}
- * environment variables are reported as warnings only, since environments are shared.
+ * system properties and unknown keys in the file are errors too (they are typos); unknown
+ * {@code UNDERSTUDY_*} environment variables are reported as warnings only, since
+ * environments are shared.
+ *
+ * <h2>Nodes and their addresses</h2>
+ * Node ids are 1..{@value #MAX_NODE_ID} everywhere (the transport's
+ * {@link ReplicationConfig#MAX_NODE_ID}). {@link #NODES_PROP} is either the list of the
+ * nodes' IPv4 addresses (node i is the i-th) or a count N, and then node i's address is the
+ * lab's {@value #LAB_NODE_NETWORK}(10+i): node1 is 198.18.0.11 ({@code dev.understudy.lab.Lab}).
  *
  * <h2>Validation</h2>
- * {@link #resolve} checks every key, then the relations between keys, and throws one
- * {@link ConfigurationException} listing every problem, each naming the key, the value and
- * what is allowed. The {@link #SECRET_PROP secret} is never printed: it shows as {@code ***}
- * in {@link #toString()}, {@link #render()} and error messages.
+ * {@link #resolve} checks every key, then the relations between keys, then (for roles
+ * {@code primary} and {@code clone}) that the subsystem settings built from them are valid,
+ * and throws one {@link ConfigurationException} listing every problem, each naming the key,
+ * the value, where it came from and what is allowed:
+ * {@code invalid understudy.vip: value=300.1.1.1 (from argument), expected IPv4 address}.
+ * The {@link #SECRET_PROP secret} is never printed: it shows as {@code ***} in
+ * {@link #toString()}, {@link #render()} and error messages.
  *
- * <p>Thread-safety: immutable; safe to share.
+ * <p>Thread-safety: immutable; safe to share. The builders return a new object per call.
  */
 public final class Configuration {
     /** Prefix of every system property key. */
@@ -63,21 +88,34 @@ public final class Configuration {
     public static final String NODE_ID_PLACEHOLDER = "{node.id}";
     /** How a secret is shown. */
     public static final String MASK = "***";
+    /** Highest node id, the same range as the transport's. */
+    public static final int MAX_NODE_ID = ReplicationConfig.MAX_NODE_ID;
+    /** With {@link #NODES_PROP} a count, node i's address is this prefix followed by 10+i (the lab's convention). */
+    public static final String LAB_NODE_NETWORK = "198.18.0.";
+    /** With {@link #NODES_PROP} a count, node i's address ends in this plus i. */
+    public static final int LAB_NODE_HOST_OFFSET = 10;
+    /** NFQUEUE number of node i is this plus i ({@link #nfQueueConfig()}): 101..164, clear of queue 0 that other tools default to. */
+    public static final int NFQUEUE_BASE = 100;
 
     /** Role of this JVM: {@code primary}, {@code clone} or {@code standalone}. */
     public static final String ROLE_PROP = "understudy.role";
     /** Default role: standalone (nothing replicated). */
     public static final String ROLE_DEFAULT = "standalone";
 
-    /** This node's id, 1..255. */
+    /** This node's id, 1..{@value #MAX_NODE_ID}. */
     public static final String NODE_ID_PROP = "understudy.node.id";
     /** Default node id. */
     public static final String NODE_ID_DEFAULT = "1";
 
-    /** The lab's nodes: a count N (nodes 1..N) or the list of their IPv4 addresses. */
+    /** The cluster's nodes: a count N (nodes 1..N at the lab's addresses) or the list of their IPv4 addresses. */
     public static final String NODES_PROP = "understudy.nodes";
     /** Default: three nodes, as in the lab (node1..node3). */
     public static final String NODES_DEFAULT = "3";
+
+    /** Node id of the cluster's initial primary. */
+    public static final String PRIMARY_PROP = "understudy.primary";
+    /** Default initial primary: node 1. */
+    public static final String PRIMARY_DEFAULT = "1";
 
     /** The service's virtual IPv4 address. */
     public static final String VIP_PROP = "understudy.vip";
@@ -94,10 +132,25 @@ public final class Configuration {
     /** Default interface name. */
     public static final String INTERFACE_DEFAULT = "eth0";
 
-    /** Aeron multicast group:port of the replication stream. */
+    /** Aeron multicast group:port of the replication stream; port+1 is every node's control port. */
     public static final String REPLICATION_CHANNEL_PROP = "understudy.replication.channel";
     /** Default replication channel, in the administratively scoped 239.255.0.0/16 (RFC 2365). */
     public static final String REPLICATION_CHANNEL_DEFAULT = "239.255.0.1:40456";
+
+    /** Where the primary sends the stream: empty for multicast, {@code unicast} for each clone's address (Aeron MDC). */
+    public static final String REPLICATION_DESTINATIONS_PROP = "understudy.replication.destinations";
+    /** Default: multicast on {@link #REPLICATION_CHANNEL_PROP}. */
+    public static final String REPLICATION_DESTINATIONS_DEFAULT = "";
+
+    /** k: clones that must hold a record before the primary's kernel may acknowledge the client bytes in it. */
+    public static final String ACK_QUORUM_PROP = "understudy.ack.quorum";
+    /** Default ack quorum: one clone. */
+    public static final String ACK_QUORUM_DEFAULT = "1";
+
+    /** What the primary does with fewer than k clones alive: {@code serve} or {@code hold}. */
+    public static final String DEGRADED_PROP = "understudy.degraded";
+    /** Default: serve, recording to the local journal only. */
+    public static final String DEGRADED_DEFAULT = "serve";
 
     /** Aeron media driver directory. */
     public static final String AERON_DIR_PROP = "understudy.aeron.dir";
@@ -108,6 +161,16 @@ public final class Configuration {
     public static final String JOURNAL_DIR_PROP = "understudy.journal.dir";
     /** Default journal directory: on disk (survives a reboot), one per node. */
     public static final String JOURNAL_DIR_DEFAULT = "/var/tmp/understudy-" + NODE_ID_PLACEHOLDER + "/journal";
+
+    /** How long journal files are kept. */
+    public static final String JOURNAL_RETENTION_PROP = "understudy.journal.retention";
+    /** Default journal retention: one day. */
+    public static final String JOURNAL_RETENTION_DEFAULT = "24h";
+
+    /** Most bytes the journal directory may hold. */
+    public static final String JOURNAL_RETENTION_SIZE_PROP = "understudy.journal.retention.size";
+    /** Default size bound: 8 GiB, about ten minutes of the measured sustained rate (145k records/s of ~100 B), whatever the time bound says. */
+    public static final String JOURNAL_RETENTION_SIZE_DEFAULT = "8g";
 
     /** Shared secret authenticating the nodes to each other; optional, never printed. */
     public static final String SECRET_PROP = "understudy.secret";
@@ -144,6 +207,11 @@ public final class Configuration {
     /** Default log level. */
     public static final String LOG_LEVEL_DEFAULT = "info";
 
+    /** Java properties file with further keys, below the environment in precedence. */
+    public static final String CONFIG_PROP = "understudy.config";
+    /** Default: no file. */
+    public static final String CONFIG_DEFAULT = "";
+
     /** Role of a node. */
     public enum Role {
         /** Serves clients; records and streams their input. */
@@ -162,16 +230,45 @@ public final class Configuration {
         PERIODIC
     }
 
-    /** Idle strategy of agent threads; named after Aeron's. */
+    /** What the primary does while fewer than {@link #ackQuorum()} clones are alive. */
+    public enum DegradedMode {
+        /** Accept client input, recording it to the local journal only, and say so in status and log. */
+        SERVE,
+        /** Hold client input (no verdict) until enough clones are back. */
+        HOLD
+    }
+
+    /** Where the primary sends the replication stream. */
+    public enum ReplicationDestinations {
+        /** To the multicast group of {@link #REPLICATION_CHANNEL_PROP}. */
+        MULTICAST,
+        /** To each clone's node address, with Aeron multi-destination-cast (networks without multicast). */
+        UNICAST
+    }
+
+    /** Idle strategy of agent threads; named after Aeron's, each mapped to the transport's name. */
     public enum IdleStrategy {
         /** Busy spin: lowest latency, burns a core. */
-        SPIN,
+        SPIN("busy"),
         /** {@code Thread.yield()}. */
-        YIELD,
+        YIELD("yielding"),
         /** Sleep: least CPU, milliseconds of latency (JVM.md). */
-        SLEEP,
+        SLEEP("sleeping"),
         /** Spin, then yield, then park with growing pauses. */
-        BACKOFF
+        BACKOFF("backoff");
+
+        private final String transportName;
+
+        IdleStrategy(final String transportName) {
+            this.transportName = transportName;
+        }
+
+        /**
+         * @return the name {@link ReplicationConfig#idle(String)} takes.
+         */
+        public String transportName() {
+            return transportName;
+        }
     }
 
     /** Log level of the agent's own lines. */
@@ -191,11 +288,13 @@ public final class Configuration {
     /** Where a value came from, in precedence order. */
     public enum Source {
         /** {@code -javaagent:...=key=value}. */
-        AGENT_ARGUMENT("agent argument"),
+        AGENT_ARGUMENT("argument"),
         /** {@code -Dunderstudy.key=value}. */
-        SYSTEM_PROPERTY("system property"),
+        SYSTEM_PROPERTY("property"),
         /** {@code UNDERSTUDY_KEY=value}. */
         ENVIRONMENT("environment"),
+        /** The file named by {@link #CONFIG_PROP}. */
+        FILE("file"),
         /** The key's default. */
         DEFAULT("default");
 
@@ -206,7 +305,7 @@ public final class Configuration {
         }
 
         /**
-         * @return how the source is named in messages.
+         * @return how the source is named in messages; a file is named {@code file:PATH} by {@link #origin(String)}.
          */
         public String text() {
             return text;
@@ -219,7 +318,7 @@ public final class Configuration {
      * @param property     the system property name, {@code understudy.*}.
      * @param defaultValue the default, {@code ""} for none.
      * @param allowed      what is allowed, as used in error messages ({@code expected ...}).
-     * @param meaning      one sentence.
+     * @param meaning      one or two sentences.
      * @param list         whether the value is a comma-separated list.
      * @param secret       whether the value must never be printed.
      */
@@ -239,29 +338,53 @@ public final class Configuration {
         }
     }
 
-    private static final String DURATION_SYNTAX = "a number with unit ns, us, ms, s, m or h (bare number: ms)";
+    private static final String DURATION_SYNTAX = "a number with unit ns, us, ms, s, m, h or d (bare number: ms)";
+    private static final String NODE_IDS = "integer 1.." + MAX_NODE_ID + ", at most the number of nodes";
 
     /** Every key, in the order of the table and the start-up block. */
     public static final List<Key> KEYS = List.of(
         new Key(ROLE_PROP, ROLE_DEFAULT, "one of primary, clone, standalone",
             "Role of this JVM: primary serves and records, clone follows and may take over, standalone only observes.",
             false, false),
-        new Key(NODE_ID_PROP, NODE_ID_DEFAULT, "integer 1..255, at most the number of nodes",
+        new Key(NODE_ID_PROP, NODE_ID_DEFAULT, NODE_IDS,
             "This node's id; election ties go to the lowest id.", false, false),
-        new Key(NODES_PROP, NODES_DEFAULT, "node count 1..255, or comma-separated distinct IPv4 addresses (node i is the i-th)",
-            "The nodes of the cluster.", true, false),
-        new Key(VIP_PROP, VIP_DEFAULT, "IPv4 address",
+        new Key(NODES_PROP, NODES_DEFAULT,
+            "node count 1.." + MAX_NODE_ID + " (node i at 198.18.0.(10+i), the lab's addresses), or 1.." + MAX_NODE_ID
+                + " comma-separated distinct IPv4 addresses (node i is the i-th)",
+            "The nodes of the cluster and their addresses.", true, false),
+        new Key(PRIMARY_PROP, PRIMARY_DEFAULT, NODE_IDS + "; this node's id for role primary",
+            "Node id of the cluster's initial primary; later primaries are elected.", false, false),
+        new Key(VIP_PROP, VIP_DEFAULT, "IPv4 address, not a node's address",
             "Virtual IP address of the service, taken over at switchover.", false, false),
         new Key(PORTS_PROP, PORTS_DEFAULT, "comma-separated distinct TCP ports 1..65535; at least one for primary and clone",
             "Service ports whose connections are replicated.", true, false),
         new Key(INTERFACE_PROP, INTERFACE_DEFAULT, "interface name, 1..15 characters of A-Z a-z 0-9 . _ -",
             "Network interface carrying the VIP and the service traffic.", false, false),
-        new Key(REPLICATION_CHANNEL_PROP, REPLICATION_CHANNEL_DEFAULT, "multicast group:port, group in 239.255.0.0/16, port 1..65535",
-            "Aeron multicast group and port of the replication stream.", false, false),
+        new Key(REPLICATION_CHANNEL_PROP, REPLICATION_CHANNEL_DEFAULT,
+            "multicast group:port, group in 239.255.0.0/16, port 1..65534",
+            "Aeron multicast group and UDP port of the replication stream and heartbeats; port+1 is every node's control port "
+                + "(acks, catch-up).", false, false),
+        new Key(REPLICATION_DESTINATIONS_PROP, REPLICATION_DESTINATIONS_DEFAULT, "empty (multicast), or unicast",
+            "Empty: the primary sends to the multicast group of understudy.replication.channel. unicast: to each clone's node "
+                + "address with Aeron multi-destination-cast, for networks without multicast (not in the transport yet: "
+                + "refused for primary and clone).", false, false),
+        new Key(ACK_QUORUM_PROP, ACK_QUORUM_DEFAULT, "integer 0..(number of nodes - 1)",
+            "k: how many clones must hold a record before the primary's kernel may acknowledge the client bytes in it; "
+                + "0 = do not wait.", false, false),
+        new Key(DEGRADED_PROP, DEGRADED_DEFAULT, "one of serve, hold",
+            "With fewer than k clones alive: serve accepts client input, recording it to the local journal only (and says "
+                + "so in status and log); hold holds it until enough clones are back.", false, false),
         new Key(AERON_DIR_PROP, AERON_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the embedded Aeron media driver.", false, false),
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the Chronicle Queue journal.", false, false),
+        new Key(JOURNAL_RETENTION_PROP, JOURNAL_RETENTION_DEFAULT, "duration 1m..30d, " + DURATION_SYNTAX,
+            "Journal files older than this are deleted, oldest first, never the one being written. Input deleted from "
+                + "every journal can no longer rebuild a restarting or late-joining clone.", false, false),
+        new Key(JOURNAL_RETENTION_SIZE_PROP, JOURNAL_RETENTION_SIZE_DEFAULT,
+            "size 64m..1t, a number with unit k, m, g or t (powers of 1024; bare number: bytes)",
+            "Most bytes the journal may hold: past it the oldest files are deleted too (same rules), so a full disk never "
+                + "stops the node.", false, false),
         new Key(SECRET_PROP, SECRET_DEFAULT, "empty (none), or 16..256 characters without whitespace or comma",
             "Shared secret authenticating the nodes to each other; always printed as ***.", false, true),
         new Key(APPLY_POLICY_PROP, APPLY_POLICY_DEFAULT, "one of continuous, periodic",
@@ -275,7 +398,11 @@ public final class Configuration {
         new Key(IDLE_STRATEGY_PROP, IDLE_STRATEGY_DEFAULT, "one of spin, yield, sleep, backoff",
             "Idle strategy of the agent's threads (latency against CPU).", false, false),
         new Key(LOG_LEVEL_PROP, LOG_LEVEL_DEFAULT, "one of error, warn, info, debug, trace",
-            "Level of the agent's own lines on stderr.", false, false));
+            "Level of the agent's own lines on stderr.", false, false),
+        new Key(CONFIG_PROP, CONFIG_DEFAULT,
+            "empty (none), or the path of a readable Java properties file; not settable in that file",
+            "File with further keys (understudy. prefix optional), used for keys that no argument, property or "
+                + "environment variable sets.", false, false));
 
     private static final Map<String, Key> BY_PROPERTY;
 
@@ -287,20 +414,27 @@ public final class Configuration {
         BY_PROPERTY = Collections.unmodifiableMap(m);
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ns|us|ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ns|us|ms|s|m|h|d)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})([kKmMgGtT])?");
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9._-]{1,15}");
 
     private final Role role;
     private final int nodeId;
     private final int nodeCount;
     private final List<Inet4Address> nodeAddresses;
+    private final int primaryNodeId;
     private final Inet4Address vip;
     private final int[] ports;
     private final String interfaceName;
     private final Inet4Address replicationGroup;
     private final int replicationPort;
+    private final ReplicationDestinations replicationDestinations;
+    private final int ackQuorum;
+    private final DegradedMode degradedMode;
     private final Path aeronDir;
     private final Path journalDir;
+    private final long journalRetentionNs;
+    private final long journalRetentionBytes;
     private final String secret;
     private final ApplyPolicy applyPolicy;
     private final long checkpointIntervalNs;
@@ -308,6 +442,7 @@ public final class Configuration {
     private final long failureTimeoutNs;
     private final IdleStrategy idleStrategy;
     private final LogLevel logLevel;
+    private final Path configFile;
 
     private final Map<Key, Source> sources;
     private final Map<Key, String> display;
@@ -315,7 +450,7 @@ public final class Configuration {
 
     /**
      * Resolves and validates the configuration of this JVM from its agent argument, its
-     * system properties and its environment.
+     * system properties, its environment and the file they may name.
      *
      * @param agentArgs the agent argument string, may be {@code null}.
      * @return the configuration.
@@ -332,7 +467,8 @@ public final class Configuration {
     }
 
     /**
-     * Resolves and validates a configuration from explicit sources (tests, tools).
+     * Resolves and validates a configuration from explicit sources (tests, tools). The file
+     * named by {@link #CONFIG_PROP}, if any, is read from the file system.
      *
      * @param agentArgs        the agent argument string, may be {@code null}.
      * @param systemProperties system properties; entries outside {@code understudy.*} are ignored.
@@ -362,44 +498,141 @@ public final class Configuration {
         final Map<Key, String> raw = new LinkedHashMap<>();
         final Map<Key, Source> sources = new LinkedHashMap<>();
         for (final Key k : KEYS) {
-            String value = args.get(k.property());
-            Source source = Source.AGENT_ARGUMENT;
-            if (value == null) {
-                value = systemProperties.get(k.property());
-                source = Source.SYSTEM_PROPERTY;
-            }
-            if (value == null) {
-                value = environment.get(k.environment());
-                source = Source.ENVIRONMENT;
-            }
-            if (value == null) {
-                value = k.defaultValue();
-                source = Source.DEFAULT;
-            }
-            raw.put(k, value.trim());
-            sources.put(k, source);
+            pick(k, args, systemProperties, environment, null, raw, sources);
         }
-        final Configuration c = new Configuration(raw, sources, problems, warnings);
+        // The file is read only now: which file it is can come from any source above it.
+        final Key configKey = key(CONFIG_PROP);
+        final String configValue = raw.get(configKey);
+        Path file = null;
+        Map<String, String> fileValues = Map.of();
+        if (!configValue.isEmpty()) {
+            final ConfigFile cf = ConfigFile.read(configValue, sources.get(configKey), problems);
+            file = cf.path;
+            fileValues = cf.values;
+        }
+        if (!fileValues.isEmpty()) {
+            for (final Key k : KEYS) {
+                if (sources.get(k) == Source.DEFAULT && fileValues.containsKey(k.property())) {
+                    pick(k, args, systemProperties, environment, fileValues, raw, sources);
+                }
+            }
+        }
+        final Configuration c = new Configuration(raw, sources, file, problems, warnings);
+        if (problems.isEmpty() && (c.role == Role.PRIMARY || c.role == Role.CLONE)) {
+            c.checkSubsystems(problems);
+        }
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
         }
         return c;
     }
 
+    private static void pick(
+        final Key k,
+        final Map<String, String> args,
+        final Map<String, String> systemProperties,
+        final Map<String, String> environment,
+        final Map<String, String> file,
+        final Map<Key, String> raw,
+        final Map<Key, Source> sources) {
+        String value = args.get(k.property());
+        Source source = Source.AGENT_ARGUMENT;
+        if (value == null) {
+            value = systemProperties.get(k.property());
+            source = Source.SYSTEM_PROPERTY;
+        }
+        if (value == null) {
+            value = environment.get(k.environment());
+            source = Source.ENVIRONMENT;
+        }
+        if (value == null && file != null) {
+            value = file.get(k.property());
+            source = Source.FILE;
+        }
+        if (value == null) {
+            value = k.defaultValue();
+            source = Source.DEFAULT;
+        }
+        raw.put(k, value.trim());
+        sources.put(k, source);
+    }
+
+    /** The keys of a configuration file, or why it could not be read. */
+    private static final class ConfigFile {
+        final Path path;
+        final Map<String, String> values;
+
+        private ConfigFile(final Path path, final Map<String, String> values) {
+            this.path = path;
+            this.values = values;
+        }
+
+        static ConfigFile read(final String name, final Source from, final List<String> problems) {
+            final Path path;
+            try {
+                path = Path.of(name).toAbsolutePath().normalize();
+            } catch (final InvalidPathException e) {
+                problems.add(problem(CONFIG_PROP, name, originOf(key(CONFIG_PROP), from, null, true), key(CONFIG_PROP).allowed()));
+                return new ConfigFile(null, Map.of());
+            }
+            final Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (final IOException | IllegalArgumentException e) {
+                // IllegalArgumentException: a malformed \\uXXXX escape (Properties.load); a
+                // MalformedInputException (an IOException) for bytes that are not UTF-8.
+                problems.add(problem(CONFIG_PROP, name, originOf(key(CONFIG_PROP), from, null, true), "a readable Java properties file ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")"));
+                return new ConfigFile(path, Map.of());
+            }
+            final String where = "file:" + path;
+            final Map<String, String> values = new LinkedHashMap<>();
+            for (final String raw : new TreeSet<>(p.stringPropertyNames())) {
+                final String name2 = raw.startsWith(PROP_PREFIX) ? raw.substring(PROP_PREFIX.length()) : raw;
+                final Key k = BY_PROPERTY.get(PROP_PREFIX + name2);
+                if (k == null) {
+                    problems.add("unknown key '" + raw + "' in " + where + ", expected one of " + argumentNames()
+                        + " (understudy. prefix optional)");
+                } else if (k.property().equals(CONFIG_PROP)) {
+                    problems.add("key '" + raw + "' in " + where + " is not allowed: a configuration file cannot name another");
+                } else if (values.containsKey(k.property())) {
+                    problems.add("repeated key '" + name2 + "' in " + where + " (with and without the understudy. prefix)");
+                } else {
+                    values.put(k.property(), p.getProperty(raw));
+                }
+            }
+            return new ConfigFile(path, values);
+        }
+    }
+
     private Configuration(
-        final Map<Key, String> raw, final Map<Key, Source> sources, final List<String> problems, final List<String> warnings) {
-        final Parser p = new Parser(raw, sources, problems);
+        final Map<Key, String> raw,
+        final Map<Key, Source> sources,
+        final Path configFile,
+        final List<String> problems,
+        final List<String> warnings) {
+        this.configFile = configFile;
+        final Parser p = new Parser(raw, sources, configFile, problems);
         role = p.enumValue(ROLE_PROP, Role.class, Role.STANDALONE);
-        final int parsedNodeId = p.intRange(NODE_ID_PROP, 1, 255, -1);
-        final Nodes nodes = p.nodes();
-        nodeCount = nodes.count;
-        nodeAddresses = nodes.addresses;
-        if (parsedNodeId > 0 && nodeCount > 0 && parsedNodeId > nodeCount) {
-            p.invalid(NODE_ID_PROP, raw.get(key(NODE_ID_PROP)),
-                "integer 1.." + nodeCount + " (" + NODES_PROP + " has " + nodeCount + " node" + (nodeCount == 1 ? "" : "s") + ")");
+        final int parsedNodeId = p.intRange(NODE_ID_PROP, 1, MAX_NODE_ID, -1);
+        final int parsedPrimary = p.intRange(PRIMARY_PROP, 1, MAX_NODE_ID, -1);
+        nodeAddresses = p.nodes();
+        nodeCount = nodeAddresses.size();
+        final String countNote = "(" + NODES_PROP + " has " + nodeCount + " node" + (nodeCount == 1 ? "" : "s") + ")";
+        if (parsedNodeId > nodeCount && nodeCount > 0) {
+            p.invalid(NODE_ID_PROP, "integer 1.." + nodeCount + " " + countNote);
+        }
+        if (parsedPrimary > nodeCount && nodeCount > 0) {
+            p.invalid(PRIMARY_PROP, "integer 1.." + nodeCount + " " + countNote);
+        } else if (role == Role.PRIMARY && parsedPrimary > 0 && parsedNodeId > 0 && parsedPrimary != parsedNodeId) {
+            p.invalid(PRIMARY_PROP, "this node's id " + parsedNodeId + " (" + NODE_ID_PROP + ") for role primary");
         }
         nodeId = parsedNodeId;
+        primaryNodeId = parsedPrimary;
         vip = p.ipv4(VIP_PROP);
+        if (vip != null && nodeAddresses.contains(vip)) {
+            p.invalid(VIP_PROP, "an IPv4 address that is not a node's (node " + (nodeAddresses.indexOf(vip) + 1) + " has it)");
+        }
         ports = p.ports();
         if (ports != null && ports.length == 0 && (role == Role.PRIMARY || role == Role.CLONE)) {
             p.invalid(PORTS_PROP, "(none)", "at least one TCP port 1..65535 for role " + role.name().toLowerCase(Locale.ROOT));
@@ -408,16 +641,25 @@ public final class Configuration {
         final Channel channel = p.channel();
         replicationGroup = channel.group;
         replicationPort = channel.port;
+        replicationDestinations = p.destinations();
+        final int quorum = p.intRange(ACK_QUORUM_PROP, 0, MAX_NODE_ID - 1, -1);
+        if (quorum > 0 && nodeCount > 0 && quorum > nodeCount - 1) {
+            p.invalid(ACK_QUORUM_PROP, "integer 0.." + (nodeCount - 1) + " (" + NODES_PROP + " has " + nodeCount
+                + " node" + (nodeCount == 1 ? "" : "s") + ", so at most " + (nodeCount - 1) + " clone" + (nodeCount == 2 ? "" : "s") + ")");
+        }
+        ackQuorum = quorum;
+        degradedMode = p.enumValue(DEGRADED_PROP, DegradedMode.class, DegradedMode.SERVE);
         aeronDir = p.dir(AERON_DIR_PROP, nodeId);
         journalDir = p.dir(JOURNAL_DIR_PROP, nodeId);
+        journalRetentionNs = p.duration(JOURNAL_RETENTION_PROP, TimeUnit.MINUTES.toNanos(1), TimeUnit.DAYS.toNanos(30));
+        journalRetentionBytes = p.size(JOURNAL_RETENTION_SIZE_PROP, 64L << 20, 1L << 40);
         secret = p.secret();
         applyPolicy = p.enumValue(APPLY_POLICY_PROP, ApplyPolicy.class, ApplyPolicy.CONTINUOUS);
         checkpointIntervalNs = p.duration(CHECKPOINT_INTERVAL_PROP, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.HOURS.toNanos(1));
         heartbeatIntervalNs = p.duration(HEARTBEAT_INTERVAL_PROP, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10));
         final long timeout = p.duration(FAILURE_TIMEOUT_PROP, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(60));
         if (timeout > 0 && heartbeatIntervalNs > 0 && timeout < 2 * heartbeatIntervalNs) {
-            p.invalid(FAILURE_TIMEOUT_PROP, raw.get(key(FAILURE_TIMEOUT_PROP)),
-                "at least twice " + HEARTBEAT_INTERVAL_PROP + " (" + formatDuration(2 * heartbeatIntervalNs) + ")");
+            p.invalid(FAILURE_TIMEOUT_PROP, "at least twice " + HEARTBEAT_INTERVAL_PROP + " (" + formatDuration(2 * heartbeatIntervalNs) + ")");
         }
         failureTimeoutNs = timeout;
         idleStrategy = p.enumValue(IDLE_STRATEGY_PROP, IdleStrategy.class, IdleStrategy.BACKOFF);
@@ -432,6 +674,19 @@ public final class Configuration {
         this.display = Collections.unmodifiableMap(shown);
     }
 
+    /**
+     * Builds every subsystem's settings once, so that a configuration the subsystems would
+     * refuse is refused at start-up, naming the agent's key.
+     */
+    private void checkSubsystems(final List<String> problems) {
+        try {
+            replicationConfig();
+            nfQueueConfig();
+        } catch (final ConfigurationException e) {
+            problems.addAll(e.problems());
+        }
+    }
+
     private String normalized(final Key k, final String raw) {
         switch (k.property()) {
             case AERON_DIR_PROP:
@@ -440,12 +695,20 @@ public final class Configuration {
                 return journalDir == null ? raw : journalDir.toString();
             case PORTS_PROP:
                 return ports == null || ports.length == 0 ? "(none)" : joinPorts(ports);
+            case REPLICATION_DESTINATIONS_PROP:
+                return raw.isEmpty() ? "(multicast)" : raw.toLowerCase(Locale.ROOT);
+            case JOURNAL_RETENTION_PROP:
+                return formatDuration(journalRetentionNs);
+            case JOURNAL_RETENTION_SIZE_PROP:
+                return formatSize(journalRetentionBytes);
             case CHECKPOINT_INTERVAL_PROP:
                 return formatDuration(checkpointIntervalNs);
             case HEARTBEAT_INTERVAL_PROP:
                 return formatDuration(heartbeatIntervalNs);
             case FAILURE_TIMEOUT_PROP:
                 return formatDuration(failureTimeoutNs);
+            case CONFIG_PROP:
+                return configFile == null ? (raw.isEmpty() ? "(none)" : raw) : configFile.toString();
             default:
                 return raw.replace(" ", "");
         }
@@ -466,22 +729,35 @@ public final class Configuration {
      * Formats a duration in the largest unit that represents it exactly.
      *
      * @param nanos duration in nanoseconds.
-     * @return e.g. {@code "100ms"}, {@code "1s"}, {@code "250us"}.
+     * @return e.g. {@code "100ms"}, {@code "1s"}, {@code "250us"}, {@code "36h"}, {@code "2d"}.
      */
     public static String formatDuration(final long nanos) {
-        if (nanos % 60_000_000_000L == 0 && nanos >= 60_000_000_000L) {
-            return nanos / 60_000_000_000L + "m";
-        }
-        if (nanos % 1_000_000_000L == 0 && nanos > 0) {
-            return nanos / 1_000_000_000L + "s";
-        }
-        if (nanos % 1_000_000L == 0 && nanos > 0) {
-            return nanos / 1_000_000L + "ms";
-        }
-        if (nanos % 1_000L == 0 && nanos > 0) {
-            return nanos / 1_000L + "us";
+        final long[] units = {TimeUnit.DAYS.toNanos(1), TimeUnit.HOURS.toNanos(1), TimeUnit.MINUTES.toNanos(1),
+            1_000_000_000L, 1_000_000L, 1_000L};
+        final String[] names = {"d", "h", "m", "s", "ms", "us"};
+        for (int i = 0; i < units.length; i++) {
+            if (nanos > 0 && nanos % units[i] == 0) {
+                return nanos / units[i] + names[i];
+            }
         }
         return nanos + "ns";
+    }
+
+    /**
+     * Formats a byte count in the largest power-of-1024 unit that represents it exactly.
+     *
+     * @param bytes a byte count.
+     * @return e.g. {@code "8g"}, {@code "1536m"}, {@code "100"}.
+     */
+    public static String formatSize(final long bytes) {
+        final String[] names = {"t", "g", "m", "k"};
+        for (int i = 0; i < names.length; i++) {
+            final long unit = 1L << (10 * (names.length - i));
+            if (bytes > 0 && bytes % unit == 0) {
+                return bytes / unit + names[i];
+            }
+        }
+        return Long.toString(bytes);
     }
 
     private static Key key(final String property) {
@@ -499,6 +775,19 @@ public final class Configuration {
             throw new IllegalArgumentException("not a configuration key: " + property);
         }
         return k;
+    }
+
+    /**
+     * The one format of a problem with a key's value.
+     *
+     * @param property the key.
+     * @param shown    the value as it may be printed (a secret already masked).
+     * @param origin   where the value came from, as {@link #origin(String)} says it.
+     * @param expected what is allowed.
+     * @return {@code invalid KEY: value=VALUE (from ORIGIN), expected EXPECTED}.
+     */
+    static String problem(final String property, final String shown, final String origin, final String expected) {
+        return "invalid " + property + ": value=" + shown + " (from " + origin + "), expected " + expected;
     }
 
     private static Map<String, String> parseAgentArgs(final String agentArgs, final List<String> problems) {
@@ -546,15 +835,12 @@ public final class Configuration {
         return String.join(", ", names);
     }
 
-    /** A parsed node list: either a count or addresses. */
-    private static final class Nodes {
-        final int count;
-        final List<Inet4Address> addresses;
-
-        Nodes(final int count, final List<Inet4Address> addresses) {
-            this.count = count;
-            this.addresses = addresses;
-        }
+    /**
+     * @param id a node id, 1..{@value #MAX_NODE_ID}.
+     * @return the lab's address of node {@code id}: {@value #LAB_NODE_NETWORK}(10+id).
+     */
+    static Inet4Address labNodeAddress(final int id) {
+        return parseIpv4(LAB_NODE_NETWORK + (LAB_NODE_HOST_OFFSET + id));
     }
 
     /** A parsed replication channel. */
@@ -572,19 +858,24 @@ public final class Configuration {
     private static final class Parser {
         private final Map<Key, String> raw;
         private final Map<Key, Source> sources;
+        private final Path file;
         private final List<String> problems;
 
-        Parser(final Map<Key, String> raw, final Map<Key, Source> sources, final List<String> problems) {
+        Parser(final Map<Key, String> raw, final Map<Key, Source> sources, final Path file, final List<String> problems) {
             this.raw = raw;
             this.sources = sources;
+            this.file = file;
             this.problems = problems;
+        }
+
+        void invalid(final String property, final String expected) {
+            invalid(property, value(property), expected);
         }
 
         void invalid(final String property, final String value, final String expected) {
             final Key k = key(property);
             final String shown = k.secret() ? MASK + " (" + value.length() + " characters)" : value;
-            problems.add("invalid " + property + ": value=" + shown + ", expected " + expected
-                + " (from " + sources.get(k).text() + (sources.get(k) == Source.ENVIRONMENT ? " " + k.environment() : "") + ")");
+            problems.add(problem(property, shown, originOf(k, sources.get(k), file, true), expected));
         }
 
         private String value(final String property) {
@@ -612,28 +903,32 @@ public final class Configuration {
             return n;
         }
 
-        Nodes nodes() {
+        List<Inet4Address> nodes() {
             final String v = value(NODES_PROP);
             final List<String> parts = split(v);
             if (parts.size() == 1 && parts.get(0).chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
                 final int n = parseInt(parts.get(0));
-                if (n >= 1 && n <= 255) {
-                    return new Nodes(n, List.of());
+                if (n >= 1 && n <= MAX_NODE_ID) {
+                    final List<Inet4Address> lab = new ArrayList<>(n);
+                    for (int id = 1; id <= n; id++) {
+                        lab.add(labNodeAddress(id));
+                    }
+                    return List.copyOf(lab);
                 }
                 invalid(NODES_PROP, v, key(NODES_PROP).allowed());
-                return new Nodes(-1, List.of());
+                return List.of();
             }
             final Set<Inet4Address> addresses = new LinkedHashSet<>();
-            boolean ok = !parts.isEmpty() && parts.size() <= 255;
+            boolean ok = !parts.isEmpty() && parts.size() <= MAX_NODE_ID;
             for (final String part : parts) {
                 final Inet4Address a = parseIpv4(part);
                 ok &= a != null && addresses.add(a);
             }
             if (!ok) {
                 invalid(NODES_PROP, v, key(NODES_PROP).allowed());
-                return new Nodes(-1, List.of());
+                return List.of();
             }
-            return new Nodes(addresses.size(), List.copyOf(addresses));
+            return List.copyOf(addresses);
         }
 
         Inet4Address ipv4(final String property) {
@@ -678,11 +973,24 @@ public final class Configuration {
             final int port = colon > 0 ? parseInt(v.substring(colon + 1)) : -1;
             final byte[] b = group == null ? null : group.getAddress();
             // 239.255.0.0/16: IPv4 Local Scope, administratively scoped (RFC 2365 section 6.1).
-            if (b == null || (b[0] & 0xff) != 239 || (b[1] & 0xff) != 255 || port < 1 || port > 65535) {
+            // The port stops at 65534: port+1 is the control port.
+            if (b == null || (b[0] & 0xff) != 239 || (b[1] & 0xff) != 255 || port < 1 || port > 65534) {
                 invalid(REPLICATION_CHANNEL_PROP, v, key(REPLICATION_CHANNEL_PROP).allowed());
                 return new Channel(null, -1);
             }
             return new Channel(group, port);
+        }
+
+        ReplicationDestinations destinations() {
+            final String v = value(REPLICATION_DESTINATIONS_PROP);
+            if (v.isEmpty()) {
+                return ReplicationDestinations.MULTICAST;
+            }
+            if ("unicast".equalsIgnoreCase(v)) {
+                return ReplicationDestinations.UNICAST;
+            }
+            invalid(REPLICATION_DESTINATIONS_PROP, v, key(REPLICATION_DESTINATIONS_PROP).allowed());
+            return ReplicationDestinations.MULTICAST;
         }
 
         Path dir(final String property, final int nodeId) {
@@ -742,11 +1050,14 @@ public final class Configuration {
                     case "m":
                         tu = TimeUnit.MINUTES;
                         break;
-                    default:
+                    case "h":
                         tu = TimeUnit.HOURS;
                         break;
+                    default:
+                        tu = TimeUnit.DAYS;
+                        break;
                 }
-                ns = tu.toNanos(n);
+                ns = tu.toNanos(n); // saturates at Long.MAX_VALUE, which is above every maximum
             }
             if (ns < minNs || ns > maxNs) {
                 invalid(property, v, key(property).allowed());
@@ -754,6 +1065,32 @@ public final class Configuration {
             }
             return ns;
         }
+
+        long size(final String property, final long min, final long max) {
+            final String v = value(property);
+            final Matcher m = SIZE.matcher(v);
+            long bytes = -1;
+            if (m.matches()) {
+                final long n = Long.parseLong(m.group(1));
+                final int shift = m.group(2) == null ? 0 : 10 * (1 + "kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))));
+                bytes = n > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : n << shift;
+            }
+            if (bytes < min || bytes > max) {
+                invalid(property, v, key(property).allowed());
+                return -1;
+            }
+            return bytes;
+        }
+    }
+
+    private static String originOf(final Key k, final Source s, final Path file, final boolean forMessage) {
+        if (s == Source.FILE) {
+            return "file:" + file;
+        }
+        if (s == Source.ENVIRONMENT && forMessage) {
+            return s.text() + " " + k.environment();
+        }
+        return s.text();
     }
 
     private static List<String> split(final String v) {
@@ -809,6 +1146,122 @@ public final class Configuration {
         }
     }
 
+    // ---------------------------------------------------------------- builders
+
+    /**
+     * The replication transport's settings for this node, concluded: node id,
+     * {@link #selfAddress()}, the {@link #primaryNodeId() initial primary}'s address, group and
+     * data port from {@link #REPLICATION_CHANNEL_PROP}, control port = data port + 1, Aeron
+     * directory, heartbeat interval, {@link #failureTimeoutNs() failure timeout} as the member
+     * timeout, secret (UTF-8 bytes), idle strategy in the transport's names, and as Aeron's
+     * {@code interface=} the node's address with {@code /32}: Aeron's
+     * {@code InterfaceSearchAddress} takes {@code address[:port][/prefix]} and picks the
+     * interface holding an address under that prefix, so {@code /32} selects exactly the
+     * interface carrying this node's address, whatever the subnet. The transport's other
+     * settings keep their defaults.
+     *
+     * @return a new, concluded {@link ReplicationConfig}.
+     * @throws ConfigurationException naming the agent's key when the transport refuses a value,
+     *                                or when {@link #REPLICATION_DESTINATIONS_PROP} is
+     *                                {@code unicast}: {@link ReplicationConfig} has no
+     *                                multi-destination-cast channel yet.
+     */
+    public ReplicationConfig replicationConfig() {
+        if (replicationDestinations == ReplicationDestinations.UNICAST) {
+            throw new ConfigurationException(List.of(problem(REPLICATION_DESTINATIONS_PROP, displayValue(REPLICATION_DESTINATIONS_PROP),
+                originForMessage(REPLICATION_DESTINATIONS_PROP), "empty (multicast) for role "
+                    + role.name().toLowerCase(Locale.ROOT) + ": the transport (ReplicationConfig) has no "
+                    + "multi-destination-cast channel yet")));
+        }
+        final String self = selfAddress().getHostAddress();
+        final ReplicationConfig rc = new ReplicationConfig()
+            .nodeId(nodeId)
+            .address(self)
+            .primaryAddress(nodeAddress(primaryNodeId).getHostAddress())
+            .interfaceCidr(self + "/32")
+            .group(replicationGroup.getHostAddress())
+            .dataPort(replicationPort)
+            .controlPort(replicationPort + 1)
+            .aeronDir(aeronDir.toString())
+            .heartbeatInterval(heartbeatIntervalNs, TimeUnit.NANOSECONDS)
+            .memberTimeout(failureTimeoutNs, TimeUnit.NANOSECONDS)
+            .idle(idleStrategy.transportName())
+            .secret(secret == null ? null : secret.getBytes(StandardCharsets.UTF_8));
+        try {
+            return rc.conclude();
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigurationException(List.of(transportProblem(e)));
+        }
+    }
+
+    /** The agent key each transport setting is built from. */
+    private static final Map<String, String> TRANSPORT_KEYS = Map.ofEntries(
+        Map.entry(ReplicationConfig.NODE_ID_PROP, NODE_ID_PROP),
+        Map.entry(ReplicationConfig.ADDRESS_PROP, NODES_PROP),
+        Map.entry(ReplicationConfig.INTERFACE_PROP, NODES_PROP),
+        Map.entry(ReplicationConfig.PRIMARY_ADDRESS_PROP, PRIMARY_PROP),
+        Map.entry(ReplicationConfig.GROUP_PROP, REPLICATION_CHANNEL_PROP),
+        Map.entry(ReplicationConfig.DATA_PORT_PROP, REPLICATION_CHANNEL_PROP),
+        Map.entry(ReplicationConfig.CONTROL_PORT_PROP, REPLICATION_CHANNEL_PROP),
+        Map.entry(ReplicationConfig.IDLE_PROP, IDLE_STRATEGY_PROP),
+        Map.entry(ReplicationConfig.AERON_DIR_PROP, AERON_DIR_PROP),
+        Map.entry(ReplicationConfig.HEARTBEAT_INTERVAL_MS_PROP, HEARTBEAT_INTERVAL_PROP),
+        Map.entry(ReplicationConfig.MEMBER_TIMEOUT_MS_PROP, FAILURE_TIMEOUT_PROP));
+
+    /**
+     * Turns the transport's refusal ({@code invalid understudy.transport.X: value=..., expected ...})
+     * into a problem naming the agent key the setting was built from.
+     *
+     * @param e what {@link ReplicationConfig#conclude()} threw.
+     * @return the problem.
+     */
+    String transportProblem(final IllegalArgumentException e) {
+        final String message = String.valueOf(e.getMessage());
+        String property = null;
+        for (final Map.Entry<String, String> entry : TRANSPORT_KEYS.entrySet()) {
+            if (message.startsWith("invalid " + entry.getKey() + ":")) {
+                property = entry.getValue();
+            }
+        }
+        if (property == null) {
+            return "invalid replication settings built from this configuration, refused by the transport: " + message;
+        }
+        return problem(property, displayValue(property), originForMessage(property), "a value the transport accepts (" + message + ")");
+    }
+
+    /**
+     * The capture's NFQUEUE settings for this node: queue {@value #NFQUEUE_BASE} + node id
+     * (so nodes sharing one network namespace never share a queue), every other setting at
+     * {@link NfQueueConfig}'s defaults.
+     *
+     * @return a new {@link NfQueueConfig}.
+     * @throws ConfigurationException naming {@link #NODE_ID_PROP} if the queue number is refused.
+     */
+    public NfQueueConfig nfQueueConfig() {
+        try {
+            return NfQueueConfig.forQueue(nfQueueNumber());
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigurationException(List.of(problem(NODE_ID_PROP, displayValue(NODE_ID_PROP), originForMessage(NODE_ID_PROP),
+                "a node id whose NFQUEUE number " + NFQUEUE_BASE + "+id the capture accepts (" + e.getMessage() + ")")));
+        }
+    }
+
+    /**
+     * @return the NFQUEUE number of this node's capture, {@value #NFQUEUE_BASE} + node id.
+     */
+    public int nfQueueNumber() {
+        return NFQUEUE_BASE + nodeId;
+    }
+
+    /**
+     * @return the journal directory, {@code {node.id}} resolved; not created.
+     */
+    public Path journalDirectory() {
+        return journalDir;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
     /**
      * @return the role of this JVM.
      */
@@ -817,24 +1270,51 @@ public final class Configuration {
     }
 
     /**
-     * @return this node's id, 1..255.
+     * @return this node's id, 1..{@value #MAX_NODE_ID}, at most {@link #nodeCount()}.
      */
     public int nodeId() {
         return nodeId;
     }
 
     /**
-     * @return the number of nodes, 1..255.
+     * @return the number of nodes, 1..{@value #MAX_NODE_ID}.
      */
     public int nodeCount() {
         return nodeCount;
     }
 
     /**
-     * @return the nodes' addresses, node i at index i-1; empty if {@link #NODES_PROP} was a count.
+     * @return every node's address, node i at index i-1: the listed ones, or the lab's
+     *         {@value #LAB_NODE_NETWORK}(10+i) when {@link #NODES_PROP} is a count.
      */
     public List<Inet4Address> nodeAddresses() {
         return nodeAddresses;
+    }
+
+    /**
+     * @param id a node id.
+     * @return that node's address.
+     * @throws IllegalArgumentException if {@code id} is not 1..{@link #nodeCount()}.
+     */
+    public Inet4Address nodeAddress(final int id) {
+        if (id < 1 || id > nodeCount) {
+            throw new IllegalArgumentException("invalid node id: value=" + id + ", expected 1.." + nodeCount);
+        }
+        return nodeAddresses.get(id - 1);
+    }
+
+    /**
+     * @return this node's address, {@code nodeAddress(nodeId())}.
+     */
+    public Inet4Address selfAddress() {
+        return nodeAddress(nodeId);
+    }
+
+    /**
+     * @return the node id of the cluster's initial primary, 1..{@link #nodeCount()}.
+     */
+    public int primaryNodeId() {
+        return primaryNodeId;
     }
 
     /**
@@ -866,10 +1346,32 @@ public final class Configuration {
     }
 
     /**
-     * @return the replication UDP port.
+     * @return the replication UDP data port, 1..65534; the control port is one above.
      */
     public int replicationPort() {
         return replicationPort;
+    }
+
+    /**
+     * @return where the primary sends the replication stream.
+     */
+    public ReplicationDestinations replicationDestinations() {
+        return replicationDestinations;
+    }
+
+    /**
+     * @return k, the clones that must hold a record before its bytes are released to the
+     *         primary's kernel, 0..{@code nodeCount() - 1}; 0 = do not wait.
+     */
+    public int ackQuorum() {
+        return ackQuorum;
+    }
+
+    /**
+     * @return what the primary does with fewer than {@link #ackQuorum()} clones alive.
+     */
+    public DegradedMode degradedMode() {
+        return degradedMode;
     }
 
     /**
@@ -881,9 +1383,25 @@ public final class Configuration {
 
     /**
      * @return the journal directory, {@code {node.id}} resolved.
+     * @deprecated one name for one thing: use {@link #journalDirectory()}; kept while callers move.
      */
+    @Deprecated
     public Path journalDir() {
         return journalDir;
+    }
+
+    /**
+     * @return how long journal files are kept, in nanoseconds, 1 minute..30 days.
+     */
+    public long journalRetentionNs() {
+        return journalRetentionNs;
+    }
+
+    /**
+     * @return the most bytes the journal may hold, 64 MiB..1 TiB.
+     */
+    public long journalRetentionBytes() {
+        return journalRetentionBytes;
     }
 
     /**
@@ -945,11 +1463,33 @@ public final class Configuration {
     }
 
     /**
+     * @return the configuration file that was read (absolute), or {@code null} if none.
+     */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /**
      * @param property a {@code *_PROP} constant.
      * @return where its value came from.
      */
     public Source source(final String property) {
         return sources.get(keyOf(property));
+    }
+
+    /**
+     * @param property a {@code *_PROP} constant.
+     * @return where its value came from, as printed: {@code argument}, {@code property},
+     *         {@code environment}, {@code file:/path} or {@code default}.
+     */
+    public String origin(final String property) {
+        final Key k = keyOf(property);
+        return originOf(k, sources.get(k), configFile, false);
+    }
+
+    private String originForMessage(final String property) {
+        final Key k = keyOf(property);
+        return originOf(k, sources.get(k), configFile, true);
     }
 
     /**
@@ -969,7 +1509,7 @@ public final class Configuration {
 
     /**
      * The resolved configuration as printed at start-up: one line per key with its value and
-     * source, the secret masked.
+     * origin, the secret masked.
      *
      * @return lines, each ending with a newline.
      */
@@ -985,7 +1525,7 @@ public final class Configuration {
             final String v = display.get(k);
             sb.append("  ").append(k.property()).append(" ".repeat(width - k.property().length()))
                 .append(" = ").append(v).append(" ".repeat(valueWidth - v.length()))
-                .append("  (").append(sources.get(k).text()).append(")\n");
+                .append("  (").append(origin(k.property())).append(")\n");
         }
         for (final String w : warnings) {
             sb.append("  warning: ").append(w).append('\n');

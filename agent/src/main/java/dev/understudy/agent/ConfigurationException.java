@@ -6,9 +6,11 @@ import java.util.List;
  * The configuration is invalid. Carries every problem found — {@link Configuration} validates
  * all keys at once, so an operator fixes a bad command line in one round.
  *
- * <p>Each problem names the key, the value and what is allowed, e.g.
- * {@code invalid understudy.vip: value=300.1.1.1, expected IPv4 address (from agent argument)};
- * the message joins them with {@code "; "} into one line.
+ * <p>Each problem names the key, the value, where it came from and what is allowed, e.g.
+ * {@code invalid understudy.vip: value=300.1.1.1 (from argument), expected IPv4 address};
+ * problems with the sources themselves (unknown or repeated keys, an unreadable
+ * {@code understudy.config} file) come first, then one per key in key order. The message
+ * joins them with {@code "; "} into one line.
  */
 public final class ConfigurationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -25,7 +27,7 @@ public final class ConfigurationException extends RuntimeException {
     }
 
     /**
-     * @return every problem found, in key order; never empty.
+     * @return every problem found, in the order above; never empty.
      */
     public List<String> problems() {
         return problems;

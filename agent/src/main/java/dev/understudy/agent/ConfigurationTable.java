@@ -36,8 +36,15 @@ public final class ConfigurationTable {
             .append("Each key is read from, in this order of precedence: the agent argument ")
             .append("(`-javaagent:understudy-agent.jar=role=clone,node.id=2,ports=8080,8081`, key without `understudy.`), ")
             .append("the system property (`-Dunderstudy.role=clone`), the environment variable (`UNDERSTUDY_ROLE=clone`), ")
-            .append("then the default. All keys are validated together at start-up; on any error the agent prints one line ")
-            .append("naming each bad key, value and the allowed values, and the application runs without the agent.\n\n");
+            .append("the file named by `config` (`config=/etc/understudy.properties`, `-Dunderstudy.config=...` or ")
+            .append("`UNDERSTUDY_CONFIG=...`: a Java properties file with the same keys, `understudy.` prefix optional), ")
+            .append("then the default; the start-up block says per key where its value came from ")
+            .append("(argument, property, environment, file:PATH, default). ")
+            .append("All keys are validated together at start-up. On any error, an unreadable config file included, ")
+            .append("the agent prints one line naming each bad key, its value, where it came from and what is allowed, ")
+            .append("then halts the JVM with exit status ").append(Agent.CONFIGURATION_EXIT_STATUS)
+            .append(" before `main` runs: the application never starts unprotected. ")
+            .append("(A dynamic attach with a bad configuration is refused instead; the running application carries on.)\n\n");
         sb.append("| Key | Environment | Default | Allowed values | Meaning |\n");
         sb.append("|---|---|---|---|---|\n");
         for (final Configuration.Key k : Configuration.KEYS) {

@@ -56,6 +56,6 @@ class AgentCliTest {
         assertEquals(0, run("--check-config", "role=clone,ports=80"));
         assertTrue(out().contains("understudy.role") && out().contains("clone"), out());
         assertEquals(1, run("--check-config", "vip=1.2.3.400"));
-        assertTrue(err().contains("invalid understudy.vip: value=1.2.3.400, expected IPv4 address"), err());
+        assertTrue(err().contains("invalid understudy.vip: value=1.2.3.400 (from argument), expected IPv4 address"), err());
     }
 }
