@@ -78,10 +78,12 @@ public final class Agent {
                 sb.append("  libraries: ").append(boot.get("lib.count")).append(" jars in ").append(boot.get("lib.dir")).append('\n');
                 sb.append(PREFIX).append("started in ")
                     .append(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos))
-                    .append(" ms; recording and replay are not implemented yet\n");
+                    .append(" ms\n");
                 System.err.print(sb);
                 System.err.flush();
             }
+            // Role primary or clone: start it now, before main; stops the JVM if it cannot start.
+            NodeRuntime.start(c, inst, boot);
         } catch (final Throwable t) {
             try {
                 System.err.println(PREFIX + "disabled: " + RuntimeInfo.oneLine(t) + DISABLED_SUFFIX);

@@ -43,22 +43,28 @@ final class NodeRuntime {
     }
 
     private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {
+        try {
+            // First: the recording hook implements the interface that lives there.
+            String hookJar = boot.get("hook.jar");
+            if (hookJar == null) {
+                throw new IllegalStateException("the agent jar carries no interceptor hook jar");
+            }
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(new File(hookJar)));
+        } catch (Throwable t) {
+            fatal("the interceptors' hook jar could not be put on the bootstrap class path", t);
+            return;
+        }
         PrimaryNode node;
         try {
             node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
-                c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedPolicy() == Configuration.DegradedPolicy.SERVE,
-                c.replicationConfig(), c.journalDir(), c.nfQueueConfig(), transportIdle(c.idleStrategy())));
+                c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
+                c.replicationConfig(), c.journalDirectory(), c.nfQueueConfig(), c.idleStrategy().transportName()));
         } catch (Throwable t) {
             fatal("the primary could not start recording", t);
             return;
         }
         onShutdown(node);
         try {
-            String hookJar = boot.get("hook.jar");
-            if (hookJar == null) {
-                throw new IllegalStateException("the agent jar carries no interceptor hook jar");
-            }
-            inst.appendToBootstrapClassLoaderSearch(new JarFile(new File(hookJar)));
             InstallReport report = Interceptors.install(inst, node.hook());
             if (!report.ok()) {
                 fatal("interceptors not installed: " + report.describe(), null);
@@ -74,9 +80,9 @@ final class NodeRuntime {
     private static void startClone(Configuration c) {
         try {
             CloneNode node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
-                c.journalDir(), transportIdle(c.idleStrategy())));
+                c.journalDirectory(), c.idleStrategy().transportName()));
             onShutdown(node);
-            AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryId() + " into " + c.journalDir()
+            AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryNodeId() + " into " + c.journalDirectory()
                 + " (replay into the application: not in this version)", null);
         } catch (Throwable t) {
             fatal("the clone could not start", t);
@@ -110,19 +116,6 @@ final class NodeRuntime {
             // halting regardless
         }
         Runtime.getRuntime().halt(EXIT_START_FAILED);
-    }
-
-    private static String transportIdle(Configuration.IdleStrategy s) {
-        switch (s) {
-            case SPIN:
-                return "busy";
-            case YIELD:
-                return "yielding";
-            case SLEEP:
-                return "sleeping";
-            default:
-                return "backoff";
-        }
     }
 
     private static int ipv4(byte[] b) {

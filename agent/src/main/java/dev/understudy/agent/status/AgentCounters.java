@@ -22,6 +22,7 @@ public final class AgentCounters implements AutoCloseable {
 
     private final Aeron aeron;
     private final List<Counter> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public AgentCounters(Aeron aeron) {
         this.aeron = aeron;
@@ -30,6 +31,7 @@ public final class AgentCounters implements AutoCloseable {
     /** Allocates a counter named {@code name} (its label is {@code "understudy: name"}). */
     public Counter add(String name) {
         Counter c = aeron.addCounter(TYPE_ID, LABEL_PREFIX + name);
+        names.add(name);
         all.add(c);
         return c;
     }
@@ -37,9 +39,10 @@ public final class AgentCounters implements AutoCloseable {
     /** Every counter's name and current value, in allocation order (for JMX). */
     public java.util.Map<String, Long> snapshot() {
         java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
-        for (Counter c : all) {
+        for (int i = 0; i < all.size(); i++) {
+            Counter c = all.get(i);
             if (!c.isClosed()) {
-                out.put(c.label().substring(LABEL_PREFIX.length()), c.get());
+                out.put(names.get(i), c.get());
             }
         }
         return out;
@@ -55,5 +58,6 @@ public final class AgentCounters implements AutoCloseable {
             }
         }
         all.clear();
+        names.clear();
     }
 }
