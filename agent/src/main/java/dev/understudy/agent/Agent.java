@@ -46,7 +46,8 @@ public final class Agent {
     }
 
     /**
-     * Entry point from the bootstrap. Never throws.
+     * Entry point from the bootstrap. Never throws; at {@code premain} with an invalid
+     * configuration it never returns either (the JVM is halted).
      *
      * @param agentArgs the agent argument string, may be {@code null}.
      * @param inst      the instrumentation handle.
@@ -114,7 +115,8 @@ public final class Agent {
         // if one hangs, or if another thread is already exiting; halt runs nothing more and
         // always ends the process, and no hook of the application exists yet to be skipped.
         // halt does not flush System.err, hence the flush above. (AgentStartIT shows main
-        // running when this line is removed.)
+        // running when this line is removed.) Only a SecurityManager denying exitVM can refuse
+        // it: the SecurityException then reaches start's catch, which says the agent is off.
         Runtime.getRuntime().halt(CONFIGURATION_EXIT_STATUS);
     }
 

@@ -169,7 +169,7 @@ public final class Configuration {
 
     /** Most bytes the journal directory may hold. */
     public static final String JOURNAL_RETENTION_SIZE_PROP = "understudy.journal.retention.size";
-    /** Default size bound: 8 GiB, about ten minutes of the measured sustained rate (145k records/s of ~100 B), whatever the time bound says. */
+    /** Default size bound: 8 GiB. At full replication rates the size bound, not the time bound, is the one reached first. */
     public static final String JOURNAL_RETENTION_SIZE_DEFAULT = "8g";
 
     /** Shared secret authenticating the nodes to each other; optional, never printed. */
@@ -379,12 +379,13 @@ public final class Configuration {
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the Chronicle Queue journal.", false, false),
         new Key(JOURNAL_RETENTION_PROP, JOURNAL_RETENTION_DEFAULT, "duration 1m..30d, " + DURATION_SYNTAX,
-            "Journal files older than this are deleted, oldest first, never the one being written. Input deleted from "
-                + "every journal can no longer rebuild a restarting or late-joining clone.", false, false),
+            "Journal files older than this are deleted, oldest first; never the file being written nor one holding records "
+                + "this node has not applied yet. Input deleted from every journal can no longer rebuild a restarting or "
+                + "late-joining clone.", false, false),
         new Key(JOURNAL_RETENTION_SIZE_PROP, JOURNAL_RETENTION_SIZE_DEFAULT,
             "size 64m..1t, a number with unit k, m, g or t (powers of 1024; bare number: bytes)",
-            "Most bytes the journal may hold: past it the oldest files are deleted too (same rules), so a full disk never "
-                + "stops the node.", false, false),
+            "Most bytes the journal may hold: past it the oldest files are deleted too, under the same rules, so the journal "
+                + "cannot grow until its disk is full.", false, false),
         new Key(SECRET_PROP, SECRET_DEFAULT, "empty (none), or 16..256 characters without whitespace or comma",
             "Shared secret authenticating the nodes to each other; always printed as ***.", false, true),
         new Key(APPLY_POLICY_PROP, APPLY_POLICY_DEFAULT, "one of continuous, periodic",
@@ -588,15 +589,15 @@ public final class Configuration {
             final String where = "file:" + path;
             final Map<String, String> values = new LinkedHashMap<>();
             for (final String raw : new TreeSet<>(p.stringPropertyNames())) {
-                final String name2 = raw.startsWith(PROP_PREFIX) ? raw.substring(PROP_PREFIX.length()) : raw;
-                final Key k = BY_PROPERTY.get(PROP_PREFIX + name2);
+                final String argument = raw.startsWith(PROP_PREFIX) ? raw.substring(PROP_PREFIX.length()) : raw;
+                final Key k = BY_PROPERTY.get(PROP_PREFIX + argument);
                 if (k == null) {
                     problems.add("unknown key '" + raw + "' in " + where + ", expected one of " + argumentNames()
                         + " (understudy. prefix optional)");
                 } else if (k.property().equals(CONFIG_PROP)) {
                     problems.add("key '" + raw + "' in " + where + " is not allowed: a configuration file cannot name another");
                 } else if (values.containsKey(k.property())) {
-                    problems.add("repeated key '" + name2 + "' in " + where + " (with and without the understudy. prefix)");
+                    problems.add("repeated key '" + argument + "' in " + where + " (with and without the understudy. prefix)");
                 } else {
                     values.put(k.property(), p.getProperty(raw));
                 }

@@ -29,6 +29,16 @@ class ConfigurationTableTest {
         assertEquals(Configuration.KEYS.size(), rows, md);
         assertTrue(md.contains("| `understudy.replication.channel` | `UNDERSTUDY_REPLICATION_CHANNEL` | `239.255.0.1:40456` |"), md);
         assertTrue(md.contains("| `understudy.secret` | `UNDERSTUDY_SECRET` | (none) |"), md);
+        assertTrue(md.contains("| `understudy.config` | `UNDERSTUDY_CONFIG` | (none) |"), md);
+        assertTrue(md.contains("| `understudy.journal.retention` | `UNDERSTUDY_JOURNAL_RETENTION` | `24h` | duration 1m..30d"), md);
+    }
+
+    @Test
+    void shouldStatePrecedenceTheConfigFileAndTheHalt() {
+        final String md = ConfigurationTable.markdown();
+        assertTrue(md.contains("the environment variable (`UNDERSTUDY_ROLE=clone`), the file named by `config`"), md);
+        assertTrue(md.contains("(argument, property, environment, file:PATH, default)"), md);
+        assertTrue(md.contains("then halts the JVM with exit status " + Agent.CONFIGURATION_EXIT_STATUS + " before `main` runs"), md);
     }
 
     @Test
