@@ -81,6 +81,7 @@ public final class PrimaryNode implements AutoCloseable {
     private volatile boolean running = true;
     private volatile javax.management.ObjectName mbean;
     private long readOrder;
+    private long kernelStatsMs;
 
     private final Counter role;
     private final Counter epoch;
@@ -278,6 +279,16 @@ public final class PrimaryNode implements AutoCloseable {
         }
         degraded.setOrdered(commit.degraded() ? 1 : 0);
         capturePackets.setOrdered(queue.counter(NfQueueCounter.PACKETS));
+        long nowMs = System.currentTimeMillis();
+        if (nowMs - kernelStatsMs >= 1000) {
+            kernelStatsMs = nowMs;
+            try {
+                dev.understudy.netfilter.nfqueue.KernelQueueStats k = queue.kernelStats();
+                captureDrops.setOrdered(k.queueDropped() + k.userDropped());
+            } catch (java.io.IOException | RuntimeException e) {
+                // /proc/net/netfilter/nfnetlink_queue unreadable: the counter stays as it was
+            }
+        }
         for (int id = 1; id <= ReplicationConfig.MAX_NODE_ID; id++) {
             long acked = primary.tracker().acked(id);
             if (acked > 0 && cloneAcked[id] == null) {
