@@ -51,6 +51,7 @@ final class RecordingHook implements SocketHook {
         final ByteArrayOutputStream read = new ByteArrayOutputStream();
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         final List<Integer> shutdowns = new ArrayList<>();
+        int closeEventsAtAccept;
         int reads, readvs, writes, writevs, eofs, unavailable, partialWrites;
         Throwable readFailure, writeFailure;
         boolean closed;
@@ -71,6 +72,8 @@ final class RecordingHook implements SocketHook {
     }
 
     private final Map<Integer, Conn> live = new HashMap<>();
+    /** Every onClose, in order, whatever the fd. */
+    private final List<Integer> closeEvents = new ArrayList<>();
     private final List<Conn> accepted = new ArrayList<>();
     final AtomicLong otherFdEvents = new AtomicLong();
     final AtomicLong otherFdBytesWritten = new AtomicLong();
@@ -80,6 +83,7 @@ final class RecordingHook implements SocketHook {
     @Override
     public synchronized void onAccept(int listenFd, int fd, InetSocketAddress remote) {
         Conn c = new Conn(listenFd, fd, remote);
+        c.closeEventsAtAccept = closeEvents.size();
         live.put(fd, c); // replaces a previous connection that had the same (reused) number
         accepted.add(c);
         notifyAll();
@@ -186,6 +190,7 @@ final class RecordingHook implements SocketHook {
     public void onClose(int fd) {
         Conn c;
         synchronized (this) {
+            closeEvents.add(fd);
             c = live.remove(fd);
             if (c == null) {
                 otherFdEvents.incrementAndGet();
@@ -213,6 +218,17 @@ final class RecordingHook implements SocketHook {
             }
             wait(Math.max(1, left / 1_000_000));
         }
+    }
+
+    /** How many onClose calls came for {@code c}'s fd number since it was accepted. */
+    synchronized int closesSinceAccept(Conn c) {
+        int n = 0;
+        for (int fd : closeEvents.subList(c.closeEventsAtAccept, closeEvents.size())) {
+            if (fd == c.fd) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Accepted connections seen so far. */

@@ -615,6 +615,35 @@ class SocketInterceptionTest {
         }
     }
 
+    // Mutation check: with the "preClose" target removed, closesSinceAccept was 1 (only the final
+    // close, made later by the woken reader), not 2.
+    @Test
+    void shouldReportPreCloseWhenClosingASocketWithABlockedReader() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+            Socket accepted = server.accept();
+            RecordingHook.Conn c = hook.awaitAccepted(client.getLocalPort());
+            CountDownLatch reading = new CountDownLatch(1);
+            Future<Throwable> reader = pool.submit(() -> {
+                reading.countDown();
+                try {
+                    accepted.getInputStream().read();
+                    return null;
+                } catch (SocketException e) {
+                    return e;
+                }
+            });
+            assertTrue(reading.await(10, TimeUnit.SECONDS));
+            Thread.sleep(200); // let the reader block in read(2): close then has to pre-close the fd
+            accepted.close();
+            assertNotNull(reader.get(10, TimeUnit.SECONDS), "blocked read ended with 'Socket closed'");
+            synchronized (c) {
+                assertTrue(c.closed);
+            }
+            assertEquals(2, hook.closesSinceAccept(c), "preClose (dup2 while the reader blocks) and the final close");
+        }
+    }
+
     interface IoAction {
         void run() throws Exception;
     }
