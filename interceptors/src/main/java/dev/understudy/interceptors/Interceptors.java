@@ -82,10 +82,12 @@ public final class Interceptors {
         List<String> expected = new ArrayList<>();
         Map<String, String> missing = new LinkedHashMap<>();
         Map<String, List<Resolved>> byType = new LinkedHashMap<>();
+        List<Resolved> inOrder = new ArrayList<>();
         for (Target target : Target.all()) {
             Resolved resolved = resolve(target, missing);
             if (resolved != null) {
                 expected.add(resolved.label());
+                inOrder.add(resolved);
                 byType.computeIfAbsent(resolved.type.getName(), k -> new ArrayList<>()).add(resolved);
             } else {
                 expected.add(target.name());
@@ -125,17 +127,15 @@ public final class Interceptors {
         }
 
         List<String> transformed = new ArrayList<>();
-        for (List<Resolved> targets : byType.values()) {
-            for (Resolved r : targets) {
-                String typeName = r.type.getName();
-                String error = recorder.errors.get(typeName);
-                if (error != null) {
-                    missing.put(r.label(), error);
-                } else if (recorder.transformed.containsKey(typeName)) {
-                    transformed.add(r.label());
-                } else {
-                    missing.put(r.label(), "class was not retransformed");
-                }
+        for (Resolved r : inOrder) {
+            String typeName = r.type.getName();
+            String error = recorder.errors.get(typeName);
+            if (error != null) {
+                missing.put(r.label(), error);
+            } else if (recorder.transformed.containsKey(typeName)) {
+                transformed.add(r.label());
+            } else {
+                missing.put(r.label(), "class was not retransformed");
             }
         }
         return new InstallReport(jdk, expected, transformed, missing);

@@ -1,7 +1,9 @@
 package dev.understudy.interceptors;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Field;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.understudy.interceptors.hook.SocketHook;
-import sun.misc.Unsafe;
 
 /**
  * A test hook that copies the bytes it is told about out of native memory, for the fds it saw
@@ -18,9 +19,28 @@ import sun.misc.Unsafe;
  */
 final class RecordingHook implements SocketHook {
 
-    private static final Unsafe UNSAFE = unsafe();
-    // arrayBaseOffset() rather than ARRAY_BYTE_BASE_OFFSET: int on 17, long on 25 (shared/JVM.md)
-    private static final long BYTE_BASE = UNSAFE.arrayBaseOffset(byte[].class);
+    // jdk.internal.misc.Unsafe (exported to the test JVM by surefire.jvm.args) through method handles:
+    // --release 17 cannot name it, and sun.misc.Unsafe's memory access prints deprecation warnings on 25.
+    private static final MethodHandle COPY_MEMORY;   // (Object, long, Object, long, long) void
+    private static final MethodHandle GET_LONG;      // (long) long
+    private static final long BYTE_BASE;             // arrayBaseOffset: int on 17, asType'd to long
+
+    static {
+        try {
+            Class<?> type = Class.forName("jdk.internal.misc.Unsafe");
+            Object unsafe = type.getMethod("getUnsafe").invoke(null);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            COPY_MEMORY = lookup.findVirtual(type, "copyMemory", MethodType.methodType(void.class,
+                    Object.class, long.class, Object.class, long.class, long.class)).bindTo(unsafe);
+            GET_LONG = lookup.findVirtual(type, "getLong", MethodType.methodType(long.class, long.class))
+                    .bindTo(unsafe);
+            MethodHandle base = lookup.findVirtual(type, "arrayBaseOffset", MethodType.methodType(
+                    type.getMethod("arrayBaseOffset", Class.class).getReturnType(), Class.class)).bindTo(unsafe);
+            BYTE_BASE = (long) base.asType(MethodType.methodType(long.class, Class.class)).invokeExact(byte[].class);
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
+        }
+    }
     private static final int IOVEC_SIZE = 16; // struct iovec { void *iov_base; size_t iov_len; } on LP64
 
     /** One accepted connection as the hook saw it. */
@@ -31,6 +51,7 @@ final class RecordingHook implements SocketHook {
         final ByteArrayOutputStream read = new ByteArrayOutputStream();
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         final List<Integer> shutdowns = new ArrayList<>();
+        int closeEventsAtAccept;
         int reads, readvs, writes, writevs, eofs, unavailable, partialWrites;
         Throwable readFailure, writeFailure;
         boolean closed;
@@ -51,13 +72,18 @@ final class RecordingHook implements SocketHook {
     }
 
     private final Map<Integer, Conn> live = new HashMap<>();
+    /** Every onClose, in order, whatever the fd. */
+    private final List<Integer> closeEvents = new ArrayList<>();
     private final List<Conn> accepted = new ArrayList<>();
     final AtomicLong otherFdEvents = new AtomicLong();
     final AtomicLong otherFdBytesWritten = new AtomicLong();
+    /** Bytes written per fd that was never seen accepted (client sockets, pipes). */
+    final Map<Integer, Long> otherFdWritten = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public synchronized void onAccept(int listenFd, int fd, InetSocketAddress remote) {
         Conn c = new Conn(listenFd, fd, remote);
+        c.closeEventsAtAccept = closeEvents.size();
         live.put(fd, c); // replaces a previous connection that had the same (reused) number
         accepted.add(c);
         notifyAll();
@@ -111,6 +137,7 @@ final class RecordingHook implements SocketHook {
         if (c == null) {
             if (result > 0) {
                 otherFdBytesWritten.addAndGet(result);
+                otherFdWritten.merge(fd, result, Long::sum);
             }
             return;
         }
@@ -129,6 +156,7 @@ final class RecordingHook implements SocketHook {
         if (c == null) {
             if (result > 0) {
                 otherFdBytesWritten.addAndGet(result);
+                otherFdWritten.merge(fd, result, Long::sum);
             }
             return;
         }
@@ -162,6 +190,7 @@ final class RecordingHook implements SocketHook {
     public void onClose(int fd) {
         Conn c;
         synchronized (this) {
+            closeEvents.add(fd);
             c = live.remove(fd);
             if (c == null) {
                 otherFdEvents.incrementAndGet();
@@ -191,6 +220,17 @@ final class RecordingHook implements SocketHook {
         }
     }
 
+    /** How many onClose calls came for {@code c}'s fd number since it was accepted. */
+    synchronized int closesSinceAccept(Conn c) {
+        int n = 0;
+        for (int fd : closeEvents.subList(c.closeEventsAtAccept, closeEvents.size())) {
+            if (fd == c.fd) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Accepted connections seen so far. */
     synchronized List<Conn> accepted() {
         return new ArrayList<>(accepted);
@@ -199,7 +239,7 @@ final class RecordingHook implements SocketHook {
     private static void record(Conn c, ByteArrayOutputStream sink, long address, long result) {
         if (result > 0) {
             byte[] copy = new byte[(int) result];
-            UNSAFE.copyMemory(null, address, copy, BYTE_BASE, result);
+            copy(address, copy);
             sink.write(copy, 0, copy.length);
         } else if (result == -1) {
             c.eofs++;
@@ -215,21 +255,27 @@ final class RecordingHook implements SocketHook {
         }
         long left = result;
         for (int i = 0; i < count && left > 0; i++) {
-            long base = UNSAFE.getLong(iov + (long) i * IOVEC_SIZE);
-            long len = UNSAFE.getLong(iov + (long) i * IOVEC_SIZE + 8);
+            long base = getLong(iov + (long) i * IOVEC_SIZE);
+            long len = getLong(iov + (long) i * IOVEC_SIZE + 8);
             long n = Math.min(len, left);
             record(c, sink, base, n);
             left -= n;
         }
     }
 
-    private static Unsafe unsafe() {
+    private static void copy(long address, byte[] into) {
         try {
-            Field f = Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            return (Unsafe) f.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            COPY_MEMORY.invokeExact((Object) null, address, (Object) into, BYTE_BASE, (long) into.length);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static long getLong(long address) {
+        try {
+            return (long) GET_LONG.invokeExact(address);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 }

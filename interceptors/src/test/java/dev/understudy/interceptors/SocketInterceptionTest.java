@@ -3,7 +3,10 @@ package dev.understudy.interceptors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -12,13 +15,27 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousChannelGroup;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.net.StandardSocketOptions;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.understudy.interceptors.hook.Hooks;
+import dev.understudy.interceptors.hook.SocketHook;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,5 +129,596 @@ class SocketInterceptionTest {
             }
             assertEquals(0, Hooks.errors());
         }
+    }
+
+    static InetSocketAddress address(ServerSocketChannel server) throws java.io.IOException {
+        return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) server.getLocalAddress()).getPort());
+    }
+
+    static int localPort(SocketChannel ch) throws java.io.IOException {
+        return ((InetSocketAddress) ch.getLocalAddress()).getPort();
+    }
+
+    /** {@code SocketChannelImpl.fdVal} (same field on 17 and 25; sun.nio.ch is opened to the test JVM). */
+    static int fdOf(SocketChannel ch) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = ch.getClass().getDeclaredField("fdVal");
+        f.setAccessible(true);
+        return f.getInt(ch);
+    }
+
+    static void writeFully(SocketChannel ch, ByteBuffer b) throws java.io.IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    static byte[] readAll(SocketChannel ch) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(8191);
+        while (ch.read(buf) >= 0) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        out.write(buf.array(), 0, buf.position());
+        return out.toByteArray();
+    }
+
+    /** Client side of the usual exchange: send request, half-close, read the reply to EOF. */
+    static byte[] clientExchange(InetSocketAddress to, byte[] request, int[] portOut) throws java.io.IOException {
+        try (SocketChannel client = SocketChannel.open(to)) {
+            portOut[0] = localPort(client);
+            writeFully(client, ByteBuffer.wrap(request));
+            client.shutdownOutput();
+            return readAll(client);
+        }
+    }
+
+    // Mutation check: with the "accept(SocketChannel)" target removed from Target.all() this failed
+    // in awaitAccepted (no accept for the client's port), the reads and writes being reported anyway.
+    @Test
+    void shouldReportExactBytesOfBlockingSocketChannel() throws Exception {
+        byte[] request = data(3, 777_777);
+        byte[] reply = data(4, 555_555);
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            Future<byte[]> served = pool.submit(() -> {
+                try (SocketChannel ch = server.accept()) {
+                    byte[] got = readAll(ch);
+                    ByteBuffer direct = ByteBuffer.allocateDirect(reply.length);
+                    direct.put(reply, 0, 100_000).flip();
+                    writeFully(ch, direct);                                      // direct buffer
+                    writeFully(ch, ByteBuffer.wrap(reply, 100_000, reply.length - 100_000)); // heap buffer
+                    ch.shutdownOutput();
+                    return got;
+                }
+            });
+            int[] port = new int[1];
+            byte[] answer = clientExchange(address(server), request, port);
+            assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(reply, answer);
+
+            RecordingHook.Conn c = hook.awaitAccepted(port[0]);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertTrue(c.eofs >= 1, "EOF seen");
+                assertEquals(List.of(1), c.shutdowns, "SocketChannel.shutdownOutput seen");
+                assertTrue(c.closed, "close seen");
+            }
+        }
+    }
+
+    // Mutation check: with the Write advice's body emptied (Hooks.write not called) this failed on
+    // writtenBytes, and partialWrites stayed 0.
+    @Test
+    void shouldReportPartialAndUnavailableIoOfSelectorChannels() throws Exception {
+        byte[] request = data(5, 2_000_000);
+        byte[] reply = data(6, 3_000_000);
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             Selector selector = Selector.open()) {
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            CountDownLatch clientMayRead = new CountDownLatch(1);
+            Future<byte[]> client = pool.submit(() -> {
+                try (SocketChannel ch = SocketChannel.open()) {
+                    ch.setOption(StandardSocketOptions.SO_RCVBUF, 32 * 1024);
+                    ch.connect(address(server));
+                    writeFully(ch, ByteBuffer.wrap(request));
+                    ch.shutdownOutput();
+                    // let the server fill our small receive window first: its writes go partial / EAGAIN
+                    clientMayRead.await(20, TimeUnit.SECONDS);
+                    return readAll(ch);
+                }
+            });
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            ByteBuffer in = ByteBuffer.allocateDirect(65_536);
+            ByteBuffer out = ByteBuffer.allocateDirect(reply.length);
+            out.put(reply).flip();
+            SocketChannel accepted = null;
+            int clientPort = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            boolean done = false;
+            while (!done && System.nanoTime() < deadline) {
+                selector.select(100);
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (key.isAcceptable()) {
+                        accepted = server.accept();
+                        accepted.configureBlocking(false);
+                        accepted.setOption(StandardSocketOptions.SO_SNDBUF, 32 * 1024);
+                        clientPort = ((InetSocketAddress) accepted.getRemoteAddress()).getPort();
+                        accepted.register(selector, SelectionKey.OP_READ);
+                    } else if (key.isReadable()) {
+                        int n;
+                        while ((n = accepted.read(in)) > 0) {
+                            got.write(bytes(in), 0, n);
+                        }
+                        if (n < 0) {
+                            key.interestOps(SelectionKey.OP_WRITE);
+                        }
+                    } else if (key.isWritable()) {
+                        int n;
+                        while (out.hasRemaining() && (n = accepted.write(out)) > 0) {
+                            if (n > 0 && out.position() > 200_000) {
+                                clientMayRead.countDown();
+                            }
+                        }
+                        clientMayRead.countDown();
+                        if (!out.hasRemaining()) {
+                            accepted.close();
+                            done = true;
+                        }
+                    }
+                }
+            }
+            assertTrue(done, "selector loop finished");
+            // a registered non-blocking channel's fd is closed only when its key is flushed by the
+            // next selection operation (SocketChannelImpl.kill): that is when onClose comes
+            selector.selectNow();
+            assertArrayEquals(reply, client.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(request, got.toByteArray());
+
+            RecordingHook.Conn c = hook.awaitAccepted(clientPort);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertTrue(c.partialWrites > 0, "a write moved fewer bytes than asked: " + c.partialWrites);
+                assertTrue(c.unavailable > 0, "UNAVAILABLE (-2) seen: " + c.unavailable);
+                assertTrue(c.eofs >= 1);
+                assertTrue(c.closed);
+            }
+        }
+    }
+
+    /** The bytes a read just put before {@code in}'s position, and clears it. */
+    private static byte[] bytes(ByteBuffer in) {
+        in.flip();
+        byte[] b = new byte[in.remaining()];
+        in.get(b);
+        in.clear();
+        return b;
+    }
+
+    // Mutation check: with the "read" target removed the readBytes assertion failed (empty).
+    @Test
+    void shouldReportExactBytesThroughSocketAdaptorStreams() throws Exception {
+        byte[] request = data(7, 400_001);
+        byte[] reply = data(8, 123_457);
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            Future<byte[]> served = pool.submit(() -> {
+                try (Socket s = server.socket().accept()) {   // ServerSocketAdaptor -> SocketAdaptor
+                    byte[] got = readAll(s.getInputStream());
+                    s.getOutputStream().write(reply);
+                    s.shutdownOutput();
+                    return got;
+                }
+            });
+            byte[] answer;
+            int port;
+            try (SocketChannel ch = SocketChannel.open(address(server))) {
+                Socket client = ch.socket();
+                port = client.getLocalPort();
+                client.getOutputStream().write(request);
+                client.shutdownOutput();
+                answer = readAll(client.getInputStream());
+            }
+            assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(reply, answer);
+            RecordingHook.Conn c = hook.awaitAccepted(port);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertEquals(List.of(1), c.shutdowns);
+                assertTrue(c.closed);
+            }
+        }
+    }
+
+    // Mutation check (done once): with the "writev" target removed from Target.all(), this test
+    // failed: writtenBytes was empty and writevs 0, while the application's bytes were right.
+    @Test
+    void shouldReportScatteringReadsAsReadvAndGatheringWritesAsWritev() throws Exception {
+        byte[] request = data(9, 654_321);
+        byte[] reply = data(10, 432_109);
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            Future<byte[]> served = pool.submit(() -> {
+                try (SocketChannel ch = server.accept()) {
+                    ByteArrayOutputStream got = new ByteArrayOutputStream();
+                    ByteBuffer[] bufs = {ByteBuffer.allocateDirect(1000), ByteBuffer.allocate(3001),
+                            ByteBuffer.allocateDirect(60_000)};
+                    long n;
+                    do {
+                        n = ch.read(bufs);
+                        for (ByteBuffer b : bufs) {
+                            got.write(bytes(b));
+                        }
+                    } while (n >= 0);
+                    ByteBuffer[] out = {ByteBuffer.wrap(reply, 0, 10), ByteBuffer.allocateDirect(200_000),
+                            ByteBuffer.wrap(reply, 200_010, reply.length - 200_010)};
+                    out[1].put(reply, 10, 200_000).flip();
+                    while (out[2].hasRemaining()) {
+                        ch.write(out);
+                    }
+                    return got.toByteArray();
+                }
+            });
+            int[] port = new int[1];
+            byte[] answer = clientExchange(address(server), request, port);
+            assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(reply, answer);
+            RecordingHook.Conn c = hook.awaitAccepted(port[0]);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertTrue(c.readvs > 0, "readv seen");
+                assertTrue(c.writevs > 0, "writev seen");
+                assertTrue(c.closed);
+            }
+        }
+    }
+
+    // Mutation check: with the "accept(AsynchronousSocketChannel)" target removed this failed in
+    // awaitAccepted; with "shutdownOutput(AsynchronousSocketChannel)" removed, on shutdowns.
+    @Test
+    void shouldReportAsynchronousSocketChannelIo() throws Exception {
+        byte[] request = data(11, 333_333);
+        byte[] reply = data(12, 222_222);
+        ExecutorService groupThreads = Executors.newFixedThreadPool(2);
+        AsynchronousChannelGroup group = AsynchronousChannelGroup.withThreadPool(groupThreads);
+        try (AsynchronousServerSocketChannel server = AsynchronousServerSocketChannel.open(group)
+                .bind(new InetSocketAddress(LOOPBACK, 0))) {
+            int serverPort = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            Future<AsynchronousSocketChannel> acceptance = server.accept();
+            int[] port = new int[1];
+            Future<byte[]> client = pool.submit(() ->
+                    clientExchange(new InetSocketAddress(LOOPBACK, serverPort), request, port));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try (AsynchronousSocketChannel ch = acceptance.get(20, TimeUnit.SECONDS)) {
+                ByteBuffer in = ByteBuffer.allocate(50_000);
+                while (ch.read(in).get(20, TimeUnit.SECONDS) >= 0) {
+                    got.write(bytes(in));
+                }
+                ByteBuffer out = ByteBuffer.wrap(reply);
+                while (out.hasRemaining()) {
+                    ch.write(out).get(20, TimeUnit.SECONDS);
+                }
+                ch.shutdownOutput();
+            }
+            assertArrayEquals(reply, client.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(request, got.toByteArray());
+            RecordingHook.Conn c = hook.awaitAccepted(port[0]);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertEquals(List.of(1), c.shutdowns);
+                assertTrue(c.closed);
+            }
+        } finally {
+            group.shutdownNow();
+            assertTrue(group.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    // Mutation check: with Hooks.read ignoring "thrown" (always calling onRead) readFailure stayed null.
+    @Test
+    void shouldReportConnectionResetAsReadFailure() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            CountDownLatch firstBytesRead = new CountDownLatch(1);
+            Future<Throwable> served = pool.submit(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().readNBytes(1000);
+                    firstBytesRead.countDown();
+                    try {
+                        s.getInputStream().read();
+                        return null;
+                    } catch (SocketException e) {
+                        return e;
+                    }
+                }
+            });
+            int port;
+            try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+                port = client.getLocalPort();
+                client.getOutputStream().write(data(13, 1000));
+                assertTrue(firstBytesRead.await(20, TimeUnit.SECONDS));
+                client.setSoLinger(true, 0); // close sends RST
+            }
+            Throwable appSaw = served.get(30, TimeUnit.SECONDS);
+            assertNotNull(appSaw, "application read threw");
+            RecordingHook.Conn c = hook.awaitAccepted(port);
+            synchronized (c) {
+                assertNotNull(c.readFailure, "onReadFailed seen");
+                assertTrue(String.valueOf(c.readFailure.getMessage()).contains("reset"), c.readFailure.toString());
+                assertEquals(1000, c.readBytes().length);
+            }
+        }
+    }
+
+    // Mutation check: with the "write" target removed, otherFdWritten had no entry for the client fd.
+    @Test
+    void shouldReportFdsItNeverSawAcceptedAndNothingInsideSuppressed() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             SocketChannel client = SocketChannel.open(address(server));
+             SocketChannel accepted = server.accept()) {
+            int clientFd = fdOf(client);
+            long before = hook.otherFdWritten.getOrDefault(clientFd, 0L); // the number may have been used before
+            writeFully(client, ByteBuffer.wrap(data(14, 12_345)));
+            assertEquals(before + 12_345L, hook.otherFdWritten.get(clientFd), "client fd (never accepted) reported");
+            Hooks.suppressed(() -> {
+                try {
+                    writeFully(client, ByteBuffer.wrap(data(15, 777)));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertEquals(before + 12_345L, hook.otherFdWritten.get(clientFd), "nothing reported inside suppressed()");
+            assertFalse(Hooks.isSuppressed());
+            ByteBuffer all = ByteBuffer.allocate(12_345 + 777);
+            while (all.hasRemaining()) {
+                accepted.read(all);
+            }
+        }
+    }
+
+    // Mutation check: with the re-entrancy guard removed from Hooks.write, depth reached 2 (and the
+    // side channel's fd was reported).
+    @Test
+    void shouldNotReenterAHookThatDoesItsOwnSocketIo() throws Exception {
+        try (ServerSocketChannel sideServer = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             SocketChannel side = SocketChannel.open(address(sideServer));
+             SocketChannel sideAccepted = sideServer.accept()) {
+            int sideFd = fdOf(side);
+            int sideAcceptedFd = fdOf(sideAccepted);
+            ReentrantHook reentrant = new ReentrantHook(side);
+            // the side reader is an "agent thread": its own reads are never reported
+            Future<?> drain = pool.submit(() -> Hooks.suppressed(() -> {
+                ByteBuffer b = ByteBuffer.allocate(4096);
+                try {
+                    while (sideAccepted.read(b) >= 0) {
+                        b.clear();
+                    }
+                } catch (java.io.IOException ignored) {
+                    // closed at the end of the test
+                }
+            }));
+            swapHook(reentrant, () -> {
+                byte[] request = data(16, 50_000);
+                try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+                    Future<byte[]> served = pool.submit(() -> {
+                        try (Socket s = server.accept()) {
+                            return readAll(s.getInputStream());
+                        }
+                    });
+                    try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+                        client.getOutputStream().write(request);
+                    }
+                    assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+                }
+            });
+            assertTrue(reentrant.calls.get() > 0, "hook was called");
+            assertTrue(reentrant.sideWrites.get() > 0, "hook did its own I/O");
+            assertEquals(1, reentrant.maxDepth.get(), "hook was never re-entered");
+            assertFalse(reentrant.fds.contains(sideFd), "the hook's own socket was never reported");
+            assertFalse(reentrant.fds.contains(sideAcceptedFd), "the suppressed thread's socket was never reported");
+            sideAccepted.shutdownInput();
+            drain.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    // Mutation check: with the catch in Hooks.read removed, the application's read threw
+    // IllegalStateException("hook failure") and the test failed.
+    @Test
+    void shouldKeepTheApplicationWorkingWhenTheHookThrows() throws Exception {
+        long errorsBefore = Hooks.errors();
+        ThrowingHook throwing = new ThrowingHook();
+        byte[] request = data(17, 100_000);
+        byte[] reply = data(18, 70_000);
+        swapHook(throwing, () -> {
+            try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+                Future<byte[]> served = pool.submit(() -> {
+                    try (Socket s = server.accept()) {
+                        byte[] got = readAll(s.getInputStream());
+                        s.getOutputStream().write(reply);
+                        s.shutdownOutput();
+                        return got;
+                    }
+                });
+                try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+                    client.getOutputStream().write(request);
+                    client.shutdownOutput();
+                    assertArrayEquals(reply, readAll(client.getInputStream()));
+                }
+                assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+            }
+        });
+        assertTrue(throwing.calls.get() > 0);
+        assertEquals(throwing.calls.get(), Hooks.errors() - errorsBefore, "every throw counted");
+    }
+
+    // Mutation check: with the ignore() left at ByteBuddy's default, transformed() was empty and ok() false.
+    @Test
+    void shouldListEveryTargetAsTransformedOnTheRunningJdk() {
+        assertTrue(report.ok(), report.describe());
+        assertEquals(Target.all().size(), report.expected().size());
+        assertEquals(report.expected(), report.transformed());
+        assertTrue(report.missing().isEmpty());
+        assertTrue(report.describe().contains(Runtime.version().toString()), report.describe());
+        assertTrue(report.describe().contains(Target.all().size() + "/" + Target.all().size()), report.describe());
+        assertThrows(IllegalStateException.class,
+                () -> Interceptors.install(BootstrapHookJar.instrumentation(), new RecordingHook()));
+        assertTrue(Hooks.installed() == hook, "a refused second install leaves the first hook");
+    }
+
+    // Mutation check: with the NioSocketImpl accept advice removed, awaitAccepted failed.
+    @Test
+    void shouldReportVirtualThreadIo() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, () -> {
+            String why = "virtual threads need JDK 21+, running " + Runtime.version();
+            System.out.println("skipped shouldReportVirtualThreadIo: " + why);
+            return why;
+        });
+        ExecutorService virtual = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor")
+                .invoke(null);
+        byte[] request = data(19, 500_000);
+        byte[] reply = data(20, 250_000);
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            Future<byte[]> served = virtual.submit(() -> {
+                try (Socket s = server.accept()) {
+                    byte[] got = readAll(s.getInputStream());
+                    s.getOutputStream().write(reply);
+                    s.shutdownOutput();
+                    return got;
+                }
+            });
+            int[] port = new int[1];
+            Future<byte[]> client = virtual.submit(() -> {
+                try (Socket c = new Socket(LOOPBACK, server.getLocalPort())) {
+                    port[0] = c.getLocalPort();
+                    c.getOutputStream().write(request);
+                    c.shutdownOutput();
+                    return readAll(c.getInputStream());
+                }
+            });
+            assertArrayEquals(reply, client.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(request, served.get(30, TimeUnit.SECONDS));
+            RecordingHook.Conn c = hook.awaitAccepted(port[0]);
+            assertArrayEquals(request, c.readBytes());
+            assertArrayEquals(reply, c.writtenBytes());
+            synchronized (c) {
+                assertEquals(List.of(1), c.shutdowns);
+                assertTrue(c.closed);
+            }
+        } finally {
+            virtual.shutdownNow();
+            assertTrue(virtual.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    // Mutation check: with the "preClose" target removed, closesSinceAccept was 1 (only the final
+    // close, made later by the woken reader), not 2.
+    @Test
+    void shouldReportPreCloseWhenClosingASocketWithABlockedReader() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+            Socket accepted = server.accept();
+            RecordingHook.Conn c = hook.awaitAccepted(client.getLocalPort());
+            CountDownLatch reading = new CountDownLatch(1);
+            Future<Throwable> reader = pool.submit(() -> {
+                reading.countDown();
+                try {
+                    accepted.getInputStream().read();
+                    return null;
+                } catch (SocketException e) {
+                    return e;
+                }
+            });
+            assertTrue(reading.await(10, TimeUnit.SECONDS));
+            Thread.sleep(200); // let the reader block in read(2): close then has to pre-close the fd
+            accepted.close();
+            assertNotNull(reader.get(10, TimeUnit.SECONDS), "blocked read ended with 'Socket closed'");
+            synchronized (c) {
+                assertTrue(c.closed);
+            }
+            assertEquals(2, hook.closesSinceAccept(c), "preClose (dup2 while the reader blocks) and the final close");
+        }
+    }
+
+    interface IoAction {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code action} with {@code temporary} installed in place of the recording hook. */
+    static void swapHook(SocketHook temporary, IoAction action) throws Exception {
+        Hooks.uninstall();
+        Hooks.install(temporary);
+        try {
+            action.run();
+        } finally {
+            Hooks.uninstall();
+            Hooks.install(hook);
+        }
+    }
+
+    /** Writes one byte to its own side channel on every event, and tracks nesting per thread. */
+    static final class ReentrantHook implements SocketHook {
+        final SocketChannel side;
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger sideWrites = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger maxDepth = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.Set<Integer> fds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+
+        ReentrantHook(SocketChannel side) {
+            this.side = side;
+        }
+
+        private void event(int fd) {
+            int[] d = depth.get();
+            d[0]++;
+            maxDepth.accumulateAndGet(d[0], Math::max);
+            try {
+                calls.incrementAndGet();
+                fds.add(fd);
+                synchronized (side) {
+                    side.write(ByteBuffer.wrap(new byte[] {1}));
+                }
+                sideWrites.incrementAndGet();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                d[0]--;
+            }
+        }
+
+        @Override public void onAccept(int listenFd, int fd, InetSocketAddress remote) { event(fd); }
+        @Override public void onRead(int fd, long address, int length, long result) { event(fd); }
+        @Override public void onReadv(int fd, long iovAddress, int iovCount, long result) { event(fd); }
+        @Override public void onReadFailed(int fd, Throwable t) { event(fd); }
+        @Override public void onWrite(int fd, long address, int length, long result) { event(fd); }
+        @Override public void onWritev(int fd, long iovAddress, int iovCount, long result) { event(fd); }
+        @Override public void onWriteFailed(int fd, Throwable t) { event(fd); }
+        @Override public void onShutdown(int fd, int how) { event(fd); }
+        @Override public void onClose(int fd) { event(fd); }
+    }
+
+    /** Throws from every callback, counting the calls. */
+    static final class ThrowingHook implements SocketHook {
+        final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+
+        private void boom() {
+            calls.incrementAndGet();
+            throw new IllegalStateException("hook failure");
+        }
+
+        @Override public void onAccept(int listenFd, int fd, InetSocketAddress remote) { boom(); }
+        @Override public void onRead(int fd, long address, int length, long result) { boom(); }
+        @Override public void onReadv(int fd, long iovAddress, int iovCount, long result) { boom(); }
+        @Override public void onReadFailed(int fd, Throwable t) { boom(); }
+        @Override public void onWrite(int fd, long address, int length, long result) { boom(); }
+        @Override public void onWritev(int fd, long iovAddress, int iovCount, long result) { boom(); }
+        @Override public void onWriteFailed(int fd, Throwable t) { boom(); }
+        @Override public void onShutdown(int fd, int how) { boom(); }
+        @Override public void onClose(int fd) { boom(); }
     }
 }
