@@ -74,7 +74,7 @@ class LoadClientTest {
         }
         for (LoadClient.Summary s : List.of(blocking, nio, nioPipelined)) {
             assertEquals(0, s.errors(), s.toJson());
-            assertEquals(8 * (1000 + 8), s.completed(), s.toJson());
+            assertEquals(8 * (1000 + 8 + 4), s.completed(), s.toJson());
             assertEquals(s.sent(), s.completed());
             assertNotNull(s.dump());
         }
@@ -99,7 +99,7 @@ class LoadClientTest {
             second = LoadClient.run(config(s.port(), LoadClient.Protocol.HTTP).withLoad(4, 2000, 1));
         }
         assertEquals(0, first.errors(), first.toJson());
-        assertEquals(8 * (1000 + 4), first.completed());
+        assertEquals(8 * (1000 + 4 + 4), first.completed());
         assertEquals(0, second.errors(), second.toJson());
         assertNotNull(first.dump());
         assertEquals(8 * 4 + 4, first.dump().count(), "own counters of 8 connections + 4 shared");
@@ -114,7 +114,7 @@ class LoadClientTest {
             Map<String, Object> m = Json.object(json);
             assertEquals(Boolean.TRUE, m.get("ok"));
             assertEquals(0L, m.get("errors"));
-            assertEquals(2L * 58, m.get("completed"));
+            assertEquals(2L * 62, m.get("completed"));
             assertEquals("kv", m.get("protocol"));
             assertEquals(2, ((List<?>) m.get("maxGapMs")).size());
             assertTrue(((Map<?, ?>) m.get("latencyUs")).containsKey("p99"));
