@@ -57,7 +57,7 @@ import java.util.concurrent.locks.LockSupport;
  * java dev.understudy.apps.LoadClient --target HOST:PORT [--protocol kv|http]
  *     [--connections 16] [--requests 2000] [--pipeline 1] [--seed 1] [--duration 60s]
  *     [--reply-timeout 10s] [--own-keys 4] [--shared-keys 4] [--key-prefix lc] [--dump]
- *     [--allow-duration-stop] [--max-gap T] [--record-dir DIR] [--trailing-wait 200ms]
+ *     [--allow-duration-stop] [--max-gap T] [--record-dir DIR] [--trailing-wait 200ms] [--send-buffer 0]
  * </pre>
  *
  * It prints ONE line of JSON ({@link Summary#toJson()}) on stdout and exits 0 when the run is
@@ -85,11 +85,12 @@ public final class LoadClient {
      * @param maxGap            longest allowed gap between consecutive replies of a connection; null = no limit
      * @param recordDir         where to write each connection's sent and received bytes; null = do not
      * @param trailingWait      how long to wait after the last reply for trailing bytes
+     * @param sendBuffer        SO_SNDBUF of each connection in bytes, 0 = the system's (autotuned) default
      */
     public record Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
                          long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                          String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
-                         Duration trailingWait) {
+                         Duration trailingWait, int sendBuffer) {
         public Config {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid target host: value=" + host + ", expected a host");
@@ -131,6 +132,9 @@ public final class LoadClient {
                 || trailingWait.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException("invalid --trailing-wait: value=" + trailingWait + ", expected > 0 and <= 1m");
             }
+            if (sendBuffer < 0 || sendBuffer > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("invalid --send-buffer: value=" + sendBuffer + ", expected 0..67108864 (0 = default)");
+            }
         }
 
         /** The settings without the strictness options: no duration stop allowed, no gap limit, no recording. */
@@ -138,7 +142,7 @@ public final class LoadClient {
                       long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                       String keyPrefix, boolean dump) {
             this(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT);
+                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0);
         }
 
         /** KV, 16 connections x 2,000 requests, no pipelining, seed 1, 60 s wall time, 10 s reply timeout, no dump. */
@@ -154,64 +158,70 @@ public final class LoadClient {
 
         public Config withProtocol(Protocol p) {
             return new Config(host, port, p, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withLoad(int connections, long requests, int pipeline) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withSeed(long s) {
             return new Config(host, port, protocol, connections, requests, pipeline, s, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withDuration(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, d, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withReplyTimeout(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, d, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withKeys(int own, int shared) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, own,
-                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withDump(boolean d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withKeyPrefix(String p) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withAllowDurationStop(boolean allow) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         /** A gap limit, or null for none. */
         public Config withMaxGap(Duration limit) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer);
         }
 
         /** A directory for the per-connection byte records, or null for none. */
         public Config withRecordDir(Path dir) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer);
         }
 
         public Config withTrailingWait(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer);
+        }
+
+        /** SO_SNDBUF of each connection, 0 for the system default. */
+        public Config withSendBuffer(int bytes) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes);
         }
     }
 
@@ -509,6 +519,7 @@ public final class LoadClient {
         "  --reply-timeout T      a reply, or a write, slower than this is a timeout error (default 10s)",
         "  --max-gap T            a connection whose longest gap between replies exceeds T is an error",
         "  --trailing-wait T      after the last reply, wait T for bytes nobody asked for (default 200ms)",
+        "  --send-buffer BYTES    SO_SNDBUF per connection, 0 = system default (small: writes block sooner)",
         "  --record-dir DIR       write each connection's bytes to DIR/conn-<index>-<localPort>.sent/.recv",
         "  --own-keys N           counters (and strings, kv) per connection (default 4)",
         "  --shared-keys N        counters all connections INCR (default 4)",
@@ -541,6 +552,7 @@ public final class LoadClient {
         Duration maxGap = null;
         Path recordDir = null;
         Duration trailingWait = d.trailingWait();
+        int sendBuffer = 0;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (opt.equals("--help") || opt.equals("-h")) {
@@ -604,6 +616,9 @@ public final class LoadClient {
                 case "--trailing-wait":
                     trailingWait = parseDuration(opt, v);
                     break;
+                case "--send-buffer":
+                    sendBuffer = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, parseLong(opt, v)));
+                    break;
                 case "--record-dir":
                     if (v.isEmpty()) {
                         throw new IllegalArgumentException("invalid --record-dir: value=, expected a directory");
@@ -627,7 +642,7 @@ public final class LoadClient {
             throw new IllegalArgumentException("missing --target HOST:PORT");
         }
         return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout,
-            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait);
+            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
     }
 
     private static long parseLong(String opt, String v) {
@@ -1044,6 +1059,9 @@ public final class LoadClient {
             try (socket) {
                 int timeout = (int) Math.min(Integer.MAX_VALUE, config.replyTimeout().toMillis());
                 try {
+                    if (config.sendBuffer() > 0) {
+                        socket.setSendBufferSize(config.sendBuffer()); // before connect: fixed, not autotuned
+                    }
                     socket.connect(new InetSocketAddress(config.host(), config.port()), timeout);
                     socket.setTcpNoDelay(true);
                     socket.setSoTimeout(timeout);
