@@ -1,48 +1,70 @@
 package dev.understudy.apps;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A verifying load client for the sample servers: N connections, each a deterministic,
  * seeded request stream ({@link LoadStream}) with a configurable pipelining depth; every
- * reply is checked against what it must be. It records per-request latency and, per
- * connection, the longest gap between consecutive replies (the stall a client sees during a
- * failover), and counts resets, EOFs, timeouts and mismatches. A connection that fails is
- * not reopened: the point is to see whether a connection survives.
+ * reply is checked against what it must be. It is the judge of every failover test, so it
+ * counts every unexpected event on a connection as an error, by kind: a wrong reply
+ * (mismatch, including a malformed one and a final shared-counter GET below what the
+ * connection saw), a reset, an EOF, a timeout (a reply, or a write, taking longer than
+ * {@code --reply-timeout}), a failed connect, bytes after the last reply that no request asked
+ * for (trailing bytes), a gap between two replies longer than {@code --max-gap}, and any
+ * other exception (other, with its message). A connection that fails is not reopened: the
+ * point is to see whether a connection survives.
  *
- * <p>The run is bounded by the request count per connection and by wall time (whichever
- * comes first; reaching the wall time is not an error). Command line:
+ * <p>Every blocking operation is bounded: reads by the socket timeout, and reads, writes and
+ * the final wait for trailing bytes by one watchdog thread per run that closes the socket of
+ * an operation older than {@code --reply-timeout} (socket writes cannot time out by
+ * themselves). Per connection it records the longest gap between consecutive replies, the
+ * client's local port, the bytes sent and received with their SHA-256 and, with
+ * {@code --record-dir}, the exact bytes in {@code conn-<index>-<localPort>.sent} and
+ * {@code .recv}.
+ *
+ * <p>The run is bounded by the request count per connection and by wall time. A run stopped
+ * by the wall time before the request count is not ok unless {@code --allow-duration-stop}
+ * is given ({@code --requests 0} means "until --duration": there it is the plan). Command line:
  *
  * <pre>
  * java dev.understudy.apps.LoadClient --target HOST:PORT [--protocol kv|http]
  *     [--connections 16] [--requests 2000] [--pipeline 1] [--seed 1] [--duration 60s]
  *     [--reply-timeout 10s] [--own-keys 4] [--shared-keys 4] [--key-prefix lc] [--dump]
+ *     [--allow-duration-stop] [--max-gap T] [--record-dir DIR] [--trailing-wait 200ms] [--send-buffer 0]
  * </pre>
  *
- * It prints ONE line of JSON ({@link Summary#toJson()}) on stdout and exits 0 when there was
- * no error, 1 when there was any, 2 on a usage error. From code: {@link #run(Config)}.
+ * It prints ONE line of JSON ({@link Summary#toJson()}) on stdout and exits 0 when the run is
+ * ok ({@link Summary#ok()}), 1 when not, 2 on a usage error. From code: {@link #run(Config)}.
  *
- * <p>Thread-safety: {@link #run} starts one thread per connection and returns when all have
- * finished; it may be called from several threads at once.
+ * <p>Thread-safety: {@link #run} starts one thread per connection plus a watchdog and returns
+ * when all have finished; it may be called from several threads at once.
  */
 public final class LoadClient {
     /** Which server dialect to speak. */
@@ -53,10 +75,22 @@ public final class LoadClient {
         HTTP
     }
 
-    /** Everything a run needs; {@link #defaults(String, int)} gives the usual values. */
+    /** How long a connection waits after its last reply for bytes nobody asked for, by default. */
+    public static final Duration DEFAULT_TRAILING_WAIT = Duration.ofMillis(200);
+
+    /**
+     * Everything a run needs; {@link #defaults(String, int)} gives the usual values.
+     *
+     * @param allowDurationStop a run stopped by {@code duration} before {@code requests} may still be ok
+     * @param maxGap            longest allowed gap between consecutive replies of a connection; null = no limit
+     * @param recordDir         where to write each connection's sent and received bytes; null = do not
+     * @param trailingWait      how long to wait after the last reply for trailing bytes
+     * @param sendBuffer        SO_SNDBUF of each connection in bytes, 0 = the system's (autotuned) default
+     */
     public record Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
                          long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
-                         String keyPrefix, boolean dump) {
+                         String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
+                         Duration trailingWait, int sendBuffer) {
         public Config {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid target host: value=" + host + ", expected a host");
@@ -91,6 +125,24 @@ public final class LoadClient {
             if (keyPrefix == null || !keyPrefix.matches("[A-Za-z0-9_-]{1,32}")) {
                 throw new IllegalArgumentException("invalid --key-prefix: value=" + keyPrefix + ", expected [A-Za-z0-9_-]{1,32}");
             }
+            if (maxGap != null && (maxGap.isNegative() || maxGap.isZero())) {
+                throw new IllegalArgumentException("invalid --max-gap: value=" + maxGap + ", expected > 0");
+            }
+            if (trailingWait == null || trailingWait.isNegative() || trailingWait.isZero()
+                || trailingWait.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("invalid --trailing-wait: value=" + trailingWait + ", expected > 0 and <= 1m");
+            }
+            if (sendBuffer < 0 || sendBuffer > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("invalid --send-buffer: value=" + sendBuffer + ", expected 0..67108864 (0 = default)");
+            }
+        }
+
+        /** The settings without the strictness options: no duration stop allowed, no gap limit, no recording. */
+        public Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
+                      long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
+                      String keyPrefix, boolean dump) {
+            this(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0);
         }
 
         /** KV, 16 connections x 2,000 requests, no pipelining, seed 1, 60 s wall time, 10 s reply timeout, no dump. */
@@ -99,32 +151,77 @@ public final class LoadClient {
                 4, 4, "lc", false);
         }
 
+        /** Requests per connection when it is not stopped (random part + finale), or -1 for {@code --requests 0}. */
+        public long expectedPerConnection() {
+            return LoadStream.expected(protocol, requests, ownKeys, sharedKeys);
+        }
+
         public Config withProtocol(Protocol p) {
-            return new Config(host, port, p, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys, sharedKeys, keyPrefix, dump);
+            return new Config(host, port, p, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withLoad(int connections, long requests, int pipeline) {
-            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys, sharedKeys, keyPrefix, dump);
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withSeed(long s) {
-            return new Config(host, port, protocol, connections, requests, pipeline, s, duration, replyTimeout, ownKeys, sharedKeys, keyPrefix, dump);
+            return new Config(host, port, protocol, connections, requests, pipeline, s, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withDuration(Duration d) {
-            return new Config(host, port, protocol, connections, requests, pipeline, seed, d, replyTimeout, ownKeys, sharedKeys, keyPrefix, dump);
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, d, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withReplyTimeout(Duration d) {
-            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, d, ownKeys, sharedKeys, keyPrefix, dump);
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, d, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+        }
+
+        public Config withKeys(int own, int shared) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, own,
+                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withDump(boolean d) {
-            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys, sharedKeys, keyPrefix, d);
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
         }
 
         public Config withKeyPrefix(String p) {
-            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys, sharedKeys, p, dump);
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+        }
+
+        public Config withAllowDurationStop(boolean allow) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer);
+        }
+
+        /** A gap limit, or null for none. */
+        public Config withMaxGap(Duration limit) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer);
+        }
+
+        /** A directory for the per-connection byte records, or null for none. */
+        public Config withRecordDir(Path dir) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer);
+        }
+
+        public Config withTrailingWait(Duration d) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer);
+        }
+
+        /** SO_SNDBUF of each connection, 0 for the system default. */
+        public Config withSendBuffer(int bytes) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes);
         }
     }
 
@@ -137,57 +234,215 @@ public final class LoadClient {
     }
 
     /**
-     * The outcome of a run. {@code errors} is the sum of every error counter; a run is good when
-     * it is 0. {@code maxGapMs} holds, per connection, the longest time between two consecutive
-     * replies (the first gap counted from the first request).
+     * The outcome of one connection.
+     *
+     * @param localPort            the client's port (0 when the connect failed)
+     * @param expected             requests it would send when not stopped, -1 for {@code --requests 0}
+     * @param timeouts             replies or writes slower than the reply timeout (at most 1)
+     * @param writeTimeouts        the part of {@code timeouts} that were writes
+     * @param trailingBytes        bytes received after the last reply, that no request asked for
+     * @param gapExceeded          its longest gap exceeded {@code --max-gap}
+     * @param maxGapMs             longest time between two consecutive replies (the first from the first request)
+     * @param sentBytes            bytes written (each write completed), exactly those of {@code sentSha256}
+     * @param sentBytesUnconfirmed bytes of a write that failed: some may have reached the server
+     * @param receivedBytes        bytes read, exactly those of {@code receivedSha256}
+     * @param firstError           the first error's message, or null
      */
-    public record Summary(Protocol protocol, String target, int connections, long requestsPerConnection, int pipeline,
-                          long seed, long sent, long completed, long mismatches, long resets, long eofs, long timeouts,
-                          long connectFailures, long ioErrors, long durationMs, boolean stoppedByDuration,
-                          Latency latencyUs, List<Double> maxGapMs, Dump dump, String dumpError, List<String> firstErrors) {
-        /** Total of all error counters, plus 1 when a requested dump failed. */
+    public record Connection(int index, int localPort, long sent, long completed, long expected, long mismatches,
+                             long resets, long eofs, long timeouts, long writeTimeouts, long connectFailures,
+                             long otherErrors, long trailingBytes, boolean gapExceeded, double maxGapMs,
+                             boolean stoppedByDuration, long sentBytes, long sentBytesUnconfirmed, long receivedBytes,
+                             String sentSha256, String receivedSha256, String firstError) {
+        /** Sum of its error counters; trailing bytes and an exceeded gap count 1 each. */
         public long errors() {
-            return mismatches + resets + eofs + timeouts + connectFailures + ioErrors + (dumpError != null ? 1 : 0);
+            return mismatches + resets + eofs + timeouts + connectFailures + otherErrors
+                + (trailingBytes > 0 ? 1 : 0) + (gapExceeded ? 1 : 0);
         }
 
+        void appendJson(StringBuilder sb) {
+            sb.append("{\"index\":").append(index);
+            sb.append(",\"localPort\":").append(localPort);
+            sb.append(",\"sent\":").append(sent);
+            sb.append(",\"completed\":").append(completed);
+            sb.append(",\"expected\":").append(expected < 0 ? "null" : Long.toString(expected));
+            sb.append(",\"errors\":").append(errors());
+            sb.append(",\"mismatches\":").append(mismatches);
+            sb.append(",\"resets\":").append(resets);
+            sb.append(",\"eofs\":").append(eofs);
+            sb.append(",\"timeouts\":").append(timeouts);
+            sb.append(",\"writeTimeouts\":").append(writeTimeouts);
+            sb.append(",\"connectFailures\":").append(connectFailures);
+            sb.append(",\"otherErrors\":").append(otherErrors);
+            sb.append(",\"trailingBytes\":").append(trailingBytes);
+            sb.append(",\"gapExceeded\":").append(gapExceeded);
+            sb.append(",\"maxGapMs\":").append(round3(maxGapMs));
+            sb.append(",\"stoppedByDuration\":").append(stoppedByDuration);
+            sb.append(",\"sentBytes\":").append(sentBytes);
+            sb.append(",\"sentBytesUnconfirmed\":").append(sentBytesUnconfirmed);
+            sb.append(",\"receivedBytes\":").append(receivedBytes);
+            sb.append(",\"sentSha256\":").append(quote(sentSha256));
+            sb.append(",\"receivedSha256\":").append(quote(receivedSha256));
+            sb.append(",\"firstError\":").append(firstError == null ? "null" : quote(firstError));
+            sb.append('}');
+        }
+    }
+
+    /**
+     * The outcome of a run: the totals are sums over {@link #perConnection()}. A run is
+     * {@link #ok()} when it has no error, every sent request was answered, and (for a fixed
+     * request count) every planned request was sent, unless a duration stop is allowed.
+     */
+    public record Summary(Protocol protocol, String target, int connections, long requestsPerConnection, int pipeline,
+                          long seed, long durationMs, boolean allowDurationStop, Duration maxGap, Latency latencyUs,
+                          List<Connection> perConnection, Dump dump, String dumpError, List<String> firstErrors) {
+        private long sum(java.util.function.ToLongFunction<Connection> f) {
+            long s = 0;
+            for (Connection c : perConnection) {
+                s += f.applyAsLong(c);
+            }
+            return s;
+        }
+
+        public long sent() {
+            return sum(Connection::sent);
+        }
+
+        public long completed() {
+            return sum(Connection::completed);
+        }
+
+        /** Requests of all connections when none is stopped, or -1 for {@code --requests 0}. */
+        public long expected() {
+            long e = 0;
+            for (Connection c : perConnection) {
+                if (c.expected() < 0) {
+                    return -1;
+                }
+                e += c.expected();
+            }
+            return e;
+        }
+
+        public long mismatches() {
+            return sum(Connection::mismatches);
+        }
+
+        public long resets() {
+            return sum(Connection::resets);
+        }
+
+        public long eofs() {
+            return sum(Connection::eofs);
+        }
+
+        public long timeouts() {
+            return sum(Connection::timeouts);
+        }
+
+        public long writeTimeouts() {
+            return sum(Connection::writeTimeouts);
+        }
+
+        public long connectFailures() {
+            return sum(Connection::connectFailures);
+        }
+
+        public long otherErrors() {
+            return sum(Connection::otherErrors);
+        }
+
+        /** Connections that received trailing bytes. */
+        public long trailingBytes() {
+            return sum(c -> c.trailingBytes() > 0 ? 1 : 0);
+        }
+
+        /** Connections whose longest gap exceeded {@link #maxGap()}. */
+        public long gapExceeded() {
+            return sum(c -> c.gapExceeded() ? 1 : 0);
+        }
+
+        public boolean stoppedByDuration() {
+            return sum(c -> c.stoppedByDuration() ? 1 : 0) > 0;
+        }
+
+        /** Total of all error counters, plus 1 when a requested dump failed. */
+        public long errors() {
+            return sum(Connection::errors) + (dumpError != null ? 1 : 0);
+        }
+
+        /** Why the run is not ok; empty when it is. */
+        public List<String> problems() {
+            List<String> p = new ArrayList<>();
+            if (errors() != 0) {
+                p.add(errors() + " errors");
+            }
+            if (completed() != sent()) {
+                p.add("completed " + completed() + " of " + sent() + " sent requests");
+            }
+            long expected = expected();
+            if (expected >= 0 && sent() != expected && !(allowDurationStop && stoppedByDuration())) {
+                p.add("sent " + sent() + " of " + expected + " expected requests"
+                    + (stoppedByDuration() ? " (stopped by --duration; --allow-duration-stop not given)" : ""));
+            }
+            return p;
+        }
+
+        /** No error, completed == sent, and sent == expected (for a fixed count, unless a duration stop is allowed). */
         public boolean ok() {
-            return errors() == 0;
+            return problems().isEmpty();
+        }
+
+        /** The longest gap of each connection, in milliseconds, in connection order. */
+        public List<Double> maxGapMs() {
+            List<Double> l = new ArrayList<>(perConnection.size());
+            for (Connection c : perConnection) {
+                l.add(c.maxGapMs());
+            }
+            return l;
         }
 
         /** The longest gap of any connection, in milliseconds. */
         public double maxGapOverallMs() {
             double m = 0;
-            for (double g : maxGapMs) {
-                m = Math.max(m, g);
+            for (Connection c : perConnection) {
+                m = Math.max(m, c.maxGapMs());
             }
             return m;
         }
 
         public double throughputPerSec() {
-            return durationMs == 0 ? 0 : completed * 1000.0 / durationMs;
+            return durationMs == 0 ? 0 : completed() * 1000.0 / durationMs;
         }
 
         /** One line of JSON, no line end. */
         public String toJson() {
-            StringBuilder sb = new StringBuilder(512);
-            sb.append("{\"ok\":").append(ok());
+            StringBuilder sb = new StringBuilder(512 + 640 * perConnection.size());
+            List<String> problems = problems();
+            long expected = expected();
+            sb.append("{\"ok\":").append(problems.isEmpty());
             sb.append(",\"protocol\":\"").append(protocol.name().toLowerCase(Locale.ROOT)).append('"');
             sb.append(",\"target\":").append(quote(target));
             sb.append(",\"connections\":").append(connections);
             sb.append(",\"requestsPerConnection\":").append(requestsPerConnection);
             sb.append(",\"pipeline\":").append(pipeline);
             sb.append(",\"seed\":").append(seed);
-            sb.append(",\"sent\":").append(sent);
-            sb.append(",\"completed\":").append(completed);
+            sb.append(",\"sent\":").append(sent());
+            sb.append(",\"completed\":").append(completed());
+            sb.append(",\"expected\":").append(expected < 0 ? "null" : Long.toString(expected));
             sb.append(",\"errors\":").append(errors());
-            sb.append(",\"mismatches\":").append(mismatches);
-            sb.append(",\"resets\":").append(resets);
-            sb.append(",\"eofs\":").append(eofs);
-            sb.append(",\"timeouts\":").append(timeouts);
-            sb.append(",\"connectFailures\":").append(connectFailures);
-            sb.append(",\"ioErrors\":").append(ioErrors);
+            sb.append(",\"mismatches\":").append(mismatches());
+            sb.append(",\"resets\":").append(resets());
+            sb.append(",\"eofs\":").append(eofs());
+            sb.append(",\"timeouts\":").append(timeouts());
+            sb.append(",\"writeTimeouts\":").append(writeTimeouts());
+            sb.append(",\"connectFailures\":").append(connectFailures());
+            sb.append(",\"otherErrors\":").append(otherErrors());
+            sb.append(",\"trailingBytes\":").append(trailingBytes());
+            sb.append(",\"gapExceeded\":").append(gapExceeded());
             sb.append(",\"durationMs\":").append(durationMs);
-            sb.append(",\"stoppedByDuration\":").append(stoppedByDuration);
+            sb.append(",\"stoppedByDuration\":").append(stoppedByDuration());
+            sb.append(",\"allowDurationStop\":").append(allowDurationStop);
+            sb.append(",\"maxGapLimitMs\":").append(maxGap == null ? "null" : Long.toString(maxGap.toMillis()));
             sb.append(",\"throughputPerSec\":").append(Math.round(throughputPerSec()));
             sb.append(",\"latencyUs\":{\"p50\":").append(latencyUs.p50())
                 .append(",\"p99\":").append(latencyUs.p99())
@@ -196,8 +451,8 @@ public final class LoadClient {
                 .append(",\"mean\":").append(latencyUs.mean()).append('}');
             sb.append(",\"maxGapMsOverall\":").append(round3(maxGapOverallMs()));
             sb.append(",\"maxGapMs\":[");
-            for (int i = 0; i < maxGapMs.size(); i++) {
-                sb.append(i == 0 ? "" : ",").append(round3(maxGapMs.get(i)));
+            for (int i = 0; i < perConnection.size(); i++) {
+                sb.append(i == 0 ? "" : ",").append(round3(perConnection.get(i).maxGapMs()));
             }
             sb.append(']');
             if (dump != null) {
@@ -206,20 +461,27 @@ public final class LoadClient {
             if (dumpError != null) {
                 sb.append(",\"dumpError\":").append(quote(dumpError));
             }
-            sb.append(",\"firstErrors\":[");
+            sb.append(",\"problems\":[");
+            for (int i = 0; i < problems.size(); i++) {
+                sb.append(i == 0 ? "" : ",").append(quote(problems.get(i)));
+            }
+            sb.append("],\"firstErrors\":[");
             for (int i = 0; i < firstErrors.size(); i++) {
                 sb.append(i == 0 ? "" : ",").append(quote(firstErrors.get(i)));
+            }
+            sb.append("],\"perConnection\":[");
+            for (int i = 0; i < perConnection.size(); i++) {
+                sb.append(i == 0 ? "" : ",");
+                perConnection.get(i).appendJson(sb);
             }
             sb.append("]}");
             return sb.toString();
         }
-
-        private static String round3(double v) {
-            return String.format(Locale.ROOT, "%.3f", v);
-        }
     }
 
     static final int MAX_REPORTED_ERRORS = 10;
+    /** At most this many trailing bytes are read (and recorded) per connection. */
+    static final int MAX_TRAILING_BYTES = 64 * 1024;
 
     private LoadClient() {
     }
@@ -253,12 +515,17 @@ public final class LoadClient {
         "                         HttpCounterServer: the JDK server stalls on pipelined requests)",
         "  --seed S               stream seed; same seed, same requests (default 1)",
         "  --duration T           wall-time bound, e.g. 500ms, 30s, 2m (default 60s)",
-        "  --reply-timeout T      a reply later than this is a timeout error (default 10s)",
+        "  --allow-duration-stop  a run stopped by --duration before --requests may be ok",
+        "  --reply-timeout T      a reply, or a write, slower than this is a timeout error (default 10s)",
+        "  --max-gap T            a connection whose longest gap between replies exceeds T is an error",
+        "  --trailing-wait T      after the last reply, wait T for bytes nobody asked for (default 200ms)",
+        "  --send-buffer BYTES    SO_SNDBUF per connection, 0 = system default (small: writes block sooner)",
+        "  --record-dir DIR       write each connection's bytes to DIR/conn-<index>-<localPort>.sent/.recv",
         "  --own-keys N           counters (and strings, kv) per connection (default 4)",
         "  --shared-keys N        counters all connections INCR (default 4)",
         "  --key-prefix P         key namespace, [A-Za-z0-9_-]{1,32} (default lc)",
         "  --dump                 after the run, ask the server for its DUMP digest",
-        "prints one JSON line; exit 0 = no error, 1 = errors, 2 = usage");
+        "prints one JSON line; exit 0 = ok, 1 = not ok (errors, or requests missing), 2 = usage");
 
     /**
      * Parses the command line.
@@ -281,6 +548,11 @@ public final class LoadClient {
         int sharedKeys = d.sharedKeys();
         String keyPrefix = d.keyPrefix();
         boolean dump = false;
+        boolean allowDurationStop = false;
+        Duration maxGap = null;
+        Path recordDir = null;
+        Duration trailingWait = d.trailingWait();
+        int sendBuffer = 0;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (opt.equals("--help") || opt.equals("-h")) {
@@ -288,6 +560,10 @@ public final class LoadClient {
             }
             if (opt.equals("--dump")) {
                 dump = true;
+                continue;
+            }
+            if (opt.equals("--allow-duration-stop")) {
+                allowDurationStop = true;
                 continue;
             }
             if (!opt.startsWith("--")) {
@@ -334,6 +610,21 @@ public final class LoadClient {
                 case "--reply-timeout":
                     replyTimeout = parseDuration(opt, v);
                     break;
+                case "--max-gap":
+                    maxGap = parseDuration(opt, v);
+                    break;
+                case "--trailing-wait":
+                    trailingWait = parseDuration(opt, v);
+                    break;
+                case "--send-buffer":
+                    sendBuffer = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, parseLong(opt, v)));
+                    break;
+                case "--record-dir":
+                    if (v.isEmpty()) {
+                        throw new IllegalArgumentException("invalid --record-dir: value=, expected a directory");
+                    }
+                    recordDir = Path.of(v);
+                    break;
                 case "--own-keys":
                     ownKeys = (int) parseLong(opt, v);
                     break;
@@ -351,7 +642,7 @@ public final class LoadClient {
             throw new IllegalArgumentException("missing --target HOST:PORT");
         }
         return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout,
-            ownKeys, sharedKeys, keyPrefix, dump);
+            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
     }
 
     private static long parseLong(String opt, String v) {
@@ -380,6 +671,11 @@ public final class LoadClient {
         }
     }
 
+    /** The record file of a connection: {@code dir/conn-<index>-<localPort>.<ext>}, ext {@code sent} or {@code recv}. */
+    public static Path recordFile(Path dir, int index, int localPort, String ext) {
+        return dir.resolve("conn-" + index + "-" + localPort + "." + ext);
+    }
+
     /** Runs the load and returns its summary; never throws for network errors (they are counted). */
     public static Summary run(Config config) {
         int n = config.connections();
@@ -387,58 +683,69 @@ public final class LoadClient {
         CountDownLatch connected = new CountDownLatch(n);
         CountDownLatch go = new CountDownLatch(1);
         Thread[] threads = new Thread[n];
-        for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(config, i, connected, go);
-            threads[i] = new Thread(workers[i], "load-client-" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
+        Watchdog watchdog = new Watchdog(workers, config.replyTimeout());
+        Thread watchdogThread = new Thread(watchdog, "load-client-watchdog");
+        watchdogThread.setDaemon(true);
+        long start;
         try {
-            connected.await(config.replyTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        long start = System.nanoTime();
-        long deadline = start + config.duration().toNanos();
-        for (Worker w : workers) {
-            w.deadline = deadline;
-        }
-        go.countDown();
-        for (Thread t : threads) {
+            for (int i = 0; i < n; i++) {
+                workers[i] = new Worker(config, i, connected, go);
+            }
+            watchdogThread.start();
+            for (int i = 0; i < n; i++) {
+                threads[i] = new Thread(workers[i], "load-client-" + i);
+                threads[i].setDaemon(true);
+                try {
+                    threads[i].start();
+                } catch (OutOfMemoryError e) {
+                    threads[i] = null;
+                    workers[i].failedToStart(e);
+                    connected.countDown();
+                }
+            }
             try {
-                // bounded: every blocking read has a timeout and the deadline stops new requests
-                t.join();
+                connected.await(config.replyTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
             }
+            start = System.nanoTime();
+            long deadline = start + config.duration().toNanos();
+            for (Worker w : workers) {
+                w.deadline = deadline;
+            }
+        } finally {
+            go.countDown();
+        }
+        boolean interrupted = false;
+        for (int i = 0; i < n; i++) {
+            Thread t = threads[i];
+            while (t != null) {
+                try {
+                    // bounded: the watchdog ends every read or write older than the reply timeout,
+                    // and the deadline stops new random requests
+                    t.join();
+                    t = null;
+                } catch (InterruptedException e) {
+                    // end it all now: every blocked operation fails on its closed socket (and counts)
+                    interrupted = true;
+                    for (Worker w : workers) {
+                        w.abort("run interrupted");
+                    }
+                }
+            }
+        }
+        watchdog.stop(watchdogThread);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         long durationMs = (System.nanoTime() - start) / 1_000_000;
 
-        long sent = 0;
-        long completed = 0;
-        long mismatches = 0;
-        long resets = 0;
-        long eofs = 0;
-        long timeouts = 0;
-        long connectFailures = 0;
-        long ioErrors = 0;
-        boolean stopped = false;
         int latencies = 0;
-        List<Double> gaps = new ArrayList<>();
+        List<Connection> conns = new ArrayList<>(n);
         List<String> errors = new ArrayList<>();
         for (Worker w : workers) {
-            sent += w.sent;
-            completed += w.completed;
-            mismatches += w.mismatches;
-            resets += w.resets;
-            eofs += w.eofs;
-            timeouts += w.timeouts;
-            connectFailures += w.connectFailures;
-            ioErrors += w.ioErrors;
-            stopped |= w.stoppedByDuration;
+            conns.add(w.result());
             latencies += w.latencyCount;
-            gaps.add(w.maxGapNanos / 1e6);
             for (String e : w.errors) {
                 if (errors.size() < MAX_REPORTED_ERRORS) {
                     errors.add("conn " + w.index + ": " + e);
@@ -463,9 +770,8 @@ public final class LoadClient {
             }
         }
         return new Summary(config.protocol(), config.host() + ":" + config.port(), n, config.requests(),
-            config.pipeline(), config.seed(), sent, completed, mismatches, resets, eofs, timeouts, connectFailures,
-            ioErrors, durationMs, stopped, latency, Collections.unmodifiableList(gaps), dump, dumpError,
-            Collections.unmodifiableList(errors));
+            config.pipeline(), config.seed(), durationMs, config.allowDurationStop(), config.maxGap(), latency,
+            Collections.unmodifiableList(conns), dump, dumpError, Collections.unmodifiableList(errors));
     }
 
     /** Percentiles (nearest rank) of latencies given in nanoseconds, reported in microseconds. */
@@ -515,74 +821,384 @@ public final class LoadClient {
         }
     }
 
-    /** One connection: connects, waits for the common start, runs its stream. */
+    /**
+     * Ends operations that take too long: every few milliseconds it looks at each connection's
+     * current read or write and closes the socket of one older than the reply timeout. The
+     * connection then sees its operation fail and counts a timeout. One thread per run,
+     * stopped (and joined) when the run ends.
+     */
+    private static final class Watchdog implements Runnable {
+        private final Worker[] workers;
+        private final long timeoutNanos;
+        private final long tickNanos;
+        private volatile boolean stopped;
+
+        Watchdog(Worker[] workers, Duration timeout) {
+            this.workers = workers;
+            this.timeoutNanos = timeout.toNanos();
+            this.tickNanos = Math.max(1_000_000L, Math.min(20_000_000L, timeoutNanos / 20));
+        }
+
+        @Override
+        public void run() {
+            while (!stopped) {
+                long now = System.nanoTime();
+                for (Worker w : workers) {
+                    if (w != null) {
+                        w.expireIfOlder(now, timeoutNanos);
+                    }
+                }
+                LockSupport.parkNanos(tickNanos);
+            }
+        }
+
+        void stop(Thread t) {
+            stopped = true;
+            LockSupport.unpark(t);
+            boolean interrupted = false;
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A read or write that the watchdog ended, or that took longer than the reply timeout. */
+    static final class OperationTimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+        final boolean write;
+
+        OperationTimeoutException(String message, boolean write) {
+            super(message);
+            this.write = write;
+        }
+    }
+
+    /** A reply that is not well-formed: counted as a mismatch. */
+    static final class MalformedReplyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedReplyException(String message) {
+            super(message);
+        }
+
+        MalformedReplyException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Writing a record file failed: counted as an other error. */
+    static final class RecordException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RecordException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** One direction of a connection's bytes: count, SHA-256 and, optionally, a file holding them. */
+    static final class Tap {
+        private final MessageDigest digest;
+        private long bytes;
+        private OutputStream file;
+        private Path path;
+        private String hex;
+
+        Tap() {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no SHA-256 in this JVM", e);
+            }
+        }
+
+        void open(Path p) throws IOException {
+            path = p;
+            file = new BufferedOutputStream(Files.newOutputStream(p), 64 * 1024);
+        }
+
+        void add(byte[] b, int off, int len) throws RecordException {
+            if (len <= 0) {
+                return;
+            }
+            digest.update(b, off, len);
+            bytes += len;
+            if (file != null) {
+                try {
+                    file.write(b, off, len);
+                } catch (IOException e) {
+                    closeQuietly();
+                    throw new RecordException("writing " + path + " failed: " + e, e);
+                }
+            }
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        /** Closes the file; returns the error, if any. */
+        String close() {
+            if (file == null) {
+                return null;
+            }
+            OutputStream f = file;
+            file = null;
+            try {
+                f.close();
+                return null;
+            } catch (IOException e) {
+                return "closing " + path + " failed: " + e;
+            }
+        }
+
+        private void closeQuietly() {
+            OutputStream f = file;
+            file = null;
+            try {
+                f.close();
+            } catch (IOException ignored) {
+                // the write error is what is reported
+            }
+        }
+
+        /** Lowercase hex SHA-256 of all bytes so far; ends the digest (call once, at the end). */
+        String sha256() {
+            if (hex == null) {
+                hex = HexFormat.of().formatHex(digest.digest());
+            }
+            return hex;
+        }
+    }
+
+    /** The socket's input, every byte read also going to a {@link Tap}. */
+    private static final class TapInputStream extends FilterInputStream {
+        private final Tap tap;
+
+        TapInputStream(InputStream in, Tap tap) {
+            super(in);
+            this.tap = tap;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                tap.add(b, off, n);
+            }
+            return n;
+        }
+    }
+
+    /** One connection: connects, waits for the common start, runs its stream, looks for trailing bytes. */
     private static final class Worker implements Runnable {
+        private static final int IDLE = 0;
+        private static final int RUNNING = 1;
+        private static final int EXPIRED = 2;
+
         private final Config config;
         final int index;
         private final CountDownLatch connected;
         private final CountDownLatch go;
+        private final Socket socket = new Socket();
         volatile long deadline;
 
+        /** The current operation, for the watchdog: IDLE, RUNNING (since opStart) or EXPIRED (socket closed). */
+        private final AtomicInteger opState = new AtomicInteger(IDLE);
+        private volatile long opStart;
+        private volatile boolean opIsWrite;
+        private volatile String aborted;
+
+        final long expected;
         long sent;
         long completed;
         long mismatches;
         long resets;
         long eofs;
         long timeouts;
+        long writeTimeouts;
         long connectFailures;
-        long ioErrors;
+        long otherErrors;
+        long trailingBytes;
         boolean stoppedByDuration;
         long maxGapNanos;
+        long sentBytesUnconfirmed;
+        int localPort;
+        final Tap sentTap = new Tap();
+        final Tap recvTap = new Tap();
         long[] latencies = new long[1024];
         int latencyCount;
+        String firstError;
         final List<String> errors = new ArrayList<>();
+        private Connection result;
 
         Worker(Config config, int index, CountDownLatch connected, CountDownLatch go) {
             this.config = config;
             this.index = index;
             this.connected = connected;
             this.go = go;
+            this.expected = config.expectedPerConnection();
         }
 
         @Override
         public void run() {
-            Socket socket = new Socket();
+            boolean counted = false;
             try (socket) {
                 int timeout = (int) Math.min(Integer.MAX_VALUE, config.replyTimeout().toMillis());
                 try {
+                    if (config.sendBuffer() > 0) {
+                        socket.setSendBufferSize(config.sendBuffer()); // before connect: fixed, not autotuned
+                    }
                     socket.connect(new InetSocketAddress(config.host(), config.port()), timeout);
                     socket.setTcpNoDelay(true);
                     socket.setSoTimeout(timeout);
+                    localPort = socket.getLocalPort();
                 } catch (IOException e) {
                     connectFailures++;
                     error("connect failed: " + e);
                     return;
-                } finally {
-                    connected.countDown();
                 }
+                if (config.recordDir() != null) {
+                    try {
+                        Files.createDirectories(config.recordDir());
+                        sentTap.open(recordFile(config.recordDir(), index, localPort, "sent"));
+                        recvTap.open(recordFile(config.recordDir(), index, localPort, "recv"));
+                    } catch (IOException | RuntimeException e) {
+                        otherErrors++;
+                        error("cannot record to " + config.recordDir() + ": " + e);
+                        return;
+                    }
+                }
+                connected.countDown();
+                counted = true;
                 go.await();
-                exchange(socket);
+                if (aborted != null) {
+                    otherErrors++;
+                    error(aborted + " before the start");
+                    return;
+                }
+                exchange();
             } catch (IOException e) {
-                ioErrors++;
+                otherErrors++;
                 error("close failed: " + e);
             } catch (InterruptedException e) {
+                otherErrors++;
+                error("interrupted: " + e);
                 Thread.currentThread().interrupt();
+            } catch (Throwable e) {
+                otherErrors++;
+                error("unexpected " + e);
+            } finally {
+                if (!counted) {
+                    connected.countDown();
+                }
+                finish();
             }
         }
 
-        private void exchange(Socket socket) {
+        private void finish() {
+            for (String e : new String[] {sentTap.close(), recvTap.close()}) {
+                if (e != null) {
+                    otherErrors++;
+                    error(e);
+                }
+            }
+            if (gapExceeded()) {
+                error("longest gap between replies " + round3(maxGapNanos / 1e6) + " ms exceeds --max-gap "
+                    + config.maxGap().toMillis() + " ms");
+            }
+            result = snapshot();
+        }
+
+        private boolean gapExceeded() {
+            return config.maxGap() != null && maxGapNanos > config.maxGap().toNanos();
+        }
+
+        void failedToStart(Throwable e) {
+            otherErrors++;
+            error("thread did not start: " + e);
+            finish();
+        }
+
+        /** Its result; valid after its thread ended (or it failed to start). */
+        Connection result() {
+            return result != null ? result : snapshot();
+        }
+
+        private Connection snapshot() {
+            return new Connection(index, localPort, sent, completed, expected, mismatches, resets, eofs, timeouts,
+                writeTimeouts, connectFailures, otherErrors, trailingBytes, gapExceeded(), maxGapNanos / 1e6,
+                stoppedByDuration, sentTap.bytes(), sentBytesUnconfirmed, recvTap.bytes(), sentTap.sha256(),
+                recvTap.sha256(), firstError);
+        }
+
+        /** Called by the watchdog: ends (closes the socket of) an operation older than {@code timeoutNanos}. */
+        void expireIfOlder(long now, long timeoutNanos) {
+            if (opState.get() == RUNNING && now - opStart > timeoutNanos && opState.compareAndSet(RUNNING, EXPIRED)) {
+                closeQuietly();
+            }
+        }
+
+        /** Ends the connection now (its current operation fails and is counted). */
+        void abort(String why) {
+            aborted = why;
+            closeQuietly();
+        }
+
+        private void closeQuietly() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // the failing operation is what is reported
+            }
+        }
+
+        private void beginOp(boolean write) {
+            opIsWrite = write;
+            opStart = System.nanoTime();
+            opState.set(RUNNING);
+        }
+
+        /** Ends the operation; it is a timeout when the watchdog ended it or it took longer than the reply timeout. */
+        private void endOp() throws OperationTimeoutException {
+            long took = System.nanoTime() - opStart;
+            if (opState.getAndSet(IDLE) == EXPIRED || took > config.replyTimeout().toNanos()) {
+                throw timeout(took);
+            }
+        }
+
+        private OperationTimeoutException timeout(long tookNanos) {
+            return new OperationTimeoutException((opIsWrite ? "write" : "read") + " took " + tookNanos / 1_000_000
+                + " ms, more than the reply timeout of " + config.replyTimeout().toMillis() + " ms", opIsWrite);
+        }
+
+        private void exchange() {
             LoadStream stream = new LoadStream(config.protocol(), config.seed(), index, config.keyPrefix(),
                 config.ownKeys(), config.sharedKeys(), config.requests(), config.host() + ":" + config.port());
             ArrayDeque<LoadStream.Request> inflight = new ArrayDeque<>();
             ArrayDeque<Long> sentAt = new ArrayDeque<>();
             ByteArrayOutputStream batch = new ByteArrayOutputStream(1024);
             LoadStream.Request current = null;
+            String phase = "request";
             try {
                 OutputStream out = socket.getOutputStream();
-                ReplyReader in = new ReplyReader(socket.getInputStream());
+                ReplyReader in = new ReplyReader(new TapInputStream(socket.getInputStream(), recvTap));
                 long lastReply = 0;
                 while (true) {
-                    if (!stoppedByDuration && System.nanoTime() - deadline >= 0) {
+                    if (!stoppedByDuration && !stream.randomPartDone() && System.nanoTime() - deadline >= 0) {
                         stoppedByDuration = true;
                         stream.stop();
                     }
@@ -595,9 +1211,16 @@ public final class LoadClient {
                         added++;
                     }
                     if (added > 0) {
+                        byte[] b = batch.toByteArray();
+                        current = inflight.peekLast();
+                        phase = "write of";
                         long now = System.nanoTime();
-                        out.write(batch.toByteArray());
+                        sentBytesUnconfirmed = b.length;
+                        beginOp(true);
+                        out.write(b);
                         out.flush();
+                        sentBytesUnconfirmed = 0;
+                        sentTap.add(b, 0, b.length);
                         sent += added;
                         for (int i = 0; i < added; i++) {
                             sentAt.add(now);
@@ -605,13 +1228,17 @@ public final class LoadClient {
                         if (lastReply == 0) {
                             lastReply = now;
                         }
+                        endOp();
                     }
                     current = inflight.poll();
                     if (current == null) {
-                        return;
+                        break;
                     }
+                    phase = "reply to";
+                    beginOp(false);
                     LoadStream.Reply reply = config.protocol() == Protocol.KV
                         ? new LoadStream.Reply(0, in.line()) : in.httpReply();
+                    endOp();
                     long now = System.nanoTime();
                     recordLatency(now - sentAt.poll());
                     maxGapNanos = Math.max(maxGapNanos, now - lastReply);
@@ -623,25 +1250,58 @@ public final class LoadClient {
                         error("request '" + current.text() + "': " + mismatch);
                     }
                 }
-            } catch (SocketTimeoutException e) {
-                timeouts++;
-                error("no reply within " + config.replyTimeout().toMillis() + " ms to '" + describe(current) + "'");
-            } catch (EOFException e) {
-                eofs++;
-                error("EOF waiting for the reply to '" + describe(current) + "'" + (inflight.isEmpty() ? "" : " (+" + inflight.size() + " in flight)"));
-            } catch (SocketException e) {
-                String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-                if (m.contains("reset") || m.contains("broken pipe")) {
-                    resets++;
-                    error("connection reset at '" + describe(current) + "': " + e.getMessage());
-                } else {
-                    ioErrors++;
-                    error("socket error at '" + describe(current) + "': " + e);
+                phase = "wait for trailing bytes after";
+                current = null;
+                // bounded by itself: every read waits at most the rest of the trailing wait
+                trailingBytes = in.drainTrailing(socket, config.trailingWait(), MAX_TRAILING_BYTES);
+                if (trailingBytes > 0) {
+                    error(trailingBytes + (trailingBytes >= MAX_TRAILING_BYTES ? "+" : "")
+                        + " bytes after the last reply that no request asked for");
                 }
-            } catch (IOException e) {
-                ioErrors++;
-                error("I/O error at '" + describe(current) + "': " + e);
+            } catch (Throwable e) {
+                failed(e, phase + " '" + describe(current) + "'"
+                    + (inflight.isEmpty() ? "" : " (+" + inflight.size() + " in flight)"));
             }
+        }
+
+        /** Counts the exception that ended the connection by its kind. */
+        private void failed(Throwable e, String where) {
+            Throwable t = e;
+            if (opState.getAndSet(IDLE) == EXPIRED && !(e instanceof OperationTimeoutException)) {
+                t = timeout(System.nanoTime() - opStart); // the watchdog closed the socket under it
+            }
+            if (t instanceof OperationTimeoutException) {
+                timeouts++;
+                if (((OperationTimeoutException) t).write) {
+                    writeTimeouts++;
+                    error("write timeout at " + where + ": " + t.getMessage());
+                } else {
+                    error("timeout at " + where + ": " + t.getMessage());
+                }
+            } else if (t instanceof SocketTimeoutException) {
+                timeouts++;
+                error("timeout at " + where + ": no data within " + config.replyTimeout().toMillis() + " ms");
+            } else if (t instanceof EOFException) {
+                eofs++;
+                error("EOF at " + where);
+            } else if (t instanceof MalformedReplyException) {
+                mismatches++;
+                error("malformed " + where + ": " + t.getMessage());
+            } else if (t instanceof SocketException && isReset(t.getMessage())) {
+                resets++;
+                error("connection reset at " + where + ": " + t.getMessage());
+            } else if (aborted != null) {
+                otherErrors++;
+                error(aborted + " at " + where + ": " + t);
+            } else {
+                otherErrors++;
+                error("error at " + where + ": " + t);
+            }
+        }
+
+        private static boolean isReset(String message) {
+            String m = String.valueOf(message).toLowerCase(Locale.ROOT);
+            return m.contains("reset") || m.contains("broken pipe");
         }
 
         private static String describe(LoadStream.Request r) {
@@ -656,6 +1316,9 @@ public final class LoadClient {
         }
 
         private void error(String message) {
+            if (firstError == null) {
+                firstError = message;
+            }
             if (errors.size() < MAX_REPORTED_ERRORS) {
                 errors.add(message);
             }
@@ -664,7 +1327,8 @@ public final class LoadClient {
 
     /**
      * Reads replies from a socket: KV lines, or HTTP/1.1 responses with a {@code Content-Length}.
-     * A clean end of stream before a complete reply is an {@link EOFException}.
+     * A clean end of stream before a complete reply is an {@link EOFException}; a reply that is
+     * not well-formed a {@link MalformedReplyException}.
      */
     static final class ReplyReader {
         private static final int MAX_LINE = 2 * KvStore.MAX_VALUE + 64;
@@ -691,7 +1355,7 @@ public final class LoadClient {
                 }
                 line.write(buf, start, pos - start);
                 if (line.size() > MAX_LINE) {
-                    throw new IOException("reply line longer than " + MAX_LINE + " bytes");
+                    throw new MalformedReplyException("reply line longer than " + MAX_LINE + " bytes");
                 }
                 if (pos < limit) {
                     pos++; // the LF
@@ -706,13 +1370,13 @@ public final class LoadClient {
         LoadStream.Reply httpReply() throws IOException {
             String status = line();
             if (!status.startsWith("HTTP/1.") || status.length() < 12) {
-                throw new IOException("bad HTTP status line: " + status);
+                throw new MalformedReplyException("bad HTTP status line: " + status);
             }
             int code;
             try {
                 code = Integer.parseInt(status.substring(9, 12));
             } catch (NumberFormatException e) {
-                throw new IOException("bad HTTP status line: " + status, e);
+                throw new MalformedReplyException("bad HTTP status line: " + status, e);
             }
             long length = -1;
             String h;
@@ -722,12 +1386,13 @@ public final class LoadClient {
                     try {
                         length = Long.parseLong(h.substring(colon + 1).trim());
                     } catch (NumberFormatException e) {
-                        throw new IOException("bad Content-Length: " + h, e);
+                        throw new MalformedReplyException("bad Content-Length: " + h, e);
                     }
                 }
             }
             if (length < 0 || length > MAX_LINE) {
-                throw new IOException("expected a Content-Length of at most " + MAX_LINE + " in the response, status " + code);
+                throw new MalformedReplyException("expected a Content-Length of at most " + MAX_LINE
+                    + " in the response, status " + code);
             }
             byte[] body = new byte[(int) length];
             int have = 0;
@@ -745,6 +1410,36 @@ public final class LoadClient {
             return new LoadStream.Reply(code, lf < 0 ? text : text.substring(0, lf));
         }
 
+        /**
+         * After the last reply: the bytes already read past it plus whatever arrives within
+         * {@code wait} (at most {@code max} in all; an end of stream ends the wait early).
+         *
+         * @return how many such bytes there were
+         */
+        long drainTrailing(Socket socket, Duration wait, int max) throws IOException {
+            long count = limit - pos;
+            pos = limit;
+            long end = System.nanoTime() + wait.toNanos();
+            while (count < max) {
+                long left = (end - System.nanoTime()) / 1_000_000;
+                if (left < 1) {
+                    break;
+                }
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+                int n;
+                try {
+                    n = in.read(buf, 0, (int) Math.min(buf.length, max - count));
+                } catch (SocketTimeoutException e) {
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                count += n;
+            }
+            return count;
+        }
+
         private void fill() throws IOException {
             int n = in.read(buf, 0, buf.length);
             if (n < 0) {
@@ -753,6 +1448,10 @@ public final class LoadClient {
             pos = 0;
             limit = n;
         }
+    }
+
+    static String round3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     static String quote(String s) {

@@ -22,10 +22,13 @@ import java.util.SplittableRandom;
  * while the connection carries on.
  *
  * <p>After the random part ({@code requests} requests, or fewer if {@link #stop()} is called)
- * comes a fixed finale: a GET of every own key, checking the whole final state. Shared keys
- * only ever see INCR, so whatever the interleaving of connections their final values are the
- * total number of INCRs; a run of a fixed request count therefore always leaves the same
- * store and the same {@code DUMP} digest.
+ * comes a fixed finale ({@link #finaleSize()} requests): a GET of every own key, checking the
+ * whole final state, then a GET of every shared key, which must hold a counter at least as high
+ * as the highest value this connection saw for it (and may be absent only if it saw none: all
+ * of this connection's INCRs were answered before the GET). Shared keys only ever see INCR, so
+ * whatever the interleaving of connections their final values are the total number of INCRs;
+ * a run of a fixed request count therefore always leaves the same store and the same
+ * {@code DUMP} digest.
  *
  * <p>Not thread-safe: one stream per connection thread.
  */
@@ -98,6 +101,27 @@ final class LoadStream {
         return generated;
     }
 
+    /** Whether the random part is over: all {@code requests} generated, or stopped. */
+    boolean randomPartDone() {
+        return stopped || (requests != 0 && generated >= requests);
+    }
+
+    /** Requests of the finale: a GET of every own counter, own string and shared counter. */
+    int finaleSize() {
+        return counters.length + strings.length + shared.length;
+    }
+
+    /**
+     * How many requests a stream of these parameters sends when it is not stopped: the random
+     * part plus the finale; -1 when {@code requests} is 0 (until stopped).
+     */
+    static long expected(LoadClient.Protocol protocol, long requests, int ownKeys, int sharedKeys) {
+        if (requests == 0) {
+            return -1;
+        }
+        return requests + ownKeys * (protocol == LoadClient.Protocol.KV ? 2L : 1L) + sharedKeys;
+    }
+
     /** The next request, or null when the stream (finale included) is over. */
     Request next() {
         if (!stopped && (requests == 0 || generated < requests)) {
@@ -111,6 +135,12 @@ final class LoadStream {
                 return protocol == LoadClient.Protocol.KV ? getCounterKv(j) : getCounterHttp(j);
             }
             return getStringKv(j - counters.length);
+        }
+        if (finale < own + shared.length) {
+            String key = shared[finale++ - own];
+            return protocol == LoadClient.Protocol.KV
+                ? kv("GET " + key, sharedGet(key))
+                : http("GET", "/get/" + key, sharedGet(key));
         }
         return null;
     }
@@ -253,6 +283,36 @@ final class LoadStream {
                 return "shared " + key + " went from " + last + " to " + n + ", expected it to increase";
             }
             sharedSeen.put(key, n);
+            return null;
+        };
+    }
+
+    /**
+     * The final GET of a shared counter: it must be at least the highest value this connection
+     * saw (INCR replies are in order, so all of them came before this reply); absent only when
+     * this connection saw none. Evaluated when the reply arrives, so it sees every INCR reply.
+     */
+    private Expectation sharedGet(String key) {
+        boolean kv = protocol == LoadClient.Protocol.KV;
+        return reply -> {
+            long seen = sharedSeen.getOrDefault(key, 0L);
+            if (reply.line().equals(KvProtocol.NIL) && reply.status() == (kv ? 0 : 404)) {
+                return seen == 0 ? null
+                    : "final GET of shared " + key + ": absent, but this connection saw it reach " + seen;
+            }
+            if (reply.status() != (kv ? 0 : 200) || !reply.line().startsWith(KvProtocol.VALUE)) {
+                return "final GET of shared " + key + ": expected " + new Reply(kv ? 0 : 200, "VALUE n")
+                    + " with n >= " + seen + ", got " + reply;
+            }
+            long n;
+            try {
+                n = Long.parseLong(reply.line().substring(KvProtocol.VALUE.length()));
+            } catch (NumberFormatException e) {
+                return "final GET of shared " + key + ": expected an integer, got " + reply;
+            }
+            if (n < seen || n < 1) {
+                return "final GET of shared " + key + ": " + n + ", but this connection saw it reach " + seen;
+            }
             return null;
         };
     }

@@ -1,5 +1,6 @@
 package dev.understudy.lab;
 
+import dev.understudy.apps.LoadClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,18 +43,105 @@ public final class LabApps {
         }
     }
 
+    /**
+     * One connection of a load-client run, from the summary's {@code perConnection} (see
+     * {@code LoadClient.Connection}). {@code expected} is -1 when the run had no fixed count;
+     * {@code trailingBytes} is a byte count (an error when above 0).
+     */
+    public record LoadConnection(int index, int localPort, long sent, long completed, long expected, long errors,
+                                 long mismatches, long resets, long eofs, long timeouts, long writeTimeouts,
+                                 long connectFailures, long otherErrors, long trailingBytes, boolean gapExceeded,
+                                 double maxGapMs, boolean stoppedByDuration, long sentBytes, long sentBytesUnconfirmed,
+                                 long receivedBytes, String sentSha256, String receivedSha256, String firstError) {
+        static LoadConnection of(Map<String, Object> m) {
+            return new LoadConnection((int) num(m, "index"), (int) num(m, "localPort"), num(m, "sent"),
+                num(m, "completed"), m.get("expected") == null ? -1 : num(m, "expected"), num(m, "errors"),
+                num(m, "mismatches"), num(m, "resets"), num(m, "eofs"), num(m, "timeouts"), num(m, "writeTimeouts"),
+                num(m, "connectFailures"), num(m, "otherErrors"), num(m, "trailingBytes"),
+                Boolean.TRUE.equals(m.get("gapExceeded")), real(m, "maxGapMs"),
+                Boolean.TRUE.equals(m.get("stoppedByDuration")), num(m, "sentBytes"), num(m, "sentBytesUnconfirmed"),
+                num(m, "receivedBytes"), (String) m.get("sentSha256"), (String) m.get("receivedSha256"),
+                (String) m.get("firstError"));
+        }
+
+        /** Where {@code --record-dir dir} put the bytes this connection sent. */
+        public Path sentFile(Path dir) {
+            return LoadClient.recordFile(dir, index, localPort, "sent");
+        }
+
+        /** Where {@code --record-dir dir} put the bytes this connection received. */
+        public Path receivedFile(Path dir) {
+            return LoadClient.recordFile(dir, index, localPort, "recv");
+        }
+    }
+
     /** A finished load-client run: exit code, its JSON summary parsed, and all it printed. */
     public record LoadRun(int exitCode, String json, Map<String, Object> summary, String output) {
         /** A number from the summary (0 when absent). */
         public long count(String field) {
+            return num(summary, field);
+        }
+
+        /** The client's verdict: no error, completed == sent == expected (see {@code LoadClient.Summary#ok}). */
+        public boolean ok() {
+            return Boolean.TRUE.equals(summary.get("ok"));
+        }
+
+        public long sent() {
+            return count("sent");
+        }
+
+        public long completed() {
+            return count("completed");
+        }
+
+        /** Planned requests of all connections, or -1 when the run had no fixed count ({@code --requests 0}). */
+        public long expected() {
+            return summary.get("expected") == null ? -1 : count("expected");
+        }
+
+        public long errors() {
+            return count("errors");
+        }
+
+        /** Why the client judged the run not ok; empty when ok. */
+        public List<String> problems() {
+            return strings("problems");
+        }
+
+        /** The first error messages (at most 10), each prefixed with its connection. */
+        public List<String> firstErrors() {
+            return strings("firstErrors");
+        }
+
+        /** Every connection, in index order. */
+        @SuppressWarnings("unchecked")
+        public List<LoadConnection> connections() {
+            Object v = summary.get("perConnection");
+            List<LoadConnection> l = new ArrayList<>();
+            if (v instanceof List) {
+                for (Object o : (List<Object>) v) {
+                    l.add(LoadConnection.of((Map<String, Object>) o));
+                }
+            }
+            return l;
+        }
+
+        @SuppressWarnings("unchecked")
+        private List<String> strings(String field) {
             Object v = summary.get(field);
-            return v instanceof Number ? ((Number) v).longValue() : 0;
+            List<String> l = new ArrayList<>();
+            if (v instanceof List) {
+                for (Object o : (List<Object>) v) {
+                    l.add(String.valueOf(o));
+                }
+            }
+            return l;
         }
 
         /** A decimal number from the summary (0 when absent). */
         public double real(String field) {
-            Object v = summary.get(field);
-            return v instanceof Number ? ((Number) v).doubleValue() : 0;
+            return LabApps.real(summary, field);
         }
 
         /** The {@code sha256} of the summary's {@code dump}, or null. */
@@ -69,6 +157,16 @@ public final class LabApps {
             Object d = summary.get("dump");
             return d instanceof Map ? ((Number) ((Map<String, Object>) d).get("count")).longValue() : -1;
         }
+    }
+
+    private static long num(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        return v instanceof Number ? ((Number) v).longValue() : 0;
+    }
+
+    private static double real(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        return v instanceof Number ? ((Number) v).doubleValue() : 0;
     }
 
     /**

@@ -36,6 +36,12 @@ class LoadClientTest {
         assertEquals(new LoadClient.Config("198.18.0.100", 7000, LoadClient.Protocol.HTTP, 3, 0, 8, -5,
             Duration.ofMillis(1500), Duration.ofSeconds(2), 2, 1, "x_y", true), c);
         assertEquals(LoadClient.Config.defaults("h", 1), LoadClient.parseArgs(new String[] {"--target", "h:1"}));
+        LoadClient.Config strict = LoadClient.parseArgs(new String[] {"--target", "h:1", "--allow-duration-stop",
+            "--max-gap", "250ms", "--record-dir", "/tmp/rec", "--trailing-wait", "1s", "--send-buffer", "8192"});
+        assertEquals(LoadClient.Config.defaults("h", 1).withAllowDurationStop(true).withMaxGap(Duration.ofMillis(250))
+            .withRecordDir(java.nio.file.Path.of("/tmp/rec")).withTrailingWait(Duration.ofSeconds(1)).withSendBuffer(8192), strict);
+        assertEquals(null, LoadClient.Config.defaults("h", 1).maxGap(), "no gap limit by default");
+        assertEquals(LoadClient.DEFAULT_TRAILING_WAIT, LoadClient.Config.defaults("h", 1).trailingWait());
         assertNull(LoadClient.parseArgs(new String[] {"--help"}));
         assertEquals(Duration.ofMinutes(2), LoadClient.parseDuration("--duration", "2m"));
         assertEquals(Duration.ofMillis(2500), LoadClient.parseDuration("--duration", "2.5"));
@@ -56,6 +62,12 @@ class LoadClientTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
             () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--duration", "soon"})).getMessage().contains("value=soon"));
         assertThrows(IllegalArgumentException.class, () -> LoadClient.parseArgs(new String[] {"--target"}));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--max-gap", "0"})).getMessage().contains("--max-gap"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--trailing-wait", "2m"})).getMessage().contains("--trailing-wait"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--send-buffer", "-1"})).getMessage().contains("--send-buffer"));
     }
 
     @Test
@@ -74,7 +86,7 @@ class LoadClientTest {
         }
         for (LoadClient.Summary s : List.of(blocking, nio, nioPipelined)) {
             assertEquals(0, s.errors(), s.toJson());
-            assertEquals(8 * (1000 + 8), s.completed(), s.toJson());
+            assertEquals(8 * (1000 + 8 + 4), s.completed(), s.toJson());
             assertEquals(s.sent(), s.completed());
             assertNotNull(s.dump());
         }
@@ -99,7 +111,7 @@ class LoadClientTest {
             second = LoadClient.run(config(s.port(), LoadClient.Protocol.HTTP).withLoad(4, 2000, 1));
         }
         assertEquals(0, first.errors(), first.toJson());
-        assertEquals(8 * (1000 + 4), first.completed());
+        assertEquals(8 * (1000 + 4 + 4), first.completed());
         assertEquals(0, second.errors(), second.toJson());
         assertNotNull(first.dump());
         assertEquals(8 * 4 + 4, first.dump().count(), "own counters of 8 connections + 4 shared");
@@ -114,7 +126,7 @@ class LoadClientTest {
             Map<String, Object> m = Json.object(json);
             assertEquals(Boolean.TRUE, m.get("ok"));
             assertEquals(0L, m.get("errors"));
-            assertEquals(2L * 58, m.get("completed"));
+            assertEquals(2L * 62, m.get("completed"));
             assertEquals("kv", m.get("protocol"));
             assertEquals(2, ((List<?>) m.get("maxGapMs")).size());
             assertTrue(((Map<?, ?>) m.get("latencyUs")).containsKey("p99"));

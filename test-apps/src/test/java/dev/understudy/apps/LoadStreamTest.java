@@ -36,11 +36,52 @@ class LoadStreamTest {
     }
 
     @Test
-    void shouldEndWithAGetOfEveryOwnKey() {
+    void shouldEndWithAGetOfEveryOwnKeyAndThenOfEverySharedKey() {
         List<String> t = texts(kvStream(1, 0, 100));
-        assertEquals(100 + 8, t.size());
+        assertEquals(100 + 8 + 4, t.size());
+        assertEquals(LoadStream.expected(LoadClient.Protocol.KV, 100, 4, 4), t.size());
         assertEquals(List.of("GET t.c0.n0", "GET t.c0.n1", "GET t.c0.n2", "GET t.c0.n3",
-            "GET t.c0.s0", "GET t.c0.s1", "GET t.c0.s2", "GET t.c0.s3"), t.subList(100, 108));
+            "GET t.c0.s0", "GET t.c0.s1", "GET t.c0.s2", "GET t.c0.s3",
+            "GET t.shared.0", "GET t.shared.1", "GET t.shared.2", "GET t.shared.3"), t.subList(100, 112));
+        assertEquals(-1, LoadStream.expected(LoadClient.Protocol.KV, 0, 4, 4), "no fixed count until stopped");
+        assertEquals(300 + 2 + 2, LoadStream.expected(LoadClient.Protocol.HTTP, 300, 2, 2));
+    }
+
+    @Test
+    void shouldRequireTheFinalSharedGetToBeAtLeastTheHighestValueTheConnectionSaw() {
+        LoadStream s = new LoadStream(LoadClient.Protocol.KV, 5, 0, "t", 1, 1, 200, "h:1");
+        LoadStream.Request finalGet = null;
+        long n = 0;
+        for (LoadStream.Request r; (r = s.next()) != null; ) {
+            if (r.text().startsWith("INCR t.shared.0")) {
+                n += 10; // others INCR in between: the replies jump by 10
+                assertNull(r.expectation().check(new LoadStream.Reply(0, "INT " + n)));
+            }
+            if (r.text().equals("GET t.shared.0")) {
+                finalGet = r;
+            }
+        }
+        assertNotNull(finalGet, "the finale GETs the shared key");
+        assertTrue(n >= 50, "enough shared INCRs in 200 requests: " + n);
+        // the replies to this connection's INCRs went up to n
+        assertNull(finalGet.expectation().check(new LoadStream.Reply(0, "VALUE " + n)));
+        assertNull(finalGet.expectation().check(new LoadStream.Reply(0, "VALUE " + (n + 7))), "others may INCR later");
+        assertNotNull(finalGet.expectation().check(new LoadStream.Reply(0, "VALUE " + (n - 1))), "lower than seen");
+        assertNotNull(finalGet.expectation().check(new LoadStream.Reply(0, "NIL")), "absent, but seen");
+        assertNotNull(finalGet.expectation().check(new LoadStream.Reply(0, "VALUE x")));
+        assertNotNull(finalGet.expectation().check(new LoadStream.Reply(0, "INT " + n)));
+
+        LoadStream untouched = new LoadStream(LoadClient.Protocol.HTTP, 5, 0, "t", 1, 1, 0, "h:1");
+        untouched.stop();
+        List<LoadStream.Request> finale = new ArrayList<>();
+        for (LoadStream.Request r; (r = untouched.next()) != null; ) {
+            finale.add(r);
+        }
+        assertEquals(List.of("GET /get/t.c0.n0", "GET /get/t.shared.0"), finale.stream().map(LoadStream.Request::text).toList());
+        assertNull(finale.get(1).expectation().check(new LoadStream.Reply(404, "NIL")), "never seen: may be absent");
+        assertNull(finale.get(1).expectation().check(new LoadStream.Reply(200, "VALUE 3")));
+        assertNotNull(finale.get(1).expectation().check(new LoadStream.Reply(200, "VALUE 0")));
+        assertNotNull(finale.get(1).expectation().check(new LoadStream.Reply(0, "VALUE 3")), "status must be 200");
     }
 
     @Test
@@ -118,7 +159,7 @@ class LoadStreamTest {
         }
         s.stop();
         List<String> rest = texts(s);
-        assertEquals(8, rest.size());
+        assertEquals(8 + 4, rest.size());
         assertTrue(rest.stream().allMatch(t -> t.startsWith("GET ")));
         assertEquals(50, s.generated());
     }
@@ -132,11 +173,13 @@ class LoadStreamTest {
             all.writeBytes(r.wire());
             assertFalse(r.text().matches(".*\\.c\\d+\\.s\\d+.*"), r.text());
         }
-        assertEquals(302, n);
+        assertEquals(304, n);
         String wire = all.toString(StandardCharsets.US_ASCII);
         assertTrue(wire.startsWith("POST /incr/") || wire.startsWith("GET /"), wire.substring(0, 40));
         assertTrue(wire.contains("Host: 10.0.0.1:80\r\n"));
-        assertTrue(wire.endsWith("GET /get/p.c2.n1 HTTP/1.1\r\nHost: 10.0.0.1:80\r\n\r\n"));
+        assertTrue(wire.endsWith("GET /get/p.c2.n1 HTTP/1.1\r\nHost: 10.0.0.1:80\r\n\r\n"
+            + "GET /get/p.shared.0 HTTP/1.1\r\nHost: 10.0.0.1:80\r\n\r\n"
+            + "GET /get/p.shared.1 HTTP/1.1\r\nHost: 10.0.0.1:80\r\n\r\n"));
     }
 
     @Test
