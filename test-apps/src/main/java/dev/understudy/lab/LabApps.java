@@ -180,20 +180,26 @@ public final class LabApps {
      */
     public static Server startServer(Lab lab, String host, List<String> jvmOptions, String mainClass, int port,
                                      Path log, Duration timeout) throws IOException, InterruptedException {
-        return startServer(lab, host, null, jvmOptions, mainClass, port, log, timeout);
+        return startServer(lab, host, null, null, jvmOptions, mainClass, port, log, timeout);
     }
 
     /**
      * Like {@link #startServer(Lab, String, List, String, int, Path, Duration)} with another
-     * {@code java} launcher (e.g. a JDK 25 beside the test JVM's 17); {@code null}: this JVM's.
+     * {@code java} launcher (e.g. a JDK 25 beside the test JVM's 17) and another class path (e.g.
+     * only the sample apps, for a server started with {@code -javaagent}: the agent's own classes
+     * must not be on the application's class path); {@code null}: this JVM's.
      */
-    public static Server startServer(Lab lab, String host, Path java, List<String> jvmOptions, String mainClass, int port,
-                                     Path log, Duration timeout) throws IOException, InterruptedException {
+    public static Server startServer(Lab lab, String host, Path java, String classPath, List<String> jvmOptions,
+                                     String mainClass, int port, Path log, Duration timeout)
+        throws IOException, InterruptedException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Files.deleteIfExists(log);
         List<String> cmd = new ArrayList<>(Lab.java(jvmOptions, mainClass, Integer.toString(port)));
         if (java != null) {
             cmd.set(0, java.toString());
+        }
+        if (classPath != null) {
+            cmd.set(cmd.indexOf("-cp") + 1, classPath);
         }
         Process p = lab.spawn(host, cmd, log);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -286,6 +292,17 @@ public final class LabApps {
             a.add("--dump");
         }
         return a;
+    }
+
+    /** The entries of this JVM's class path that hold the sample apps (test-apps), for servers run with the agent. */
+    public static String appsClassPath() {
+        StringBuilder sb = new StringBuilder();
+        for (String e : Lab.classPath().split(java.io.File.pathSeparator)) {
+            if (e.contains("test-apps") || e.contains("understudy-test-apps")) {
+                sb.append(sb.length() == 0 ? "" : java.io.File.pathSeparator).append(e);
+            }
+        }
+        return sb.toString();
     }
 
     /** The last lines of a log, for error messages. */

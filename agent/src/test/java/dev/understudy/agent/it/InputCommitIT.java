@@ -137,7 +137,7 @@ class InputCommitIT {
             "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.degraded=" + degraded);
-        return LabApps.startServer(lab, Lab.node(node), options, "dev.understudy.apps.NioKvServer", PORT,
+        return LabApps.startServer(lab, Lab.node(node), null, LabApps.appsClassPath(), options, "dev.understudy.apps.NioKvServer", PORT,
             work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
     }
 

@@ -60,6 +60,7 @@ class PrimaryRecordingIT {
         try (Lab lab = Lab.up(3)) {
             String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
             List<LabApps.Server> servers = new ArrayList<>();
+            List<LabApps.LoadConnection> connections;
             try {
                 for (int node = 2; node <= 3; node++) {
                     servers.add(start(lab, java, mainClass, node, "clone", work, aeron));
@@ -76,9 +77,13 @@ class PrimaryRecordingIT {
                     REQUESTS, pipeline, 7, false));
                 args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s"));
                 LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
-                assertEquals(0, run.exitCode(), () -> "LoadClient: " + run.json() + "\n" + LabApps.tail(primary.log()));
-                assertEquals(CONNECTIONS * REQUESTS, run.count("completed"), run::json);
-                assertEquals(0, run.count("errors"), run::json);
+                assertTrue(run.ok(), () -> "LoadClient: " + run.problems() + " " + run.json() + "\n" + LabApps.tail(primary.log()));
+                assertEquals(0, run.exitCode(), run::json);
+                assertEquals(CONNECTIONS * REQUESTS, run.expected(), run::json);
+                assertEquals(run.expected(), run.completed(), run::json);
+                assertEquals(run.expected(), run.sent(), run::json);
+                assertEquals(0, run.errors(), run::json);
+                connections = run.connections();
 
                 // Every record the primary published reaches both clones' journals.
                 File primaryAeron = new File(aeron.replace("{node.id}", "1"));
@@ -97,22 +102,23 @@ class PrimaryRecordingIT {
                 }
             }
 
-            List<Map<String, Object>> perConnection = perConnection(work.resolve("load"));
-            assertEquals(CONNECTIONS, perConnection.size());
+            assertEquals(CONNECTIONS, connections.size());
+            Path load = work.resolve("load");
             for (int node = 2; node <= 3; node++) {
                 JournalStreams journal = JournalStreams.read(work.resolve("journal-" + node));
                 assertEquals(0, journal.sequenceGaps, "sequence gaps in node" + node + "'s journal");
                 assertEquals(CONNECTIONS, journal.connections.size(), "connections in node" + node + "'s journal");
-                for (Map<String, Object> c : perConnection) {
-                    int port = ((Number) c.get("localPort")).intValue();
+                for (LabApps.LoadConnection c : connections) {
+                    int port = c.localPort();
                     JournalStreams.Conn conn = journal.byClientPort(port);
                     String where = "node" + node + ", client port " + port;
                     assertTrue(conn != null, "no connection in the journal for " + where);
-                    byte[] sent = Files.readAllBytes(file(work.resolve("load"), port, ".sent"));
-                    byte[] received = Files.readAllBytes(file(work.resolve("load"), port, ".recv"));
+                    byte[] sent = Files.readAllBytes(c.sentFile(load));
+                    byte[] received = Files.readAllBytes(c.receivedFile(load));
+                    assertEquals(c.sentSha256(), sha256(sent), "the record file is what the client sent, " + where);
+                    assertEquals(c.receivedSha256(), sha256(received), where);
                     byte[] inbound = conn.inboundBytes();
                     assertEquals(sha256(sent), sha256(inbound), "inbound stream rebuilt from SEGMENTs, " + where);
-                    assertEquals(c.get("sentSha256"), sha256(inbound), where);
                     assertEquals(sent.length, conn.readBytes, "APP_READ chunks add up to the bytes read, " + where);
                     assertEquals(received.length, conn.writtenBytes, "APP_WRITE ranges cover the output, " + where);
                     for (JournalStreams.Write w : conn.writes) {
@@ -134,7 +140,7 @@ class PrimaryRecordingIT {
             "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=1");
-        return LabApps.startServer(lab, Lab.node(node), java, options, mainClass, PORT,
+        return LabApps.startServer(lab, Lab.node(node), java, LabApps.appsClassPath(), options, mainClass, PORT,
             work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
     }
 
@@ -163,25 +169,6 @@ class PrimaryRecordingIT {
             Thread.sleep(100);
         }
         throw new AssertionError(counter + " of " + aeronDir + " is " + v + ", expected >= " + target);
-    }
-
-    private static List<Map<String, Object>> perConnection(Path dir) throws IOException {
-        List<Map<String, Object>> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".sent")).sorted()::iterator) {
-                String name = p.getFileName().toString();
-                int port = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1, name.length() - ".sent".length()));
-                out.add(Map.of("localPort", port, "sentSha256", sha256(Files.readAllBytes(p))));
-            }
-        }
-        return out;
-    }
-
-    private static Path file(Path dir, int port, String suffix) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith("-" + port + suffix)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + suffix + " file for port " + port + " in " + dir));
-        }
     }
 
     static String sha256(byte[] b) {
