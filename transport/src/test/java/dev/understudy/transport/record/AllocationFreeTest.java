@@ -50,7 +50,7 @@ class AllocationFreeTest {
     void shouldEncodeAndDecodeWithoutAllocating() {
         for (UnsafeBuffer buffer : new UnsafeBuffer[] {
             new UnsafeBuffer(new byte[8192]), new UnsafeBuffer(ByteBuffer.allocateDirect(8192))}) {
-            RecordBatchWriter writer = new RecordBatchWriter(buffer, 0, 8192);
+            RecordBatchWriter writer = new RecordBatchWriter(1, buffer, 0, 8192);
             roundTrips(buffer, writer, 20_000); // warm up: class loading, the feeder's one ByteBuffer duplicate
             long before = THREADS.getCurrentThreadAllocatedBytes();
             long records = roundTrips(buffer, writer, 20_000);
