@@ -123,8 +123,11 @@ public final class ReplicationClone implements AutoCloseable {
 
     /**
      * A clone over a Chronicle {@link Journal} (the usual entry point); it resumes from the
-     * journal's last sequence. Frames must be signed when {@code config} has a secret.
+     * journal's last sequence. Frames must be signed when {@code config} has a secret. The caller
+     * keeps ownership of the journal (close it after the clone).
      *
+     * @param epoch          the highest epoch known at start: live frames of lower epochs are refused,
+     *                       and acks are made under this epoch until a newer one is seen
      * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}
      */
     public static ReplicationClone create(Aeron aeron, ReplicationConfig config, int epoch, Journal journal,

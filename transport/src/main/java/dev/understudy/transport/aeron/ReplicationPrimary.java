@@ -102,6 +102,7 @@ public final class ReplicationPrimary implements AutoCloseable {
      * The primary over a Chronicle {@link Journal} (the usual entry point). Frames are signed when
      * {@code config} has a secret. The caller keeps ownership of the journal (close it after the primary).
      *
+     * @param epoch          the epoch stamped into every record and frame; only acks of this epoch count
      * @param maxK           highest replication factor reported to {@code listener}
      * @param listener       told when the durable sequence for k = 1..maxK advances; may be {@code null}
      * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}

@@ -8,7 +8,7 @@ import org.agrona.DirectBuffer;
  *
  * <p>{@link #wrap} checks, in order: frame header present and complete, frame length matching the
  * received length, version, authentication (per the {@link FrameAuthenticator}'s policy), record
- * count and reserved field, then every record (length, version, CRC, type, body length), their epoch and consecutive
+ * count and reserved field (the sender id is only read: {@link #sender()}), then every record (length, version, CRC, type, body length), their epoch and consecutive
  * sequences, zero padding, and that the records exactly fill the frame. Any failure returns a
  * {@link RecordErrors} code, counts it once in {@link #counters()}, and leaves the reader empty:
  * a frame is accepted or dropped as a whole. Nothing throws on bad input.
