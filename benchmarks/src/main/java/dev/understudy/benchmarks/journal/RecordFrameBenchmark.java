@@ -66,7 +66,7 @@ public class RecordFrameBenchmark {
     @Setup
     public void setUp() {
         byte[] secret = "benchmark-shared-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
-        writer = new RecordBatchWriter(frame, 0, frame.capacity());
+        writer = new RecordBatchWriter(1, frame, 0, frame.capacity());
         unsignedReader = new RecordBatchReader();
         signer = FrameAuthenticator.withSecret(secret);
         signedReader = new RecordBatchReader(FrameAuthenticator.withSecret(secret), new DecodeCounters());

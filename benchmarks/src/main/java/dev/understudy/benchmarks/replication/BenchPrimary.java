@@ -4,9 +4,8 @@ import dev.understudy.transport.aeron.EmbeddedMediaDriver;
 import dev.understudy.transport.aeron.ReplicationClone;
 import dev.understudy.transport.aeron.ReplicationConfig;
 import dev.understudy.transport.aeron.ReplicationPrimary;
-import dev.understudy.transport.internal.net.Framing;
-import dev.understudy.transport.internal.net.JournalPort;
-import dev.understudy.transport.internal.net.Journals;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalConfig;
 import dev.understudy.transport.node.SyntheticRecords;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.IdleStrategy;
@@ -30,13 +29,13 @@ final class BenchPrimary implements AutoCloseable {
 
     final ReplicationPrimary primary;
     private final EmbeddedMediaDriver driver;
-    private final JournalPort journal;
+    private final Journal journal;
     private final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
     private final SyntheticRecords synthetic = new SyntheticRecords();
     private final Thread cloneThread;
     private volatile boolean running = true;
     private ReplicationClone clone;
-    private JournalPort cloneJournal;
+    private Journal cloneJournal;
     private final Path ownDir;
 
     BenchPrimary(boolean ipc, int expectedClones) throws Exception {
@@ -53,13 +52,13 @@ final class BenchPrimary implements AutoCloseable {
         config.conclude();
         driver = EmbeddedMediaDriver.launch(config);
         // the primary's journal persists across JMH forks so that sequences continue for the clones
-        journal = Journals.open(dir.resolve(ipc ? "ipc-primary-" + ProcessHandle.current().pid() : "journal-node1"));
-        primary = new ReplicationPrimary(driver.aeron(), config, 1, journal, new Framing(config), 2, null, null);
+        journal = open(dir.resolve(ipc ? "ipc-primary-" + ProcessHandle.current().pid() : "journal-node1"));
+        primary = ReplicationPrimary.create(driver.aeron(), config, 1, journal, 2, null, null);
         if (ipc) {
             ReplicationConfig cc = ReplicationConfig.fromSystemProperties(2, lab + "ipc").ipc(true)
                 .aeronDir(config.aeronDir()).conclude();
-            cloneJournal = Journals.open(dir.resolve("ipc-clone-" + ProcessHandle.current().pid()));
-            clone = new ReplicationClone(driver.aeron(), cc, 1, cloneJournal, new Framing(cc), null);
+            cloneJournal = open(dir.resolve("ipc-clone-" + ProcessHandle.current().pid()));
+            clone = ReplicationClone.create(driver.aeron(), cc, 1, cloneJournal, null);
             IdleStrategy idle = EmbeddedMediaDriver.idle(cc.idle());
             cloneThread = new Thread(() -> {
                 while (running) {
@@ -80,6 +79,11 @@ final class BenchPrimary implements AutoCloseable {
             }
             Thread.onSpinWait();
         }
+    }
+
+    /** A journal as the replication channel opens it: records are not re-verified on append. */
+    private static Journal open(Path directory) {
+        return Journal.open(JournalConfig.builder(directory).verifyOnAppend(false).build());
     }
 
     /** Publishes one record, sends its frame, and spins until {@code k} clones acknowledged it; returns its sequence. */

@@ -16,6 +16,13 @@ import java.util.Arrays;
  * {@link DurabilityListener} only when it rises above the highest value reported before
  * (notifications are monotonic).
  *
+ * <h2>Epochs (DESIGN.md invariant 5)</h2>
+ * A tracker belongs to one primary and its {@linkplain #epoch() epoch}. Every ack carries the epoch
+ * the clone acknowledges under (the highest it has seen); only acks of this tracker's own epoch count.
+ * Any other ack is counted in {@link #staleAcks()} and changes nothing: a clone that has moved on to
+ * a newer primary acks that primary's epoch, so a stale primary gets no durability from it and can
+ * release no held input.
+ *
  * <p>No allocation after construction. Not thread-safe: one duty-cycle thread.
  */
 public final class DurabilityTracker {
@@ -29,14 +36,21 @@ public final class DurabilityTracker {
     private final long[] reported;
     private final int maxK;
     private final DurabilityListener listener;
+    private final int epoch;
     private int count;
+    private long staleAcks;
 
     /**
+     * @param epoch     the epoch of the primary this tracker counts for: acks of any other epoch are stale
      * @param maxNodeId highest node id that may ack
      * @param maxK      highest k reported to the listener
      * @param listener  may be {@code null}
      */
-    public DurabilityTracker(int maxNodeId, int maxK, DurabilityListener listener) {
+    public DurabilityTracker(int epoch, int maxNodeId, int maxK, DurabilityListener listener) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("invalid epoch: value=" + epoch + ", expected >= 0");
+        }
+        this.epoch = epoch;
         this.acked = new long[maxNodeId + 1];
         this.incarnation = new int[maxNodeId + 1];
         this.present = new boolean[maxNodeId + 1];
@@ -47,23 +61,20 @@ public final class DurabilityTracker {
     }
 
     /**
-     * Records an acknowledgement. Adds the clone if it is not a member yet.
-     *
-     * @return {@code true} if the clone's acknowledged sequence advanced
-     */
-    public boolean onAck(int nodeId, long sequence) {
-        return onAck(nodeId, 0, sequence);
-    }
-
-    /**
      * Records an acknowledgement from one run ({@code incarnation}, random per clone start) of a
-     * clone. A new incarnation replaces what the previous one acknowledged, even downwards: a
-     * clone restarted with a lost or older journal must not keep the durability its previous run
-     * reported. Within an incarnation, acks never move the position back.
+     * clone, made under {@code ackEpoch}. An ack of another epoch than {@link #epoch()} is counted in
+     * {@link #staleAcks()} and ignored. A new incarnation replaces what the previous one acknowledged,
+     * even downwards: a clone restarted with a lost or older journal must not keep the durability its
+     * previous run reported. Within an incarnation, acks never move the position back. Adds the clone
+     * if it is not a member yet.
      *
      * @return {@code true} if the clone's acknowledged sequence changed
      */
-    public boolean onAck(int nodeId, int incarnationId, long sequence) {
+    public boolean onAck(int nodeId, int incarnationId, int ackEpoch, long sequence) {
+        if (ackEpoch != epoch) {
+            staleAcks++;
+            return false;
+        }
         if (nodeId <= 0 || nodeId >= acked.length) {
             return false;
         }
@@ -90,6 +101,16 @@ public final class DurabilityTracker {
             acked[nodeId] = NONE;
             count--;
         }
+    }
+
+    /** @return the epoch whose acks count */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** @return acks ignored because they were made under another epoch than {@link #epoch()} */
+    public long staleAcks() {
+        return staleAcks;
     }
 
     /** Number of clones counted. */

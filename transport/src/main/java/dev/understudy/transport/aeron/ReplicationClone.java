@@ -1,6 +1,6 @@
 package dev.understudy.transport.aeron;
 
-import dev.understudy.transport.catchup.CatchupServer;
+import dev.understudy.transport.internal.catchup.CatchupServer;
 import dev.understudy.transport.internal.net.FramePort;
 import dev.understudy.transport.internal.net.FrameSigner;
 import dev.understudy.transport.internal.net.Framing;
@@ -12,6 +12,7 @@ import dev.understudy.transport.membership.Heartbeater;
 import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Membership;
 import dev.understudy.transport.membership.Role;
+import dev.understudy.transport.record.RecordErrors;
 import dev.understudy.transport.record.RecordHeader;
 import io.aeron.Aeron;
 import io.aeron.FragmentAssembler;
@@ -46,6 +47,23 @@ import java.nio.ByteBuffer;
  * journal is gapless and duplicate-free whatever the two streams deliver. No progress for the
  * catch-up timeout: ask again (rotating peers).
  *
+ * <h2>Epochs, one primary per epoch (DESIGN.md invariant 5)</h2>
+ * Every frame carries its sender's node id and epoch. The clone keeps the highest epoch it has seen
+ * (starting from the epoch it was created with) and the sender of that epoch's live frames:
+ * <ul>
+ *   <li>a live frame of a lower epoch comes from a stale primary: it is dropped whole and counted
+ *       in {@link #staleFrames()};</li>
+ *   <li>a live frame of a higher epoch raises the highest epoch (a new primary took over); its sender
+ *       becomes that epoch's primary and live records buffered from the older epoch are dropped;</li>
+ *   <li>a live frame of the highest epoch from another sender than that epoch's primary is dropped
+ *       and counted in {@link #foreignFrames()} (two primaries cannot share an epoch);</li>
+ *   <li>acks and heartbeats carry the highest epoch, so a stale primary never gets an ack of its own
+ *       epoch from this clone once it has seen a newer one, and can commit nothing.</li>
+ * </ul>
+ * Catch-up frames are history from a peer's journal and legitimately hold records of older epochs:
+ * they are appended by the sequence rule alone. (Truncating an old-epoch suffix, invariant 6, is
+ * the election's job and not done here.)
+ *
  * <p>Not thread-safe: {@link #doWork} on one thread. No allocation per record.
  */
 public final class ReplicationClone implements AutoCloseable {
@@ -70,7 +88,8 @@ public final class ReplicationClone implements AutoCloseable {
     private final int selfAddress;
     /** Random per start: lets the primary tell a restarted clone's acks from its previous run's. */
     private final int incarnation = new java.security.SecureRandom().nextInt();
-    private final int epoch;
+    private int highestEpoch;
+    private int epochSender;
 
     private long expected;
     private long lastAcked = -1;
@@ -99,11 +118,16 @@ public final class ReplicationClone implements AutoCloseable {
     private long catchupRequestsSent;
     private long catchupsCompleted;
     private long controlRejected;
+    private long staleFrames;
+    private long foreignFrames;
 
     /**
      * A clone over a Chronicle {@link Journal} (the usual entry point); it resumes from the
-     * journal's last sequence. Frames must be signed when {@code config} has a secret.
+     * journal's last sequence. Frames must be signed when {@code config} has a secret. The caller
+     * keeps ownership of the journal (close it after the clone).
      *
+     * @param epoch          the highest epoch known at start: live frames of lower epochs are refused,
+     *                       and acks are made under this epoch until a newer one is seen
      * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}
      */
     public static ReplicationClone create(Aeron aeron, ReplicationConfig config, int epoch, Journal journal,
@@ -111,11 +135,20 @@ public final class ReplicationClone implements AutoCloseable {
         return new ReplicationClone(aeron, config, epoch, Journals.wrap(journal), new Framing(config), memberListener);
     }
 
-    public ReplicationClone(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
-                            Framing framing, MemberListener memberListener) {
+    /**
+     * Over any journal port and framing (tests use an in-memory journal). Package-private: the
+     * public entry point is {@link #create}.
+     *
+     * @param epoch the highest epoch known at start: live frames of lower epochs are refused
+     */
+    ReplicationClone(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
+                     Framing framing, MemberListener memberListener) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("invalid epoch: value=" + epoch + ", expected >= 0");
+        }
         this.aeron = aeron;
         this.config = config;
-        this.epoch = epoch;
+        this.highestEpoch = epoch;
         this.journal = journal;
         this.reader = framing.reader();
         this.controlSigner = framing.controlSigner();
@@ -127,7 +160,7 @@ public final class ReplicationClone implements AutoCloseable {
         this.catchupRequests = aeron.addSubscription(config.controlSubscriptionChannel(),
             ReplicationConfig.CATCHUP_REQUEST_STREAM_BASE + config.nodeId());
         this.ack = aeron.addPublication(config.controlChannel(config.primaryAddress(), false), ReplicationConfig.ACK_STREAM);
-        this.heartbeater = new Heartbeater(aeron, config, controlSigner, memberListener);
+        this.heartbeater = new Heartbeater(aeron, config, memberListener);
         this.catchupServer = new CatchupServer(aeron, config, journal, framing::catchupWriter);
         this.dataAssembler = new FragmentAssembler(this::onDataFrame);
         this.catchupAssembler = new FragmentAssembler(this::onCatchupFrame);
@@ -146,7 +179,7 @@ public final class ReplicationClone implements AutoCloseable {
         work += catchupRequests.poll(controlHandler, 8);
         work += sendAck(nanoTime);
         Membership m = heartbeater.membership();
-        work += heartbeater.doWork(nanoTime, catchingUp ? Role.CATCHING_UP : Role.CLONE, epoch,
+        work += heartbeater.doWork(nanoTime, catchingUp ? Role.CATCHING_UP : Role.CLONE, highestEpoch,
             journal.lastSequence(), journal.lastSequence(), journal.healthy());
         work += catchupServer.doWork(nanoTime);
         work += manageCatchup(nanoTime, m);
@@ -154,7 +187,32 @@ public final class ReplicationClone implements AutoCloseable {
     }
 
     private void onDataFrame(DirectBuffer buf, int off, int len, Header header) {
-        reader.read(buf, off, len, liveHandler);
+        if (reader.wrap(buf, off, len) != RecordErrors.OK) {
+            return; // counted by the reader
+        }
+        int frameEpoch = reader.epoch();
+        int sender = reader.sender();
+        if (frameEpoch < highestEpoch) {
+            staleFrames++; // a primary of an older epoch: fenced
+            return;
+        }
+        if (frameEpoch > highestEpoch) {
+            highestEpoch = frameEpoch;
+            epochSender = sender;
+            dropLiveBuffer(); // what a previous epoch's primary sent ahead of the journal
+        } else if (epochSender == 0) {
+            epochSender = sender;
+        } else if (sender != epochSender) {
+            foreignFrames++;
+            return;
+        }
+        reader.forEach(liveHandler);
+    }
+
+    private void dropLiveBuffer() {
+        aheadDropped += liveBufferCount;
+        liveBufferLength = 0;
+        liveBufferCount = 0;
     }
 
     private void onCatchupFrame(DirectBuffer buf, int off, int len, Header header) {
@@ -292,6 +350,8 @@ public final class ReplicationClone implements AutoCloseable {
         Wire.header(out, 0, Wire.ACK_LENGTH, Wire.TYPE_ACK, config.nodeId(), incarnation);
         out.putLong(Wire.ACK_SEQUENCE_OFFSET, last, Wire.LE);
         out.putLong(Wire.ACK_TIME_OFFSET, now, Wire.LE);
+        out.putInt(Wire.ACK_EPOCH_OFFSET, highestEpoch, Wire.LE);
+        out.putInt(Wire.ACK_EPOCH_OFFSET + 4, 0, Wire.LE);
         int len = controlSigner.sign(out, 0, Wire.ACK_LENGTH);
         if (ack.offer(out, 0, len) > 0) {
             acksSent++;
@@ -430,7 +490,20 @@ public final class ReplicationClone implements AutoCloseable {
     public long lastAcked() { return lastAcked; }
     public long catchupRequestsSent() { return catchupRequestsSent; }
     public long catchupsCompleted() { return catchupsCompleted; }
-    public CatchupServer catchupServer() { return catchupServer; }
+    /** Records this clone has served to catching-up peers. */
+    public long catchupRecordsServed() { return catchupServer.recordsServed(); }
+
+    /** The highest epoch seen (or given at start): the epoch this clone appends and acks under. */
+    public int highestEpoch() { return highestEpoch; }
+
+    /** Node id of the sender of the highest epoch's live frames (0 before the first frame). */
+    public int epochSender() { return epochSender; }
+
+    /** Live frames dropped because their epoch was below {@link #highestEpoch()}. */
+    public long staleFrames() { return staleFrames; }
+
+    /** Live frames of the highest epoch dropped because another node than {@link #epochSender()} sent them. */
+    public long foreignFrames() { return foreignFrames; }
 
     /** Frames rejected for a missing/wrong MAC (data, catch-up, control, heartbeats). */
     public long rejectedAuth() {

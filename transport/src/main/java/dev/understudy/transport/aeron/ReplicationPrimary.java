@@ -1,6 +1,6 @@
 package dev.understudy.transport.aeron;
 
-import dev.understudy.transport.catchup.CatchupServer;
+import dev.understudy.transport.internal.catchup.CatchupServer;
 import dev.understudy.transport.internal.net.FramePort;
 import dev.understudy.transport.internal.net.FrameSigner;
 import dev.understudy.transport.internal.net.Framing;
@@ -19,11 +19,10 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.MutableDirectBuffer;
 import dev.understudy.transport.record.RecordCodec;
 import dev.understudy.transport.record.RecordHeader;
 
-import java.nio.ByteBuffer;
 
 /**
  * The primary's end of the replication channel.
@@ -41,6 +40,30 @@ import java.nio.ByteBuffer;
  * <p>Return codes, not exceptions, for expected conditions: {@link #publish} returns the
  * sequence ({@code > 0}) or {@link #BACK_PRESSURED}, {@link #NOT_CONNECTED},
  * {@link #ADMIN_ACTION}, {@link #CLOSED}, {@link #JOURNAL_FAILED}.
+ *
+ * <h2>Encode once: claim, encode, commit</h2>
+ * A caller that builds records itself can encode them straight into the frame in progress
+ * instead of into a buffer of its own that {@link #publish} then copies:
+ * <pre>{@code
+ * int at = primary.claim(AppReadFlyweight.LENGTH);      // < 0: a publish code, nothing claimed
+ * if (at >= 0) {
+ *     appRead.wrapForEncode(primary.claimBuffer(), at, 0, 0)  // epoch, sequence: stamped by commit
+ *         .connectionId(id).streamOffset(offset).readOrder(order).byteCount(n);
+ *     long seq = primary.commitClaim(AppReadFlyweight.LENGTH); // same codes as publish
+ * }
+ * }</pre>
+ * Contract: between {@link #claim} and {@link #commitClaim}/{@link #abortClaim} the caller writes
+ * only {@code [at, at + length)} of {@link #claimBuffer()} and calls nothing else on the primary
+ * ({@code publish}, {@code flush}, {@code doWork} or a second {@code claim} with a claim open is a bug
+ * and throws {@link IllegalStateException}). {@code commitClaim(length)} makes the record's length
+ * field {@code length} (at most the claimed length), stamps the primary's epoch and the next
+ * sequence, seals the CRC, journals the record and adds it to the frame, exactly what {@code publish}
+ * does to its copy. {@code publish} is {@code claim} + one copy + {@code commitClaim}.
+ *
+ * <h2>Epochs (DESIGN.md invariant 5)</h2>
+ * Every frame carries this primary's node id and epoch. Clones ack under the highest epoch they
+ * have seen; only acks of this primary's own epoch count towards durability, others are counted
+ * in {@link #staleAcks()}: a primary whose clones follow a newer epoch makes nothing durable.
  *
  * <p>Not thread-safe: {@code publish}, {@code flush} and {@code doWork} are called by one
  * thread (the agent's replication duty cycle). No allocation per record.
@@ -71,13 +94,15 @@ public final class ReplicationPrimary implements AutoCloseable {
     private long controlRejected;
     private long framesSent;
     private int finishedLength = -1;
+    private int claimedAt = -1;
+    private int claimedLength;
     private final RecordCodec codec = new RecordCodec();
-    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
 
     /**
      * The primary over a Chronicle {@link Journal} (the usual entry point). Frames are signed when
      * {@code config} has a secret. The caller keeps ownership of the journal (close it after the primary).
      *
+     * @param epoch          the epoch stamped into every record and frame; only acks of this epoch count
      * @param maxK           highest replication factor reported to {@code listener}
      * @param listener       told when the durable sequence for k = 1..maxK advances; may be {@code null}
      * @param memberListener told about joined/lost/rejoined nodes; may be {@code null}
@@ -89,9 +114,12 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
 
     /**
+     * Over any journal port and framing (tests use an in-memory journal). Package-private: the
+     * public entry point is {@link #create}.
+     *
      * @param listener told when the durable sequence for k = 1..{@code maxK} advances; may be {@code null}
      */
-    public ReplicationPrimary(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
+    ReplicationPrimary(Aeron aeron, ReplicationConfig config, int epoch, JournalPort journal,
                               Framing framing, int maxK,
                               DurabilityListener listener, MemberListener memberListener) {
         this.config = config;
@@ -99,12 +127,12 @@ public final class ReplicationPrimary implements AutoCloseable {
         this.journal = journal;
         this.writer = framing.dataWriter();
         this.controlSigner = framing.controlSigner();
-        this.tracker = new DurabilityTracker(ReplicationConfig.MAX_NODE_ID, maxK, listener);
+        this.tracker = new DurabilityTracker(epoch, ReplicationConfig.MAX_NODE_ID, maxK, listener);
         this.lastSequence = journal.lastSequence();
         this.publication = aeron.addPublication(config.dataChannel(), ReplicationConfig.DATA_STREAM);
         this.control = aeron.addSubscription(config.controlSubscriptionChannel(), ReplicationConfig.ACK_STREAM);
         MemberListener forward = memberListener == null ? new MemberListener() { } : memberListener;
-        this.heartbeater = new Heartbeater(aeron, config, controlSigner, new MemberListener() {
+        this.heartbeater = new Heartbeater(aeron, config, new MemberListener() {
             @Override
             public void onJoined(int nodeId, Role role, long ep) {
                 forward.onJoined(nodeId, role, ep);
@@ -128,47 +156,127 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
 
     /**
-     * Publishes one encoded record: copies it, stamps the epoch and the next sequence into the
-     * copy and seals its CRC (the caller's bytes are not modified), appends it to the primary's
-     * journal, then adds it to the frame in progress (a full frame is sent first).
+     * Publishes one encoded record: copies it into the frame in progress, stamps the epoch and the
+     * next sequence into the copy and seals its CRC (the caller's bytes are not modified), appends it
+     * to the primary's journal, then adds it to the frame (a full frame is sent first). The same as
+     * {@link #claim} + copy + {@link #commitClaim}.
      *
      * @return the record's sequence ({@code > 0}); or a negative code and the record was not taken:
      *         {@link #BACK_PRESSURED}/{@link #NOT_CONNECTED}/{@link #ADMIN_ACTION} (the full frame
      *         could not be sent yet: call {@link #doWork} and retry), {@link #CLOSED},
      *         {@link #JOURNAL_FAILED}
      * @throws IllegalArgumentException for a length outside the record bounds (a bug)
+     * @throws IllegalStateException    while a claim is open (a bug)
      */
     public long publish(DirectBuffer record, int offset, int length) {
+        int at = claim(length);
+        if (at < 0) {
+            return at;
+        }
+        writer.buffer().putBytes(at, record, offset, length);
+        return commitClaim(length);
+    }
+
+    /**
+     * The buffer {@link #claim} hands out room in (the frame in progress). The same buffer for the
+     * primary's life; only the claimed range may be written, and only until the claim is committed or
+     * aborted.
+     */
+    public MutableDirectBuffer claimBuffer() {
+        return writer.buffer();
+    }
+
+    /**
+     * Claims room for one record of up to {@code length} bytes in the frame in progress, sending a
+     * full frame first. Encode the record at the returned offset of {@link #claimBuffer()} (epoch,
+     * sequence and CRC are stamped by {@link #commitClaim}), then commit or abort it.
+     *
+     * @return the offset in {@link #claimBuffer()} ({@code >= 0}); or a negative code and nothing is
+     *         claimed: {@link #BACK_PRESSURED}/{@link #NOT_CONNECTED}/{@link #ADMIN_ACTION} (the full
+     *         frame could not be sent yet: call {@link #doWork} and retry), {@link #CLOSED}
+     * @throws IllegalArgumentException for a length outside the record bounds (a bug)
+     * @throws IllegalStateException    if a claim is already open (a bug)
+     */
+    public int claim(int length) {
         if (length < RecordHeader.HEADER_LENGTH || length > RecordHeader.MAX_RECORD_LENGTH) {
             throw new IllegalArgumentException("invalid record length: value=" + length
                 + ", expected " + RecordHeader.HEADER_LENGTH + ".." + RecordHeader.MAX_RECORD_LENGTH);
         }
+        if (claimedAt >= 0) {
+            throw new IllegalStateException("claim while a claim is open: offset=" + claimedAt
+                + ", length=" + claimedLength);
+        }
         if (finishedLength >= 0 || !writer.hasRoom(length)) {
             long r = flush(); // a finished frame (sealed and signed) takes no more records
             if (r < 0) {
-                return r;
+                return (int) r;
             }
         }
+        int at = writer.claim(length);
+        if (at < 0) {
+            // an empty frame takes any record up to MAX_RECORD_LENGTH: not reachable unless the writer is broken
+            throw new IllegalStateException("empty frame refused a record: length=" + length);
+        }
+        claimedAt = at;
+        claimedLength = length;
+        return at;
+    }
+
+    /**
+     * Completes the open claim: sets the record's length field to {@code length}, stamps the epoch
+     * and the next sequence, seals the CRC, appends the record to the primary's journal and adds it
+     * to the frame. If the journal refuses it the claim is aborted: nothing is sent or numbered.
+     * Either way the claim is closed.
+     *
+     * @param length the record's final length, {@code 24 <= length <=} the claimed length
+     * @return the record's sequence ({@code > 0}) or {@link #JOURNAL_FAILED}
+     * @throws IllegalStateException    without an open claim (a bug)
+     * @throws IllegalArgumentException for a length outside {@code 24..claimed length} (a bug)
+     */
+    public long commitClaim(int length) {
+        if (claimedAt < 0) {
+            throw new IllegalStateException("commitClaim without an open claim");
+        }
+        if (length < RecordHeader.HEADER_LENGTH || length > claimedLength) {
+            throw new IllegalArgumentException("invalid committed record length: value=" + length
+                + ", expected " + RecordHeader.HEADER_LENGTH + ".." + claimedLength + " (the claimed length)");
+        }
+        int at = claimedAt;
+        claimedAt = -1;
+        MutableDirectBuffer b = writer.buffer();
         long seq = lastSequence + 1;
-        staging.putBytes(0, record, offset, length);
-        staging.putInt(RecordHeader.LENGTH_OFFSET, length, RecordHeader.ORDER);
-        staging.putInt(RecordHeader.EPOCH_OFFSET, epoch, RecordHeader.ORDER);
-        staging.putLong(RecordHeader.SEQUENCE_OFFSET, seq, RecordHeader.ORDER);
-        codec.seal(staging, 0);
-        if (!journal.append(staging, 0, length)) {
+        b.putInt(at + RecordHeader.LENGTH_OFFSET, length, RecordHeader.ORDER);
+        b.putInt(at + RecordHeader.EPOCH_OFFSET, epoch, RecordHeader.ORDER);
+        b.putLong(at + RecordHeader.SEQUENCE_OFFSET, seq, RecordHeader.ORDER);
+        codec.seal(b, at);
+        if (!journal.append(b, at, length)) {
+            writer.abort();
             return JOURNAL_FAILED; // never send what the primary could not journal
         }
-        writer.appendSealed(staging, 0, length);
+        writer.commitSealed();
         lastSequence = seq;
         return seq;
+    }
+
+    /** Gives up the open claim, if any: nothing is journaled, numbered or sent. */
+    public void abortClaim() {
+        if (claimedAt >= 0) {
+            writer.abort();
+            claimedAt = -1;
+        }
     }
 
     /**
      * Sends the frame in progress, if any.
      *
      * @return 0 if there was nothing to send, 1 if sent, or a negative {@link Publication} code
+     * @throws IllegalStateException while a claim is open (a bug)
      */
     public long flush() {
+        if (claimedAt >= 0) {
+            throw new IllegalStateException("flush while a claim is open: offset=" + claimedAt
+                + ", length=" + claimedLength + ": commit or abort it first");
+        }
         if (writer.recordCount() == 0) {
             return 0;
         }
@@ -210,7 +318,8 @@ public final class ReplicationPrimary implements AutoCloseable {
         int type = plain < 0 ? -1 : Wire.type(buf, off, plain);
         if (type == Wire.TYPE_ACK && plain >= Wire.ACK_LENGTH) {
             acksReceived++;
-            tracker.onAck(Wire.sender(buf, off), Wire.session(buf, off), buf.getLong(off + Wire.ACK_SEQUENCE_OFFSET, Wire.LE));
+            tracker.onAck(Wire.sender(buf, off), Wire.session(buf, off), buf.getInt(off + Wire.ACK_EPOCH_OFFSET, Wire.LE),
+                buf.getLong(off + Wire.ACK_SEQUENCE_OFFSET, Wire.LE));
         } else if (type == Wire.TYPE_CATCHUP_REQUEST || type == Wire.TYPE_CATCHUP_STOP) {
             catchup.onControl(type, buf, off, plain, nowNs);
         } else {
@@ -242,12 +351,29 @@ public final class ReplicationPrimary implements AutoCloseable {
         return tracker;
     }
 
-    public CatchupServer catchup() {
-        return catchup;
+    /** @return records this primary has served to catching-up clones */
+    public long catchupRecordsServed() {
+        return catchup.recordsServed();
     }
 
+    /** @return catch-up sessions this primary has started */
+    public long catchupSessionsStarted() {
+        return catchup.sessionsStarted();
+    }
+
+    /** @return the epoch this primary publishes under */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** @return acknowledgements received, of any epoch */
     public long acksReceived() {
         return acksReceived;
+    }
+
+    /** @return acknowledgements ignored because they were made under another epoch than {@link #epoch()} */
+    public long staleAcks() {
+        return tracker.staleAcks();
     }
 
     /** Control frames (acks, catch-up requests) and heartbeats rejected: bad MAC or malformed. */

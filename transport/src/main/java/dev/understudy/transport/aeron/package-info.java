@@ -16,15 +16,15 @@
  *       exactly the next sequence to its journal, then acks {@code journal.lastSequence()}; catches
  *       up from a peer's journal when it sees a gap.</li>
  *   <li>{@link dev.understudy.transport.aeron.DurabilityTracker}: k-of-n over clone acks.</li>
- *   <li>{@code ..membership}: heartbeats and lost/rejoined events; {@code ..catchup}: the journal
- *       tailer that serves a peer.</li>
+ *   <li>{@code ..membership}: heartbeats and lost/rejoined events; {@code ..internal.catchup}: the
+ *       journal tailer that serves a peer.</li>
  * </ul>
  *
  * <h2>Streams</h2>
  * <pre>
  *   1001 data        multicast  primary → clones      record frames (RecordBatch, signed with a secret)
  *   1002 heartbeats  multicast  every node → every node
- *   1003 acks        unicast    clone → primary       (control frame: node id, journal sequence)
+ *   1003 acks        unicast    clone → primary       (control frame: node id, journal sequence, epoch)
  *   1100+N requests  unicast    → node N              catch-up request/stop
  *   1200+N catch-up  unicast    peer → node N         record frames from the peer's journal
  * </pre>

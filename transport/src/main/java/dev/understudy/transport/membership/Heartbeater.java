@@ -2,6 +2,7 @@ package dev.understudy.transport.membership;
 
 import dev.understudy.transport.aeron.ReplicationConfig;
 import dev.understudy.transport.internal.net.FrameSigner;
+import dev.understudy.transport.internal.net.Framing;
 import dev.understudy.transport.internal.net.Wire;
 import io.aeron.Aeron;
 import io.aeron.Publication;
@@ -40,9 +41,14 @@ public final class Heartbeater implements AutoCloseable {
     private long received;
     private long sent;
 
-    public Heartbeater(Aeron aeron, ReplicationConfig config, FrameSigner signer, MemberListener listener) {
+    /**
+     * Heartbeats are signed and verified with {@code config}'s secret (unsigned without one).
+     *
+     * @param listener told about joined/lost/rejoined nodes; may be {@code null}
+     */
+    public Heartbeater(Aeron aeron, ReplicationConfig config, MemberListener listener) {
         this.config = config;
-        this.signer = signer;
+        this.signer = new Framing(config).controlSigner();
         this.membership = new Membership(config.nodeId(), ReplicationConfig.MAX_NODE_ID, config.memberTimeoutNs(), listener);
         this.selfAddress = config.ipc() ? 0 : Wire.ipv4(config.address());
         this.publication = aeron.addPublication(config.heartbeatChannel(), ReplicationConfig.HEARTBEAT_STREAM);
@@ -59,7 +65,7 @@ public final class Heartbeater implements AutoCloseable {
         int work = 0;
         if (now - nextSendNs >= 0) {
             Wire.header(out, 0, Wire.HB_LENGTH, Wire.TYPE_HEARTBEAT, config.nodeId(), selfAddress);
-            out.putByte(Wire.HB_ROLE_OFFSET, (byte) role.ordinal());
+            out.putByte(Wire.HB_ROLE_OFFSET, (byte) role.code());
             out.putByte(Wire.HB_HEALTHY_OFFSET, (byte) (healthy ? 1 : 0));
             out.putLong(Wire.HB_EPOCH_OFFSET, epoch, Wire.LE);
             out.putLong(Wire.HB_JOURNAL_OFFSET, journalPosition, Wire.LE);
@@ -88,7 +94,7 @@ public final class Heartbeater implements AutoCloseable {
         if (sender == config.nodeId()) {
             return;
         }
-        Role role = Role.of(buf.getByte(off + Wire.HB_ROLE_OFFSET));
+        Role role = Role.fromCode(buf.getByte(off + Wire.HB_ROLE_OFFSET) & 0xFF);
         if (role == null) {
             rejected++;
             return;

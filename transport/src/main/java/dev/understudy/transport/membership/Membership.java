@@ -53,7 +53,7 @@ public final class Membership {
             return false;
         }
         lastSeenNs[nodeId] = nowNs;
-        role[nodeId] = r.ordinal();
+        role[nodeId] = r.code();
         epoch[nodeId] = ep;
         journalPosition[nodeId] = journalPos;
         durablePosition[nodeId] = durablePos;
@@ -96,7 +96,7 @@ public final class Membership {
 
     /** Role last announced by the node, or {@code null} if never heard. */
     public Role role(int nodeId) {
-        return isKnown(nodeId) ? Role.of(role[nodeId]) : null;
+        return isKnown(nodeId) ? Role.fromCode(role[nodeId]) : null;
     }
 
     public long epoch(int nodeId) {

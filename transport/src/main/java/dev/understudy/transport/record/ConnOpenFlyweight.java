@@ -36,8 +36,10 @@ import org.agrona.MutableDirectBuffer;
  * </pre>
  *
  * Addresses are in network byte order (as {@link java.net.InetAddress#getAddress()} returns them);
- * ports, ISNs and MSS are host values stored little-endian. {@code tcp options} is a bit set of
- * {@link #OPTION_SACK} and {@link #OPTION_TIMESTAMPS}; {@code address family} is 4 or 6.
+ * ports, ISNs and MSS are host values stored little-endian. {@code tcp options} is a bit set of the
+ * kernel's {@code TCPI_OPT_*} values ({@link TcpOptions}: {@link TcpOptions#TCPI_OPT_TIMESTAMPS} = 1,
+ * {@link TcpOptions#TCPI_OPT_SACK} = 2, {@link TcpOptions#TCPI_OPT_WSCALE} = 4), the same bit order as
+ * {@link TcpInfoFlyweight}; {@code address family} is 4 or 6.
  */
 public final class ConnOpenFlyweight extends RecordHeader {
     /** Offset of the connection id (i64). */
@@ -68,11 +70,6 @@ public final class ConnOpenFlyweight extends RecordHeader {
     public static final int ADDRESS_LENGTH = 16;
     /** Record length. */
     public static final int LENGTH = 88;
-
-    /** SACK was negotiated. */
-    public static final int OPTION_SACK = 1;
-    /** TCP timestamps were negotiated. */
-    public static final int OPTION_TIMESTAMPS = 2;
 
     @Override
     public ConnOpenFlyweight wrap(DirectBuffer buffer, int offset) {
@@ -165,11 +162,12 @@ public final class ConnOpenFlyweight extends RecordHeader {
         return this;
     }
 
-    /** @return a bit set of {@link #OPTION_SACK}, {@link #OPTION_TIMESTAMPS} */
+    /** @return a bit set of {@link TcpOptions} {@code TCPI_OPT_*} values */
     public int tcpOptions() {
         return buffer.getByte(offset + TCP_OPTIONS_OFFSET) & 0xFF;
     }
 
+    /** @param value a bit set of {@link TcpOptions} {@code TCPI_OPT_*} values (u8) */
     public ConnOpenFlyweight tcpOptions(int value) {
         mutableBuffer.putByte(offset + TCP_OPTIONS_OFFSET, (byte) value);
         return this;

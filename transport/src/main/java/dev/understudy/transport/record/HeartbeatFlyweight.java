@@ -1,5 +1,6 @@
 package dev.understudy.transport.record;
 
+import dev.understudy.transport.membership.Role;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -30,7 +31,9 @@ import org.agrona.MutableDirectBuffer;
  *                                                                    56
  * </pre>
  *
- * {@code health} is a bit set: 0 means healthy; see the {@code HEALTH_*} constants.
+ * {@code role} is a {@link Role#code() Role code} (1 primary, 2 clone, 3 catching up), the same
+ * vocabulary as the control channel's heartbeat; {@code health} is a bit set: 0 means healthy; see
+ * the {@code HEALTH_*} constants.
  */
 public final class HeartbeatFlyweight extends RecordHeader {
     /** Offset of the node id (i32). */
@@ -47,15 +50,6 @@ public final class HeartbeatFlyweight extends RecordHeader {
     public static final int TIMESTAMP_OFFSET = 48;
     /** Record length. */
     public static final int LENGTH = 56;
-
-    /** Role: serving primary. */
-    public static final int ROLE_PRIMARY = 1;
-    /** Role: following clone. */
-    public static final int ROLE_CLONE = 2;
-    /** Role: clone running for election. */
-    public static final int ROLE_CANDIDATE = 3;
-    /** Role: catching up, not eligible. */
-    public static final int ROLE_JOINING = 4;
 
     /** Health bit: the journal is not writable (e.g. disk full). */
     public static final int HEALTH_JOURNAL_FAULT = 1;
@@ -88,13 +82,19 @@ public final class HeartbeatFlyweight extends RecordHeader {
         return this;
     }
 
-    /** @return one of the {@code ROLE_*} constants */
-    public int role() {
+    /** @return the role's wire code, see {@link Role#fromCode} */
+    public int roleCode() {
         return buffer.getByte(offset + ROLE_OFFSET) & 0xFF;
     }
 
-    public HeartbeatFlyweight role(int value) {
-        mutableBuffer.putByte(offset + ROLE_OFFSET, (byte) value);
+    /** @return the role, or {@code null} for a code no {@link Role} has */
+    public Role role() {
+        return Role.fromCode(roleCode());
+    }
+
+    /** Writes {@link Role#code() role.code()}. */
+    public HeartbeatFlyweight role(Role role) {
+        mutableBuffer.putByte(offset + ROLE_OFFSET, (byte) role.code());
         return this;
     }
 

@@ -8,7 +8,7 @@ import org.agrona.DirectBuffer;
  *
  * <p>{@link #wrap} checks, in order: frame header present and complete, frame length matching the
  * received length, version, authentication (per the {@link FrameAuthenticator}'s policy), record
- * count and reserved field, then every record (length, version, CRC, type, body length), their epoch and consecutive
+ * count and reserved field (the sender id is only read: {@link #sender()}), then every record (length, version, CRC, type, body length), their epoch and consecutive
  * sequences, zero padding, and that the records exactly fill the frame. Any failure returns a
  * {@link RecordErrors} code, counts it once in {@link #counters()}, and leaves the reader empty:
  * a frame is accepted or dropped as a whole. Nothing throws on bad input.
@@ -32,6 +32,7 @@ public final class RecordBatchReader {
     private int frameOffset;
     private int count;
     private int epoch;
+    private int sender;
     private long firstSequence;
     private long lastSequence;
     private boolean signed;
@@ -113,7 +114,7 @@ public final class RecordBatchReader {
             return RecordErrors.BAD_LENGTH;
         }
         int n = RecordBatch.recordCount(buffer, offset);
-        if (n == 0 || buffer.getInt(offset + RecordBatch.RESERVED_OFFSET) != 0) {
+        if (n == 0 || buffer.getShort(offset + RecordBatch.RESERVED_OFFSET) != 0) {
             return RecordErrors.BAD_FRAME;
         }
         int frameEpoch = RecordBatch.epoch(buffer, offset);
@@ -148,6 +149,7 @@ public final class RecordBatchReader {
         }
         count = n;
         epoch = frameEpoch;
+        sender = RecordBatch.sender(buffer, offset);
         firstSequence = first;
         lastSequence = last;
         signed = isSigned;
@@ -167,6 +169,11 @@ public final class RecordBatchReader {
     /** @return the frame's epoch */
     public int epoch() {
         return epoch;
+    }
+
+    /** @return the accepted frame's sender node id */
+    public int sender() {
+        return sender;
     }
 
     /** @return sequence of the first record */

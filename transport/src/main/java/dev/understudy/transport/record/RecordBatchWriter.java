@@ -12,6 +12,7 @@ import org.agrona.MutableDirectBuffer;
  * Packs records into a frame ({@link RecordBatch} layout) in a caller-owned buffer.
  *
  * <pre>{@code
+ * RecordBatchWriter writer = new RecordBatchWriter(nodeId, buffer, 0, capacity);
  * writer.reset(epoch);
  * int at = writer.claim(AppReadFlyweight.LENGTH);          // NO_SPACE: send the frame first
  * appRead.wrapForEncode(writer.buffer(), at, epoch, seq).connectionId(id).readOrder(n).byteCount(k);
@@ -34,6 +35,7 @@ public final class RecordBatchWriter {
     private final int offset;
     private final int capacity;
     private final RecordCodec codec;
+    private final int senderId;
 
     private int epoch;
     private int position;
@@ -44,16 +46,21 @@ public final class RecordBatchWriter {
     private long lastSequence;
 
     /**
+     * @param senderId the node id written into every frame's header (u16; 0 for a writer that is no node)
      * @param buffer   where frames are written
      * @param offset   where each frame starts
      * @param capacity the most bytes a frame may take, MAC included
      */
-    public RecordBatchWriter(MutableDirectBuffer buffer, int offset, int capacity) {
-        this(buffer, offset, capacity, new RecordCodec());
+    public RecordBatchWriter(int senderId, MutableDirectBuffer buffer, int offset, int capacity) {
+        this(senderId, buffer, offset, capacity, new RecordCodec());
     }
 
     /** Same, sealing with the given codec. */
-    public RecordBatchWriter(MutableDirectBuffer buffer, int offset, int capacity, RecordCodec codec) {
+    public RecordBatchWriter(int senderId, MutableDirectBuffer buffer, int offset, int capacity, RecordCodec codec) {
+        if (senderId < 0 || senderId > RecordBatch.MAX_SENDER) {
+            throw new IllegalArgumentException("invalid frame sender node id: value=" + senderId + ", expected 0.."
+                + RecordBatch.MAX_SENDER);
+        }
         if (capacity < HEADER_LENGTH + MAC_LENGTH + RecordHeader.HEADER_LENGTH
             || (long) offset + capacity > buffer.capacity() || (offset & (RecordHeader.ALIGNMENT - 1)) != 0) {
             throw new IllegalArgumentException("invalid frame region: offset=" + offset + ", capacity=" + capacity
@@ -64,6 +71,7 @@ public final class RecordBatchWriter {
         this.offset = offset;
         this.capacity = capacity;
         this.codec = codec;
+        this.senderId = senderId;
         reset(0);
     }
 
@@ -85,6 +93,11 @@ public final class RecordBatchWriter {
     /** @return where the frame starts in {@link #buffer()} */
     public int offset() {
         return offset;
+    }
+
+    /** @return the node id written into every frame */
+    public int senderId() {
+        return senderId;
     }
 
     /** @return the frame's epoch */
@@ -164,6 +177,38 @@ public final class RecordBatchWriter {
     }
 
     /**
+     * Adds the claimed record, already sealed by the caller (who needed the sealed bytes before
+     * adding them, e.g. to journal them), without computing its CRC again. Same checks as
+     * {@link #commit()} but the CRC's.
+     */
+    public void commitSealed() {
+        if (claimedAt < 0) {
+            throw new IllegalStateException("commit without claim");
+        }
+        int at = claimedAt;
+        int length = RecordHeader.length(buffer, at);
+        if (length < RecordHeader.HEADER_LENGTH || length > claimedLength) {
+            throw new IllegalStateException("record length " + length + " outside claimed 24.." + claimedLength);
+        }
+        checkOrder(RecordHeader.epoch(buffer, at), RecordHeader.sequence(buffer, at));
+        add(at, length);
+        claimedAt = -1;
+    }
+
+    /**
+     * Gives up the open claim: the claimed bytes are not part of the frame (the next claim reuses
+     * them). Does nothing when no claim is open.
+     */
+    public void abort() {
+        claimedAt = -1;
+    }
+
+    /** @return whether a claim is open (claimed, neither committed nor aborted) */
+    public boolean isClaimOpen() {
+        return claimedAt >= 0;
+    }
+
+    /**
      * Copies an already sealed record into the frame.
      *
      * @return the offset it was copied to, or {@link #NO_SPACE}
@@ -238,7 +283,8 @@ public final class RecordBatchWriter {
         buffer.putByte(offset + RecordBatch.FLAGS_OFFSET, (byte) 0);
         buffer.putShort(offset + RecordBatch.RECORD_COUNT_OFFSET, (short) count, ORDER);
         buffer.putInt(offset + RecordBatch.EPOCH_OFFSET, epoch, ORDER);
-        buffer.putInt(offset + RecordBatch.RESERVED_OFFSET, 0, ORDER);
+        buffer.putShort(offset + RecordBatch.SENDER_OFFSET, (short) senderId, ORDER);
+        buffer.putShort(offset + RecordBatch.RESERVED_OFFSET, (short) 0, ORDER);
         buffer.putLong(offset + RecordBatch.FIRST_SEQUENCE_OFFSET, firstSequence, ORDER);
         buffer.putLong(offset + RecordBatch.LAST_SEQUENCE_OFFSET, lastSequence, ORDER);
         if (authenticator != null && authenticator.signs()) {

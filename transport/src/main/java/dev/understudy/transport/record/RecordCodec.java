@@ -87,8 +87,9 @@ public final class RecordCodec {
 
     /**
      * Like {@link #validate} without counting: for callers that count at another level (a frame).
-     * Checks, in order: header present, length in bounds, record complete, version, CRC, type, and
-     * the length against the type's layout.
+     * Checks, in order: header present, length in bounds, record complete, version, CRC, type, the
+     * length against the type's layout, then the body fields the layout constrains (a SEGMENT's payload
+     * length and segment flags, an APP_READ's byte count or status).
      *
      * @return a {@link RecordErrors} code
      */
@@ -121,7 +122,14 @@ public final class RecordCodec {
             if (payload < 0 || payload != length - SegmentFlyweight.PAYLOAD_OFFSET) {
                 return RecordErrors.BAD_BODY;
             }
+            int segmentFlags = buffer.getByte(offset + SegmentFlyweight.SEGMENT_FLAGS_OFFSET) & 0xFF;
+            if ((segmentFlags & ~SegmentFlyweight.KNOWN_FLAGS) != 0) {
+                return RecordErrors.BAD_BODY;
+            }
         } else if (length != RecordType.fixedLength(type)) {
+            return RecordErrors.BAD_BODY;
+        } else if (type == RecordType.APP_READ
+            && !AppReadFlyweight.isValidByteCount(buffer.getInt(offset + AppReadFlyweight.BYTE_COUNT_OFFSET, ORDER))) {
             return RecordErrors.BAD_BODY;
         }
         return RecordErrors.OK;

@@ -62,8 +62,13 @@ public class RecordHeader {
     public static final int SEQUENCE_OFFSET = 16;
     /** Length of the common header; the body starts here. */
     public static final int HEADER_LENGTH = 24;
-    /** The version this codec writes and accepts. */
-    public static final int CURRENT_VERSION = 1;
+    /**
+     * The version this codec writes and accepts. 2: APP_READ gained the stream offset, APP_WRITE the
+     * stream offset, SEGMENT the arrival time and segment flags, CONN_OPEN's option bits became the
+     * kernel's {@code TCPI_OPT_*}, TCP_INFO was added. A version-1 record is rejected
+     * ({@link RecordErrors#BAD_VERSION}), never misread.
+     */
+    public static final int CURRENT_VERSION = 2;
     /** Records in a batch start at multiples of this, relative to the frame. */
     public static final int ALIGNMENT = 8;
     /** Upper bound of a record's length: a 64 KiB payload and the SEGMENT fixed part fit. */

@@ -27,15 +27,17 @@ public final class RecordType {
     public static final int PROMOTE = 9;
     /** Nodes of older epochs must stop serving: {@link EpochChangeFlyweight}. */
     public static final int FENCE = 10;
+    /** The primary kernel's view of a connection (options, send state, timestamp clock): {@link TcpInfoFlyweight}. */
+    public static final int TCP_INFO = 11;
 
     /** Lowest valid type code. */
     public static final int MIN = CONN_OPEN;
     /** Highest valid type code. */
-    public static final int MAX = FENCE;
+    public static final int MAX = TCP_INFO;
 
     private static final String[] NAMES = {
         null, "CONN_OPEN", "SEGMENT", "APP_READ", "APP_WRITE", "APP_CLOSE", "APP_SHUTDOWN_OUTPUT", "CHECKPOINT",
-        "HEARTBEAT", "PROMOTE", "FENCE"
+        "HEARTBEAT", "PROMOTE", "FENCE", "TCP_INFO"
     };
 
     private static final int[] LENGTHS = {
@@ -49,7 +51,8 @@ public final class RecordType {
         CheckpointFlyweight.LENGTH,
         HeartbeatFlyweight.LENGTH,
         EpochChangeFlyweight.LENGTH,
-        EpochChangeFlyweight.LENGTH
+        EpochChangeFlyweight.LENGTH,
+        TcpInfoFlyweight.LENGTH
     };
 
     private RecordType() {

@@ -16,46 +16,71 @@ import org.agrona.MutableDirectBuffer;
  *  |                      connection id (i64)                      | 24
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                     sequence number (u32)                     | 32
+ *  |          arrival time, CLOCK_REALTIME nanoseconds (i64)       | 32
+ *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                  acknowledgment number (u32)                  | 36
+ *  |                     sequence number (u32)                     | 40
+ *  +---------------------------------------------------------------+
+ *  |                  acknowledgment number (u32)                  | 44
+ *  +---------------------------------------------------------------+
+ *  |                         TSval (u32)                           | 48
+ *  +---------------------------------------------------------------+
+ *  |                         TSecr (u32)                           | 52
  *  +-------------------------------+-------------------------------+
- *  |          window (u16)         |        TCP flags (u16)        | 40
- *  +-------------------------------+-------------------------------+
- *  |                         TSval (u32)                           | 44
+ *  |          window (u16)         |        TCP flags (u16)        | 56
+ *  +---------------+---------------+-------------------------------+
+ *  | segment flags |              reserved (0, 3 bytes)            | 60
+ *  +---------------+-----------------------------------------------+
+ *  |                     payload length (i32)                      | 64
  *  +---------------------------------------------------------------+
- *  |                         TSecr (u32)                           | 48
+ *  |                       reserved (0, i32)                       | 68
  *  +---------------------------------------------------------------+
- *  |                     payload length (i32)                      | 52
- *  +---------------------------------------------------------------+
- *  |                     payload bytes ...                         | 56
+ *  |                     payload bytes ...                         | 72
  * </pre>
  *
- * The TCP values are host values of the segment's header fields (RFC 9293 section 3.1; the window is
- * the raw, unscaled field; TSval/TSecr per RFC 7323, 0 when absent). The payload length must make
- * the record's length exact: {@code length == PAYLOAD_OFFSET + payloadLength}.
+ * <ul>
+ *   <li>The TCP values are host values of the segment's header fields (RFC 9293 section 3.1; the
+ *       window is the raw, unscaled field; TSval/TSecr per RFC 7323 section 3).</li>
+ *   <li><b>arrival time</b> ({@code arrivalNanos}): when the capture received the segment,
+ *       {@code CLOCK_REALTIME} in nanoseconds since the Unix epoch.</li>
+ *   <li><b>segment flags</b>: {@link #FLAG_HAS_TIMESTAMP}: the segment carried the TCP timestamp
+ *       option. TSval 0 is a legal value (RFC 7323 section 5.4), so presence is this bit, never a
+ *       zero test; without it TSval and TSecr are 0. Other bits are reserved, written as 0, and
+ *       rejected by {@link RecordCodec} ({@link RecordErrors#BAD_BODY}).</li>
+ *   <li>The payload starts at an 8-aligned offset, so it is aligned in a frame too.
+ *       {@code length == PAYLOAD_OFFSET + payloadLength} exactly.</li>
+ * </ul>
  */
 public final class SegmentFlyweight extends RecordHeader {
     /** Offset of the connection id (i64). */
     public static final int CONNECTION_ID_OFFSET = 24;
+    /** Offset of the arrival time, CLOCK_REALTIME nanoseconds (i64). */
+    public static final int ARRIVAL_NANOS_OFFSET = 32;
     /** Offset of the TCP sequence number (u32). */
-    public static final int SEQ_OFFSET = 32;
+    public static final int SEQ_OFFSET = 40;
     /** Offset of the TCP acknowledgment number (u32). */
-    public static final int ACK_OFFSET = 36;
-    /** Offset of the TCP window field (u16). */
-    public static final int WINDOW_OFFSET = 40;
-    /** Offset of the TCP flags (u16). */
-    public static final int TCP_FLAGS_OFFSET = 42;
+    public static final int ACK_OFFSET = 44;
     /** Offset of TSval (u32). */
-    public static final int TS_VAL_OFFSET = 44;
+    public static final int TS_VAL_OFFSET = 48;
     /** Offset of TSecr (u32). */
-    public static final int TS_ECR_OFFSET = 48;
+    public static final int TS_ECR_OFFSET = 52;
+    /** Offset of the TCP window field (u16). */
+    public static final int WINDOW_OFFSET = 56;
+    /** Offset of the TCP flags (u16). */
+    public static final int TCP_FLAGS_OFFSET = 58;
+    /** Offset of the segment flags (u8), see {@link #FLAG_HAS_TIMESTAMP}. */
+    public static final int SEGMENT_FLAGS_OFFSET = 60;
     /** Offset of the payload length (i32). */
-    public static final int PAYLOAD_LENGTH_OFFSET = 52;
-    /** Offset of the payload. */
-    public static final int PAYLOAD_OFFSET = 56;
+    public static final int PAYLOAD_LENGTH_OFFSET = 64;
+    /** Offset of the payload (8-aligned). */
+    public static final int PAYLOAD_OFFSET = 72;
     /** Largest payload a SEGMENT may carry. */
     public static final int MAX_PAYLOAD_LENGTH = MAX_RECORD_LENGTH - PAYLOAD_OFFSET;
+
+    /** Segment flag: the TCP timestamp option was present (TSval/TSecr are meaningful). */
+    public static final int FLAG_HAS_TIMESTAMP = 1;
+    /** Every segment flag defined; other bits must be 0. */
+    public static final int KNOWN_FLAGS = FLAG_HAS_TIMESTAMP;
 
     @Override
     public SegmentFlyweight wrap(DirectBuffer buffer, int offset) {
@@ -64,7 +89,8 @@ public final class SegmentFlyweight extends RecordHeader {
     }
 
     /**
-     * Writes a header for a SEGMENT with an empty payload at {@code offset} and zeroes the fixed body.
+     * Writes a header for a SEGMENT with an empty payload at {@code offset} and zeroes the fixed body
+     * (no timestamp option, flags and reserved bytes 0).
      * Set the payload with {@link #payload} (which sets the record length).
      *
      * @return this
@@ -130,23 +156,59 @@ public final class SegmentFlyweight extends RecordHeader {
         return this;
     }
 
-    /** @return TSval, unsigned */
+    /** @return CLOCK_REALTIME nanoseconds at which the capture received the segment */
+    public long arrivalNanos() {
+        return buffer.getLong(offset + ARRIVAL_NANOS_OFFSET, ORDER);
+    }
+
+    public SegmentFlyweight arrivalNanos(long value) {
+        mutableBuffer.putLong(offset + ARRIVAL_NANOS_OFFSET, value, ORDER);
+        return this;
+    }
+
+    /** @return the segment flags, a bit set of {@link #FLAG_HAS_TIMESTAMP} */
+    public int segmentFlags() {
+        return buffer.getByte(offset + SEGMENT_FLAGS_OFFSET) & 0xFF;
+    }
+
+    /** @return whether the segment carried the TCP timestamp option */
+    public boolean hasTimestamp() {
+        return (segmentFlags() & FLAG_HAS_TIMESTAMP) != 0;
+    }
+
+    /** @return TSval, unsigned; meaningful only if {@link #hasTimestamp()} */
     public long tsVal() {
         return buffer.getInt(offset + TS_VAL_OFFSET, ORDER) & 0xFFFF_FFFFL;
     }
 
-    public SegmentFlyweight tsVal(long value) {
-        mutableBuffer.putInt(offset + TS_VAL_OFFSET, (int) value, ORDER);
-        return this;
-    }
-
-    /** @return TSecr, unsigned */
+    /** @return TSecr, unsigned; meaningful only if {@link #hasTimestamp()} */
     public long tsEcr() {
         return buffer.getInt(offset + TS_ECR_OFFSET, ORDER) & 0xFFFF_FFFFL;
     }
 
-    public SegmentFlyweight tsEcr(long value) {
-        mutableBuffer.putInt(offset + TS_ECR_OFFSET, (int) value, ORDER);
+    /**
+     * The segment carried the timestamp option with these values: sets TSval, TSecr and
+     * {@link #FLAG_HAS_TIMESTAMP} together (one call, so the flag can never disagree with the values).
+     *
+     * @return this
+     */
+    public SegmentFlyweight timestamps(long tsVal, long tsEcr) {
+        mutableBuffer.putInt(offset + TS_VAL_OFFSET, (int) tsVal, ORDER);
+        mutableBuffer.putInt(offset + TS_ECR_OFFSET, (int) tsEcr, ORDER);
+        mutableBuffer.putByte(offset + SEGMENT_FLAGS_OFFSET, (byte) (segmentFlags() | FLAG_HAS_TIMESTAMP));
+        return this;
+    }
+
+    /**
+     * The segment carried no timestamp option: clears TSval, TSecr and {@link #FLAG_HAS_TIMESTAMP}
+     * (the state {@link #wrapForEncode} leaves).
+     *
+     * @return this
+     */
+    public SegmentFlyweight noTimestamps() {
+        mutableBuffer.putInt(offset + TS_VAL_OFFSET, 0, ORDER);
+        mutableBuffer.putInt(offset + TS_ECR_OFFSET, 0, ORDER);
+        mutableBuffer.putByte(offset + SEGMENT_FLAGS_OFFSET, (byte) (segmentFlags() & ~FLAG_HAS_TIMESTAMP));
         return this;
     }
 

@@ -24,7 +24,7 @@ class FrameAuthenticatorTest {
     private final AppReadFlyweight appRead = new AppReadFlyweight();
 
     private int frame(MutableDirectBuffer buffer, FrameAuthenticator signer, int epoch, long first, int count) {
-        RecordBatchWriter writer = new RecordBatchWriter(buffer, 0, 4096);
+        RecordBatchWriter writer = new RecordBatchWriter(1, buffer, 0, 4096);
         writer.reset(epoch);
         for (long s = first; s < first + count; s++) {
             int at = writer.claim(AppReadFlyweight.LENGTH);

@@ -21,8 +21,8 @@ final class TestRecords {
 
     /** An APP_READ whose fields derive from the sequence; returns its length. */
     int appRead(long sequence) {
-        appRead.wrapForEncode(buffer, 0, 1, sequence).connectionId(sequence % 7).readOrder(sequence * 3)
-            .byteCount((int) (sequence % 1000));
+        appRead.wrapForEncode(buffer, 0, 1, sequence).connectionId(sequence % 7).streamOffset(sequence * 5)
+            .readOrder(sequence * 3).byteCount((int) (sequence % 1000) + 1);
         return codec.seal(buffer, 0);
     }
 

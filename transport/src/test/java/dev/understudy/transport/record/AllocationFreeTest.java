@@ -15,6 +15,8 @@ class AllocationFreeTest {
 
     private final AppReadFlyweight appRead = new AppReadFlyweight();
     private final SegmentFlyweight segment = new SegmentFlyweight();
+    private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
+    private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
     private final RecordCodec codec = new RecordCodec();
     private final RecordBatchReader reader = new RecordBatchReader();
     private long sink;
@@ -27,10 +29,15 @@ class AllocationFreeTest {
             for (int i = 0; i < 8; i++) {
                 long s = (long) f * 8 + i;
                 int at = writer.claim(SegmentFlyweight.lengthFor(100));
-                if ((i & 1) == 0) {
-                    appRead.wrapForEncode(buffer, at, 1, s).connectionId(i).readOrder(s).byteCount(10);
-                } else {
-                    segment.wrapForEncode(buffer, at, 1, s).connectionId(i).seq(s).payloadLength(100);
+                switch (i & 3) {
+                    case 0 -> appRead.wrapForEncode(buffer, at, 1, s).connectionId(i).streamOffset(s * 10).readOrder(s)
+                        .byteCount(i == 4 ? AppReadFlyweight.EOF : 10);
+                    case 1 -> segment.wrapForEncode(buffer, at, 1, s).connectionId(i).arrivalNanos(s).seq(s)
+                        .timestamps(s, 0).payloadLength(100);
+                    case 2 -> appWrite.wrapForEncode(buffer, at, 1, s).connectionId(i).streamOffset(s).byteCount(10)
+                        .bytesCrc32c((int) s);
+                    default -> tcpInfo.wrapForEncode(buffer, at, 1, s).connectionId(i).tcpiOptions(7).sndUna(s)
+                        .sndNxt(s + 1).timestampClock(s).clockReadNanos(s);
                 }
                 writer.commit();
             }
@@ -50,7 +57,7 @@ class AllocationFreeTest {
     void shouldEncodeAndDecodeWithoutAllocating() {
         for (UnsafeBuffer buffer : new UnsafeBuffer[] {
             new UnsafeBuffer(new byte[8192]), new UnsafeBuffer(ByteBuffer.allocateDirect(8192))}) {
-            RecordBatchWriter writer = new RecordBatchWriter(buffer, 0, 8192);
+            RecordBatchWriter writer = new RecordBatchWriter(1, buffer, 0, 8192);
             roundTrips(buffer, writer, 20_000); // warm up: class loading, the feeder's one ByteBuffer duplicate
             long before = THREADS.getCurrentThreadAllocatedBytes();
             long records = roundTrips(buffer, writer, 20_000);

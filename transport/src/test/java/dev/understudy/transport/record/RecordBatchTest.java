@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RecordBatchTest {
     private final Samples samples = new Samples();
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[64 * 1024]);
-    private final RecordBatchWriter writer = new RecordBatchWriter(frame, 0, 16 * 1024);
+    private final RecordBatchWriter writer = new RecordBatchWriter(5, frame, 0, 16 * 1024);
 
     /** Fills the writer with records of every type, cycling, from sequence {@code first}; returns the count. */
     private int fill(int epoch, long first, int max) {

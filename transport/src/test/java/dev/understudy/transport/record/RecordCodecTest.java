@@ -1,7 +1,10 @@
 package dev.understudy.transport.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
@@ -82,15 +85,15 @@ class RecordCodecTest {
         assertEquals(RecordErrors.BAD_LENGTH, codec.validate(b, 0, 256));
         b.putInt(0, length, RecordHeader.ORDER);
 
-        b.putByte(4, (byte) 2);
+        b.putByte(4, (byte) (RecordHeader.CURRENT_VERSION + 1));
         assertEquals(RecordErrors.BAD_VERSION, codec.validate(b, 0, length));
-        b.putByte(4, (byte) 1);
+        b.putByte(4, (byte) RecordHeader.CURRENT_VERSION);
 
         b.putByte(5, (byte) 99);
         codec.seal(b, 0);
         assertEquals(RecordErrors.BAD_TYPE, codec.validate(b, 0, length));
 
-        b.putByte(5, (byte) RecordType.APP_WRITE); // APP_WRITE is 40 bytes, this record is 48
+        b.putByte(5, (byte) RecordType.APP_WRITE); // APP_WRITE is 48 bytes, this APP_READ is 56
         codec.seal(b, 0);
         assertEquals(RecordErrors.BAD_BODY, codec.validate(b, 0, length));
 
@@ -105,5 +108,60 @@ class RecordCodecTest {
         assertEquals(2, codec.counters().get(RecordErrors.BAD_LENGTH));
         assertEquals(1, codec.counters().get(RecordErrors.BAD_VERSION));
         assertEquals(10, codec.counters().total());
+    }
+
+    @Test
+    void shouldAcceptReadStatusesAndRejectOtherNonPositiveByteCounts() {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[256]);
+        AppReadFlyweight read = new AppReadFlyweight();
+        for (int status : new int[] {AppReadFlyweight.EOF, AppReadFlyweight.RESET, AppReadFlyweight.TIMEOUT, 1, 65536}) {
+            read.wrapForEncode(b, 0, 1, 1).connectionId(9).streamOffset(10).readOrder(11).byteCount(status);
+            codec.seal(b, 0);
+            assertEquals(RecordErrors.OK, codec.validate(b, 0, AppReadFlyweight.LENGTH), "byte count " + status);
+            assertEquals(status, read.wrap(b, 0).byteCount());
+            assertEquals(status > 0, read.hasBytes());
+        }
+        for (int bad : new int[] {0, -4, Integer.MIN_VALUE}) {
+            assertThrows(IllegalArgumentException.class, () -> read.byteCount(bad), "flyweight refuses " + bad);
+            b.putInt(AppReadFlyweight.BYTE_COUNT_OFFSET, bad, RecordHeader.ORDER); // as a buggy or hostile writer would
+            codec.seal(b, 0);
+            assertEquals(RecordErrors.BAD_BODY, codec.validate(b, 0, AppReadFlyweight.LENGTH), "byte count " + bad);
+        }
+        assertEquals(3, codec.counters().get(RecordErrors.BAD_BODY));
+    }
+
+    @Test
+    void shouldRejectUnknownSegmentFlagsAndKeepATimestampOfZero() {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[256]);
+        SegmentFlyweight seg = new SegmentFlyweight().wrapForEncode(b, 0, 1, 1).connectionId(1).timestamps(0, 0);
+        seg.payload(new byte[] {1, 2, 3}, 0, 3);
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.OK, codec.validate(b, 0, seg.length()));
+        assertTrue(seg.hasTimestamp(), "TSval 0 with the option present is still a timestamp");
+        assertEquals(0, seg.tsVal());
+        seg.noTimestamps();
+        assertFalse(seg.hasTimestamp());
+        b.putByte(SegmentFlyweight.SEGMENT_FLAGS_OFFSET, (byte) 0x02);
+        codec.seal(b, 0);
+        assertEquals(RecordErrors.BAD_BODY, codec.validate(b, 0, seg.length()));
+    }
+
+    @Test
+    void shouldRoundTripEveryRecordTypeThroughSealAndValidate() {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[Samples.MAX_LENGTH]);
+        UnsafeBuffer copy = new UnsafeBuffer(new byte[Samples.MAX_LENGTH]);
+        for (int type = RecordType.MIN; type <= RecordType.MAX; type++) {
+            for (long seed = 0; seed < 64; seed++) {
+                int length = samples.encode(type, b, 0, 2, 100 + seed, seed * 0x9E3779B97F4A7C15L);
+                assertEquals(length, codec.seal(b, 0));
+                copy.putBytes(0, b, 0, length);
+                assertEquals(RecordErrors.OK, codec.validate(copy, 0, length), RecordType.name(type) + " seed " + seed);
+                assertEquals(type, RecordHeader.type(copy, 0));
+                assertEquals(100 + seed, RecordHeader.sequence(copy, 0));
+                assertEquals(type == RecordType.SEGMENT ? length : RecordType.fixedLength(type), length);
+                assertEquals(0, length % 8 == 0 || type == RecordType.SEGMENT ? 0 : 1, RecordType.name(type) + " is 8-aligned");
+            }
+        }
+        assertEquals(0, codec.counters().total());
     }
 }

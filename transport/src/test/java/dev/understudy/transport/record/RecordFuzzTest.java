@@ -25,7 +25,7 @@ class RecordFuzzTest {
     private final Samples samples = new Samples();
     private final UnsafeBuffer original = new UnsafeBuffer(new byte[CAPACITY]);
     private final UnsafeBuffer work = new UnsafeBuffer(new byte[CAPACITY]);
-    private final RecordBatchWriter writer = new RecordBatchWriter(original, 0, CAPACITY);
+    private final RecordBatchWriter writer = new RecordBatchWriter(3, original, 0, CAPACITY);
     private final FrameAuthenticator signer = FrameAuthenticator.withSecret(SECRET);
 
     private final DecodeCounters openCounters = new DecodeCounters();
@@ -108,14 +108,14 @@ class RecordFuzzTest {
         if (rnd.nextBoolean() && length >= RecordBatch.HEADER_LENGTH) {
             // plausible header, to get past the first checks
             work.putInt(offset, rnd.nextBoolean() ? length : rnd.nextInt(), RecordHeader.ORDER);
-            work.putByte(offset + RecordBatch.VERSION_OFFSET, (byte) 1);
+            work.putByte(offset + RecordBatch.VERSION_OFFSET, (byte) RecordBatch.CURRENT_VERSION);
             work.putByte(offset + RecordBatch.FLAGS_OFFSET, (byte) rnd.nextInt(2));
-            work.putInt(offset + RecordBatch.RESERVED_OFFSET, 0);
+            work.putShort(offset + RecordBatch.RESERVED_OFFSET, (short) 0);
             if (length >= RecordBatch.HEADER_LENGTH + RecordHeader.HEADER_LENGTH) {
                 int at = offset + RecordBatch.HEADER_LENGTH;
                 work.putInt(at, rnd.nextInt(length - RecordBatch.HEADER_LENGTH + 1), RecordHeader.ORDER);
-                work.putByte(at + RecordHeader.VERSION_OFFSET, (byte) 1);
-                work.putByte(at + RecordHeader.TYPE_OFFSET, (byte) (1 + rnd.nextInt(10)));
+                work.putByte(at + RecordHeader.VERSION_OFFSET, (byte) RecordHeader.CURRENT_VERSION);
+                work.putByte(at + RecordHeader.TYPE_OFFSET, (byte) (RecordType.MIN + rnd.nextInt(RecordType.MAX)));
             }
         }
         // a random offset/length pair may even point outside the buffer: still a code, not an exception
@@ -143,11 +143,15 @@ class RecordFuzzTest {
         int length = randomFrame(rnd, signed);
         work.putBytes(0, original, 0, length);
         int flips = 1 + rnd.nextInt(4);
-        boolean onlyInMac = true;
+        boolean onlyUnchecked = true;
         for (int i = 0; i < flips; i++) {
             int at = rnd.nextInt(length);
             work.putByte(at, (byte) (work.getByte(at) ^ (1 + rnd.nextInt(255))));
-            onlyInMac &= signed && at >= length - RecordBatch.MAC_LENGTH;
+            // without a secret nothing checks the MAC, nor the sender id (records repeat the epoch and
+            // sequences, and carry CRCs; nothing repeats the sender): only the MAC protects those bytes
+            boolean inMac = signed && at >= length - RecordBatch.MAC_LENGTH;
+            boolean inSender = at >= RecordBatch.SENDER_OFFSET && at < RecordBatch.SENDER_OFFSET + 2;
+            onlyUnchecked &= inMac || inSender;
         }
         boolean changed = false;
         for (int i = 0; i < length && !changed; i++) {
@@ -157,8 +161,8 @@ class RecordFuzzTest {
         int open = read(openReader, work, 0, length);
         if (changed) {
             assertNotEquals(RecordErrors.OK, secured, "mutated frame accepted with authentication");
-            // without a secret the MAC is not checked, so only a mutation confined to it may pass
-            if (!onlyInMac) {
+            // without a secret, only a mutation confined to the MAC or the sender id may pass
+            if (!onlyUnchecked) {
                 assertNotEquals(RecordErrors.OK, open, "mutated frame accepted without authentication");
             }
         }

@@ -1,5 +1,6 @@
 package dev.understudy.transport.record;
 
+import dev.understudy.transport.membership.Role;
 import org.agrona.MutableDirectBuffer;
 
 /** Encodes one record of each type, deterministic from a seed, for codec and batch tests. */
@@ -12,9 +13,16 @@ final class Samples {
     private final CheckpointFlyweight checkpoint = new CheckpointFlyweight();
     private final HeartbeatFlyweight heartbeat = new HeartbeatFlyweight();
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+    private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
 
     /** Largest record {@link #encode} writes. */
     static final int MAX_LENGTH = SegmentFlyweight.lengthFor(1500);
+
+    /** A valid APP_READ byte count from a seed: mostly bytes, sometimes EOF, RESET or TIMEOUT. */
+    static int readCount(long seed) {
+        int pick = (int) Math.floorMod(seed, 16);
+        return pick < 3 ? AppReadFlyweight.TIMEOUT + pick : 1 + (int) Math.floorMod(seed, 65536);
+    }
 
     /**
      * Encodes (unsealed) a record of {@code type} at {@code offset}.
@@ -26,11 +34,15 @@ final class Samples {
             case RecordType.CONN_OPEN:
                 return connOpen.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).clientIsn(seed * 7)
                     .serverIsn(seed * 11).clientPort((int) seed & 0xFFFF).servicePort(8080).mss(1460)
-                    .clientWindowScale(7).serverWindowScale(7).tcpOptions(3)
+                    .clientWindowScale(7).serverWindowScale(7)
+                    .tcpOptions(TcpOptions.TCPI_OPT_TIMESTAMPS | TcpOptions.TCPI_OPT_SACK | TcpOptions.TCPI_OPT_WSCALE)
                     .ipv4Addresses(0xC6120001, 0xC6120064).length();
             case RecordType.SEGMENT: {
                 SegmentFlyweight s = segment.wrapForEncode(b, offset, epoch, sequence).connectionId(seed)
-                    .seq(seed * 1000).ack(seed).window(512).tcpFlags(0x18);
+                    .arrivalNanos(seed * 1_000_003L).seq(seed * 1000).ack(seed).window(512).tcpFlags(0x18);
+                if ((seed & 1) == 0) {
+                    s.timestamps(seed & 0xFFFF_FFFFL, (seed >>> 32) & 0xFFFF_FFFFL); // TSval may well be 0
+                }
                 int n = (int) Math.floorMod(seed * 37, 1501);
                 s.payloadLength(n);
                 for (int i = 0; i < n; i++) {
@@ -39,10 +51,11 @@ final class Samples {
                 return s.length();
             }
             case RecordType.APP_READ:
-                return appRead.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).readOrder(seed * 2)
-                    .byteCount((int) seed & 0xFFFF).length();
+                return appRead.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).streamOffset(seed * 3)
+                    .readOrder(seed * 2).byteCount(readCount(seed)).length();
             case RecordType.APP_WRITE:
-                return appWrite.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).byteCount(100)
+                return appWrite.wrapForEncode(b, offset, epoch, sequence).connectionId(seed).streamOffset(seed * 5)
+                    .byteCount(100)
                     .bytesCrc32c((int) seed).length();
             case RecordType.APP_CLOSE:
             case RecordType.APP_SHUTDOWN_OUTPUT:
@@ -51,14 +64,20 @@ final class Samples {
                 return checkpoint.wrapForEncode(b, offset, epoch, sequence).checkpointId(seed).timestampNs(seed)
                     .reason(1).length();
             case RecordType.HEARTBEAT:
-                return heartbeat.wrapForEncode(b, offset, epoch, sequence).nodeId(2).role(2).durableSequence(seed)
+                return heartbeat.wrapForEncode(b, offset, epoch, sequence).nodeId(2).role(Role.CLONE).durableSequence(seed)
                     .appliedSequence(seed).timestampNs(seed).length();
             case RecordType.PROMOTE:
             case RecordType.FENCE:
                 return epochChange.wrapForEncode(b, offset, type, epoch, sequence).newEpoch(epoch).primaryNodeId(1)
                     .lastSequence(sequence - 1).length();
+            case RecordType.TCP_INFO:
+                return tcpInfo.wrapForEncode(b, offset, epoch, sequence).connectionId(seed)
+                    .tcpiOptions(TcpOptions.TCPI_OPT_TIMESTAMPS | TcpOptions.TCPI_OPT_SACK).sndWscale(7).rcvWscale(9)
+                    .sndMss(1448).rcvMss(1460).serverIsn(seed * 13).sndUna(seed * 17).sndNxt(seed * 17 + 100)
+                    .timestampClock(seed >>> 16).clockReadNanos(seed).unackedBytes(100).notsentBytes(seed & 0xFFFF)
+                    .length();
             default:
-                throw new IllegalArgumentException("type " + type);
+                throw new IllegalArgumentException("invalid sample record type: value=" + type);
         }
     }
 }

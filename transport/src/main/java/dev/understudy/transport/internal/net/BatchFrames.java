@@ -24,8 +24,8 @@ public final class BatchFrames {
     /**
      * @param budget frame length (MAC included) not to exceed, unless a single record needs more
      */
-    public static FramePort.Writer writer(int budget, FrameAuthenticator authenticator) {
-        return new Writer(budget, authenticator);
+    public static FramePort.Writer writer(int senderId, int budget, FrameAuthenticator authenticator) {
+        return new Writer(senderId, budget, authenticator);
     }
 
     public static FramePort.Reader reader(FrameAuthenticator authenticator) {
@@ -37,11 +37,11 @@ public final class BatchFrames {
         private final FrameAuthenticator authenticator;
         private final RecordBatchWriter writer;
 
-        Writer(int budget, FrameAuthenticator authenticator) {
+        Writer(int senderId, int budget, FrameAuthenticator authenticator) {
             this.budget = budget;
             this.authenticator = authenticator;
             int capacity = Math.max(budget, RecordBatch.HEADER_LENGTH + RecordHeader.MAX_RECORD_LENGTH + RecordBatch.MAC_LENGTH + 8);
-            this.writer = new RecordBatchWriter(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)), 0, capacity);
+            this.writer = new RecordBatchWriter(senderId, new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)), 0, capacity);
         }
 
         @Override
@@ -62,6 +62,24 @@ public final class BatchFrames {
                 return false;
             }
             return writer.append(record, off, len) != RecordBatchWriter.NO_SPACE;
+        }
+
+        @Override
+        public int claim(int len) {
+            if (!hasRoom(len)) {
+                return -1;
+            }
+            return writer.claim(len);
+        }
+
+        @Override
+        public void commitSealed() {
+            writer.commitSealed();
+        }
+
+        @Override
+        public void abort() {
+            writer.abort();
         }
 
         @Override
@@ -99,14 +117,32 @@ public final class BatchFrames {
         }
 
         @Override
+        public int wrap(DirectBuffer buf, int off, int len) {
+            return reader.wrap(buf, off, len);
+        }
+
+        @Override
+        public int epoch() {
+            return reader.epoch();
+        }
+
+        @Override
+        public int sender() {
+            return reader.sender();
+        }
+
+        @Override
+        public int forEach(JournalPort.RecordHandler handler) {
+            return reader.forEach(handler);
+        }
+
+        @Override
         public int read(DirectBuffer buf, int off, int len, JournalPort.RecordHandler handler) {
             int code = reader.wrap(buf, off, len);
             if (code != RecordErrors.OK) {
                 return code;
             }
-            while (reader.next()) {
-                handler.onRecord(reader.buffer(), reader.recordOffset(), reader.recordLength());
-            }
+            reader.forEach(handler);
             return RecordErrors.OK;
         }
 

@@ -27,6 +27,23 @@ public final class FramePort {
          */
         boolean appendSealed(DirectBuffer record, int off, int len);
 
+        /**
+         * Claims room for a record of up to {@code len} bytes to be encoded in place in
+         * {@link #buffer()} (check {@link #hasRoom} first).
+         *
+         * @return the absolute offset to encode at, or -1 if it does not fit
+         */
+        int claim(int len);
+
+        /**
+         * Adds the claimed record, which the caller has finished and sealed (length, epoch the frame's,
+         * sequence the previous record's + 1, CRC).
+         */
+        void commitSealed();
+
+        /** Gives up the open claim, if any: the frame is as before the claim. */
+        void abort();
+
         /** Records in the frame in progress. */
         int recordCount();
 
@@ -44,6 +61,28 @@ public final class FramePort {
 
     /** Reads frames. One thread. */
     public interface Reader {
+        /**
+         * Verifies the frame (MAC, structure, every record's CRC, consecutive sequences) and, if it
+         * is accepted, positions before its first record: read {@link #epoch()} and {@link #sender()},
+         * then hand the records out with {@link #forEach}.
+         *
+         * @return 0 if the frame was accepted, else a {@code RecordErrors} code (counted)
+         */
+        int wrap(DirectBuffer buf, int off, int len);
+
+        /** Epoch of the frame accepted by the last {@link #wrap}. */
+        int epoch();
+
+        /** Sender node id of the frame accepted by the last {@link #wrap}. */
+        int sender();
+
+        /**
+         * Hands the records of the accepted frame, in order, to the handler (none after a rejection).
+         *
+         * @return how many
+         */
+        int forEach(JournalPort.RecordHandler handler);
+
         /**
          * Verifies the frame (MAC, structure, every record's CRC, consecutive sequences) and hands
          * its records in order to the handler. A frame that fails any check delivers nothing.

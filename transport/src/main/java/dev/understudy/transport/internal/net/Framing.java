@@ -23,12 +23,12 @@ public final class Framing {
 
     /** Writer for live data frames: one datagram (MTU) per frame, so a lost packet costs one frame. */
     public FramePort.Writer dataWriter() {
-        return BatchFrames.writer(config.maxFramePayload(), authenticator());
+        return BatchFrames.writer(config.nodeId(), config.maxFramePayload(), authenticator());
     }
 
     /** Writer for catch-up frames: several datagrams per frame (fewer MACs; Aeron reassembles). */
     public FramePort.Writer catchupWriter() {
-        return BatchFrames.writer(Math.max(4 * config.maxFramePayload(), 8192), authenticator());
+        return BatchFrames.writer(config.nodeId(), Math.max(4 * config.maxFramePayload(), 8192), authenticator());
     }
 
     public FramePort.Reader reader() {

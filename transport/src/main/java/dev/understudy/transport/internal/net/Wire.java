@@ -29,11 +29,21 @@ import java.nio.ByteOrder;
  *  |   MAC (16), when a secret is set                              |
  *  +---------------------------------------------------------------+
  *
- *  ACK body:              u64 journal sequence | u64 sender nanoTime   (session field: the clone's incarnation)
- *  HEARTBEAT body:        u8 role | u8 healthy | u16 0 | u32 0 | u64 epoch | u64 journal seq | u64 durable seq | u64 nanoTime
- *  CATCHUP_REQUEST body:  u64 from sequence | u32 reply IPv4 | u32 0
- *  CATCHUP_STOP body:     u64 last sequence
+ *  ACK body (32..56):       u64 journal sequence @32 | u64 sender nanoTime @40 | i32 epoch @48 | u32 0 @52
+ *                           (session field: the clone's incarnation)
+ *  HEARTBEAT body (32..72): u8 role @32 | u8 healthy @33 | u16 0 | u32 0 | u64 epoch @40 | u64 journal seq @48
+ *                           | u64 durable seq @56 | u64 nanoTime @64
+ *  CATCHUP_REQUEST body:    u64 from sequence @32 | u32 reply IPv4 @40 | u32 0 @44
+ *  CATCHUP_STOP body:       u64 last sequence @32
  * </pre>
+ *
+ * <ul>
+ *   <li><b>ACK epoch</b>: the epoch the clone acknowledges under, the highest epoch it has seen on the
+ *       live stream (DESIGN.md invariant 5). A primary counts an ack towards durability only when this
+ *       is its own epoch.</li>
+ *   <li><b>HEARTBEAT role</b>: a {@code membership.Role} wire code ({@code Role.code()}), never an
+ *       ordinal: 1 = PRIMARY, 2 = CLONE, 3 = CATCHING_UP; any other value is rejected.</li>
+ * </ul>
  *
  * Static accessors over an Agrona buffer: no allocation. Not a public API.
  */
@@ -56,7 +66,9 @@ public final class Wire {
 
     public static final int ACK_SEQUENCE_OFFSET = HEADER_LENGTH;
     public static final int ACK_TIME_OFFSET = HEADER_LENGTH + 8;
-    public static final int ACK_LENGTH = HEADER_LENGTH + 16;
+    /** Offset of the epoch the clone acknowledges under (i32). */
+    public static final int ACK_EPOCH_OFFSET = HEADER_LENGTH + 16;
+    public static final int ACK_LENGTH = HEADER_LENGTH + 24;
 
     public static final int HB_ROLE_OFFSET = HEADER_LENGTH;
     public static final int HB_HEALTHY_OFFSET = HEADER_LENGTH + 1;

@@ -1,4 +1,4 @@
-package dev.understudy.transport.catchup;
+package dev.understudy.transport.internal.catchup;
 
 import dev.understudy.transport.aeron.ReplicationConfig;
 import dev.understudy.transport.internal.net.FramePort;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * connected for the catch-up timeout, or when the same requester asks again (new token).
  *
  * <p>Runs on the node's duty-cycle thread ({@link #doWork}); not thread-safe. Cold-path
- * allocation only (per session).
+ * allocation only (per session). Not a public API.
  */
 public final class CatchupServer implements AutoCloseable {
     /** Frames sent per duty cycle per session at most (keeps the duty cycle short). */

@@ -55,7 +55,7 @@ public final class FrameForger {
             }
             FrameAuthenticator wrong = FrameAuthenticator.withSecret("not-the-secret-0123456789".getBytes(StandardCharsets.US_ASCII));
             UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-            RecordBatchWriter writer = new RecordBatchWriter(frame, 0, 4096, new RecordCodec());
+            RecordBatchWriter writer = new RecordBatchWriter(config.nodeId(), frame, 0, 4096, new RecordCodec());
             SegmentFlyweight seg = new SegmentFlyweight();
             long seq = 1;
             for (int i = 0; i < frames && System.nanoTime() < deadline; ) {

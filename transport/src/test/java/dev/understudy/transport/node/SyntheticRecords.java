@@ -8,10 +8,11 @@ import org.agrona.MutableDirectBuffer;
 /**
  * Deterministic SEGMENT records for tests and benchmarks: the payload of the record with
  * sequence S is a function of S, so a receiver can check every byte without the sender's help.
- * No allocation. Not thread-safe (one flyweight).
+ * No allocation. Not thread-safe (one flyweight). Test scope: shipped to the benchmarks in the
+ * transport test-jar, never in a jar a user runs.
  */
 public final class SyntheticRecords {
-    /** Smallest record this produces (a SEGMENT with an 8-byte payload is 64 bytes). */
+    /** Smallest record this produces (a SEGMENT with an 8-byte payload is 80 bytes). */
     public static final int MIN_LENGTH = SegmentFlyweight.PAYLOAD_OFFSET + 8;
 
     private final SegmentFlyweight segment = new SegmentFlyweight();
@@ -28,7 +29,8 @@ public final class SyntheticRecords {
                 + ", expected " + MIN_LENGTH + ".." + RecordHeader.MAX_RECORD_LENGTH);
         }
         segment.wrapForEncode(buf, off, 0, sequence);
-        segment.connectionId(sequence % 7).seq(sequence * 1460L & 0xFFFFFFFFL).ack(1).window(512).tcpFlags(0x18);
+        segment.connectionId(sequence % 7).arrivalNanos(sequence * 1000L).seq(sequence * 1460L & 0xFFFFFFFFL).ack(1)
+            .window(512).tcpFlags(0x18).timestamps(sequence, sequence - 1);
         int payload = length - SegmentFlyweight.PAYLOAD_OFFSET;
         segment.payloadLength(payload);
         int p = off + SegmentFlyweight.PAYLOAD_OFFSET;

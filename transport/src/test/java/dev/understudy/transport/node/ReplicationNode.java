@@ -5,22 +5,21 @@ import dev.understudy.transport.aeron.EmbeddedMediaDriver;
 import dev.understudy.transport.aeron.ReplicationClone;
 import dev.understudy.transport.aeron.ReplicationConfig;
 import dev.understudy.transport.aeron.ReplicationPrimary;
-import dev.understudy.transport.internal.net.Framing;
-import dev.understudy.transport.internal.net.JournalPort;
-import dev.understudy.transport.internal.net.Journals;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalConfig;
+import dev.understudy.transport.journal.JournalTailer;
 import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Role;
 import dev.understudy.transport.record.RecordCodec;
 import dev.understudy.transport.record.RecordErrors;
+import dev.understudy.transport.record.RecordHandler;
 import dev.understudy.transport.record.RecordHeader;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +38,13 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java [--add-opens ... -Dchronicle.analytics.disable=true] dev.understudy.transport.node.ReplicationNode \
  *   role=primary|clone node=N run=RUN address=198.18.0.1N primary=198.18.0.11 journal=DIR status=FILE \
- *   [secret=HEX] [size=64] [epoch=1] [maxK=2] [durableLog=FILE] [rate=0]
+ *   [secret=HEX] [size=80] [epoch=1] [maxK=2] [durableLog=FILE] [rate=0]
  * </pre>
  * Other settings come from {@code understudy.transport.*} system properties ({@link ReplicationConfig}).
+ *
+ * <p>A test program (test scope, not in any jar a user runs); the benchmarks launch it from the
+ * transport test-jar. Uses only the public API: {@link ReplicationPrimary#create}, {@link ReplicationClone#create}.
+ * The primary encodes each synthetic record straight into its frame ({@link ReplicationPrimary#claim}).
  *
  * <p>Commands on stdin, one per line: {@code publish N} (primary: publish N more synthetic records
  * of {@code size} bytes, at most {@code rate}/s if rate &gt; 0), {@code publish N RATE} (same, and set the rate), {@code stop} (verify the journal,
@@ -68,7 +71,7 @@ public final class ReplicationNode {
         this.args = args;
         this.statusFile = Path.of(require("status"));
         this.primaryRole = "primary".equals(require("role"));
-        this.size = Integer.parseInt(args.getOrDefault("size", "64"));
+        this.size = Integer.parseInt(args.getOrDefault("size", String.valueOf(SyntheticRecords.MIN_LENGTH)));
         this.rate = Long.parseLong(args.getOrDefault("rate", "0"));
         this.durableLog = args.containsKey("durableLog") ? new long[3 * 2_000_000] : null;
     }
@@ -120,12 +123,13 @@ public final class ReplicationNode {
         stdin.start();
 
         EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(config);
-        JournalPort journal = null;
+        Journal journal = null;
         ReplicationPrimary primary = null;
         ReplicationClone clone = null;
         try {
-            journal = Journals.open(Path.of(require("journal")));
-            log("journal opened, lastSequence=" + journal.lastSequence());
+            // records are not re-verified on append: the channel appends only what it sealed or checked
+            journal = Journal.open(JournalConfig.builder(Path.of(require("journal"))).verifyOnAppend(false).build());
+            log("journal opened, lastSequence=" + lastSequence(journal));
             MemberListener members = new MemberListener() {
                 @Override
                 public void onJoined(int id, Role role, long ep) {
@@ -145,9 +149,9 @@ public final class ReplicationNode {
             int maxK = Integer.parseInt(args.getOrDefault("maxK", "2"));
             if (primaryRole) {
                 DurabilityListener listener = durableLog == null ? null : this::onDurable;
-                primary = new ReplicationPrimary(driver.aeron(), config, epoch, journal, new Framing(config), maxK, listener, members);
+                primary = ReplicationPrimary.create(driver.aeron(), config, epoch, journal, maxK, listener, members);
             } else {
-                clone = new ReplicationClone(driver.aeron(), config, epoch, journal, new Framing(config), members);
+                clone = ReplicationClone.create(driver.aeron(), config, epoch, journal, members);
             }
             loop(config, primary, clone, journal, driver);
             CloseHelper.quietCloseAll(primary, clone);
@@ -170,10 +174,14 @@ public final class ReplicationNode {
         }
     }
 
-    private void loop(ReplicationConfig config, ReplicationPrimary primary, ReplicationClone clone, JournalPort journal,
+    /** The journal's last sequence, 0 when empty (the channel's sequences start at 1). */
+    private static long lastSequence(Journal journal) {
+        return Math.max(0, journal.lastSequence());
+    }
+
+    private void loop(ReplicationConfig config, ReplicationPrimary primary, ReplicationClone clone, Journal journal,
                       EmbeddedMediaDriver driver) throws IOException {
         IdleStrategy idle = EmbeddedMediaDriver.idle(config.idle());
-        UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
         SyntheticRecords synthetic = new SyntheticRecords();
         long toPublish = 0;
         long published = 0;
@@ -207,10 +215,12 @@ public final class ReplicationNode {
                     allowed = Math.min(toPublish, rateBase + (now - rateStartNs) * rate / 1_000_000_000L + 1);
                 }
                 for (int i = 0; i < 256 && published < allowed; i++) {
-                    long seq = primary.lastSequence() + 1;
-                    synthetic.encode(record, 0, seq, size);
-                    long r = primary.publish(record, 0, size);
-                    if (r < 0) {
+                    int at = primary.claim(size);
+                    if (at < 0) {
+                        break; // back-pressured: doWork, then retry
+                    }
+                    synthetic.encode(primary.claimBuffer(), at, primary.lastSequence() + 1, size);
+                    if (primary.commitClaim(size) < 0) {
                         break;
                     }
                     published++;
@@ -231,12 +241,12 @@ public final class ReplicationNode {
     }
 
     /** Reads the whole journal back: {verified, errors, first bad sequence}. */
-    private static long[] verify(JournalPort journal) {
+    private static long[] verify(Journal journal) {
         long[] result = new long[3];
         RecordCodec codec = new RecordCodec();
         long[] expected = {1};
-        try (JournalPort.Reader reader = journal.reader(1)) {
-            JournalPort.RecordHandler h = (buf, off, len) -> {
+        try (JournalTailer reader = journal.tailer(1)) {
+            RecordHandler h = (buf, off, len) -> {
                 long seq = RecordHeader.sequence(buf, off);
                 boolean ok = seq == expected[0] && codec.verify(buf, off, len) == RecordErrors.OK
                     && SyntheticRecords.matches(buf, off, len);
@@ -254,11 +264,11 @@ public final class ReplicationNode {
         return result;
     }
 
-    private void writeStatus(ReplicationPrimary primary, ReplicationClone clone, JournalPort journal, String extra)
+    private void writeStatus(ReplicationPrimary primary, ReplicationClone clone, Journal journal, String extra)
         throws IOException {
         StringBuilder sb = new StringBuilder(512);
         sb.append("role=").append(primaryRole ? "primary" : "clone").append('\n');
-        sb.append("last=").append(journal.lastSequence()).append('\n');
+        sb.append("last=").append(lastSequence(journal)).append('\n');
         sb.append("healthy=").append(journal.healthy()).append('\n');
         sb.append("uptimeMs=").append((System.nanoTime() - startNs) / 1_000_000).append('\n');
         if (primary != null) {
@@ -268,8 +278,9 @@ public final class ReplicationNode {
             sb.append("framesSent=").append(primary.framesSent()).append('\n');
             sb.append("connected=").append(primary.isConnected()).append('\n');
             sb.append("rejected=").append(primary.rejectedFrames()).append('\n');
-            sb.append("catchupServed=").append(primary.catchup().recordsServed()).append('\n');
-            sb.append("catchupSessions=").append(primary.catchup().sessionsStarted()).append('\n');
+            sb.append("staleAcks=").append(primary.staleAcks()).append('\n');
+            sb.append("catchupServed=").append(primary.catchupRecordsServed()).append('\n');
+            sb.append("catchupSessions=").append(primary.catchupSessionsStarted()).append('\n');
             sb.append("alive=").append(primary.membership().aliveCount()).append('\n');
         } else {
             sb.append("appendedLive=").append(clone.appendedLive()).append('\n');
@@ -278,11 +289,13 @@ public final class ReplicationNode {
             sb.append("aheadDropped=").append(clone.aheadDropped()).append('\n');
             sb.append("rejectedAuth=").append(clone.rejectedAuth()).append('\n');
             sb.append("rejectedMalformed=").append(clone.rejectedMalformed()).append('\n');
+            sb.append("staleFrames=").append(clone.staleFrames()).append('\n');
+            sb.append("highestEpoch=").append(clone.highestEpoch()).append('\n');
             sb.append("acksSent=").append(clone.acksSent()).append('\n');
             sb.append("catchupRequests=").append(clone.catchupRequestsSent()).append('\n');
             sb.append("catchupsCompleted=").append(clone.catchupsCompleted()).append('\n');
             sb.append("catchingUp=").append(clone.isCatchingUp()).append('\n');
-            sb.append("catchupServed=").append(clone.catchupServer().recordsServed()).append('\n');
+            sb.append("catchupServed=").append(clone.catchupRecordsServed()).append('\n');
             sb.append("journalFailures=").append(clone.journalFailures()).append('\n');
             sb.append("alive=").append(clone.membership().aliveCount()).append('\n');
         }

@@ -1,6 +1,0 @@
-/**
- * Runnable mains for the lab: {@link dev.understudy.transport.node.ReplicationNode} (one
- * replication node per namespace, driven by stdin commands, observed through a status file) and
- * {@link dev.understudy.transport.node.FrameForger} (the attacker of the authentication IT).
- */
-package dev.understudy.transport.node;
