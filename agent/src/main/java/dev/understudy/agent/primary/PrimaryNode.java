@@ -71,7 +71,7 @@ public final class PrimaryNode implements AutoCloseable {
     private final ConnectionTable table = new ConnectionTable();
     private final InputCommit commit;
     private final RecordEncoder encoder = new RecordEncoder();
-    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH));
+    private final dev.understudy.netfilter.tcp.TcpInfo tcpInfoReader = new dev.understudy.netfilter.tcp.TcpInfo();
     private final NfQueue queue;
     private final List<InstalledRule> rules = new ArrayList<>();
     private final RecordingHook hook;
@@ -159,12 +159,14 @@ public final class PrimaryNode implements AutoCloseable {
 
                 @Override
                 public long connOpen(Connection c, TcpSegment syn) {
-                    return publish(encoder.connOpen(staging, 0, c, syn));
+                    int at = rp.claim(dev.understudy.transport.record.ConnOpenFlyweight.LENGTH);
+                    return at < 0 ? at : commit(encoder.connOpen(rp.claimBuffer(), at, c, syn));
                 }
 
                 @Override
                 public long segment(long connectionId, TcpSegment seg) {
-                    return publish(encoder.segment(staging, 0, connectionId, seg, realtimeNanos()));
+                    int at = rp.claim(RecordEncoder.segmentLength(seg));
+                    return at < 0 ? at : commit(encoder.segment(rp.claimBuffer(), at, connectionId, seg, realtimeNanos()));
                 }
             }, s.vip(), s.ports(), connections, segments, untracked, publishFailed);
             this.primary = p;
@@ -224,8 +226,9 @@ public final class PrimaryNode implements AutoCloseable {
         return hook;
     }
 
-    private long publish(int length) {
-        long seq = primary.publish(staging, 0, length);
+    /** Commits the open claim (the record encoded in it is {@code length} bytes). */
+    private long commit(int length) {
+        long seq = primary.commitClaim(length);
         if (seq > 0) {
             records.incrementOrdered();
         }
@@ -304,29 +307,61 @@ public final class PrimaryNode implements AutoCloseable {
         long connectionId = b.getLong(at + AppEvents.CONNECTION_ID_OFFSET);
         long streamOffset = b.getLong(at + AppEvents.STREAM_OFFSET_OFFSET);
         int count = b.getInt(at + AppEvents.COUNT_OFFSET);
-        int len;
+        int fd = b.getInt(at + AppEvents.FD_OFFSET);
+        int recordLength;
         switch (kind) {
             case AppEvents.READ:
-                len = encoder.appRead(staging, 0, connectionId, streamOffset, readOrder + 1, count);
+                recordLength = dev.understudy.transport.record.AppReadFlyweight.LENGTH;
                 break;
             case AppEvents.WRITE:
-                len = encoder.appWrite(staging, 0, connectionId, streamOffset, count, b.getInt(at + AppEvents.CRC_OFFSET));
+                recordLength = dev.understudy.transport.record.AppWriteFlyweight.LENGTH;
                 break;
             case AppEvents.CLOSE:
-                len = encoder.close(staging, 0, connectionId);
-                break;
             case AppEvents.SHUTDOWN_OUTPUT:
-                len = encoder.shutdownOutput(staging, 0, connectionId);
+                recordLength = dev.understudy.transport.record.ConnectionEventFlyweight.LENGTH;
                 break;
             case AppEvents.ACCEPT:
-                return ControlledMessageHandler.Action.CONTINUE; // TCP_INFO record: with the wire vocabulary v2
+                Connection c = table.byFd(fd);
+                if (c == null || c.id != connectionId) {
+                    return ControlledMessageHandler.Action.CONTINUE; // already closed: nothing to describe
+                }
+                try {
+                    tcpInfoReader.read(fd);
+                } catch (dev.understudy.netfilter.ErrnoException e) {
+                    return ControlledMessageHandler.Action.CONTINUE; // closed meanwhile
+                }
+                recordLength = dev.understudy.transport.record.TcpInfoFlyweight.LENGTH;
+                break;
             default:
                 agentErrors.increment();
                 return ControlledMessageHandler.Action.CONTINUE;
         }
-        long seq = publish(len);
-        if (seq < 0) {
+        int to = primary.claim(recordLength);
+        if (to < 0) {
             return ControlledMessageHandler.Action.ABORT; // kept in the ring: retried next cycle
+        }
+        org.agrona.MutableDirectBuffer out = primary.claimBuffer();
+        int len;
+        switch (kind) {
+            case AppEvents.READ:
+                len = encoder.appRead(out, to, connectionId, streamOffset, readOrder + 1, count);
+                break;
+            case AppEvents.WRITE:
+                len = encoder.appWrite(out, to, connectionId, streamOffset, count, b.getInt(at + AppEvents.CRC_OFFSET));
+                break;
+            case AppEvents.CLOSE:
+                len = encoder.close(out, to, connectionId);
+                break;
+            case AppEvents.SHUTDOWN_OUTPUT:
+                len = encoder.shutdownOutput(out, to, connectionId);
+                break;
+            default:
+                len = encoder.tcpInfo(out, to, connectionId, tcpInfoReader, realtimeNanos());
+                break;
+        }
+        if (commit(len) < 0) {
+            agentErrors.increment(); // the primary's own journal refused it: the node is unhealthy
+            return ControlledMessageHandler.Action.ABORT;
         }
         if (kind == AppEvents.READ) {
             readOrder++;

@@ -70,6 +70,7 @@ final class JournalStreams {
     long lastSequence;
     long sequenceGaps;
     long readOrderErrors;
+    long tcpInfos;
 
     static JournalStreams read(Path directory) {
         JournalStreams s = new JournalStreams();
@@ -132,6 +133,9 @@ final class JournalStreams {
                     break;
                 }
                 int n = appRead.byteCount();
+                if (appRead.streamOffset() != c.readBytes) {
+                    c.readOffsetErrors++;
+                }
                 if (n > 0) {
                     c.readBytes += n;
                     c.reads++;
@@ -146,8 +150,15 @@ final class JournalStreams {
                 if (c == null) {
                     break;
                 }
-                c.writes.add(new Write(c.writtenBytes, appWrite.byteCount(), appWrite.bytesCrc32c()));
+                if (appWrite.streamOffset() != c.writtenBytes) {
+                    c.writeOffsetErrors++;
+                }
+                c.writes.add(new Write(appWrite.streamOffset(), appWrite.byteCount(), appWrite.bytesCrc32c()));
                 c.writtenBytes += appWrite.byteCount();
+                break;
+            }
+            case RecordType.TCP_INFO: {
+                tcpInfos++;
                 break;
             }
             case RecordType.APP_CLOSE: {

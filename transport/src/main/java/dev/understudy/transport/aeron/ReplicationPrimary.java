@@ -93,6 +93,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     private long acksReceived;
     private long controlRejected;
     private long framesSent;
+    private long framesDiscarded;
     private int finishedLength = -1;
     private int claimedAt = -1;
     private int claimedLength;
@@ -284,6 +285,16 @@ public final class ReplicationPrimary implements AutoCloseable {
             finishedLength = writer.finish();
         }
         long r = publication.offer(writer.buffer(), writer.offset(), finishedLength);
+        if (r == NOT_CONNECTED) {
+            // No clone subscribed: the frame's records are in this primary's journal already, and a
+            // clone that connects later sees the sequence gap and catches up from there. Holding the
+            // frame instead would stop every later publish, and a degraded primary that serves from
+            // its own journal could record nothing.
+            framesDiscarded++;
+            finishedLength = -1;
+            writer.begin(epoch);
+            return 1;
+        }
         if (r < 0) {
             return r;
         }
@@ -379,6 +390,11 @@ public final class ReplicationPrimary implements AutoCloseable {
     /** Control frames (acks, catch-up requests) and heartbeats rejected: bad MAC or malformed. */
     public long rejectedFrames() {
         return controlRejected + heartbeater.rejected();
+    }
+
+    /** Frames not sent because no clone was connected (their records are in the journal, for catch-up). */
+    public long framesDiscarded() {
+        return framesDiscarded;
     }
 
     public long framesSent() {

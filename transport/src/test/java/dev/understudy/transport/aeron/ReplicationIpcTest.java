@@ -85,6 +85,44 @@ class ReplicationIpcTest {
         throw new AssertionError("publish kept failing");
     }
 
+    // Mutation check: with the NOT_CONNECTED branch of ReplicationPrimary.flush removed, publish
+    // returned NOT_CONNECTED once the first frame was full and this test failed at record ~20.
+    @Test
+    void shouldKeepJournallingWithNoCloneConnectedAndLetALateCloneCatchUp() {
+        MemoryJournal primaryJournal = new MemoryJournal();
+        MemoryJournal cloneJournal = new MemoryJournal();
+        ReplicationConfig pc = config(1, SECRET);
+        ReplicationConfig cc = config(2, SECRET);
+        try (ReplicationPrimary primary = new ReplicationPrimary(driver.aeron(), pc, 1, primaryJournal, new Framing(pc), 1,
+                 null, null)) {
+            int n = 2_000;
+            UnsafeBuffer record = new UnsafeBuffer(new byte[SMALL]);
+            for (int i = 0; i < n; i++) {
+                records.encode(record, 0, primary.lastSequence() + 1, SMALL);
+                assertEquals(i + 1, primary.publish(record, 0, SMALL), "publish " + i + " with no clone");
+                if (i % 64 == 0) {
+                    primary.doWork(System.nanoTime());
+                }
+            }
+            primary.doWork(System.nanoTime());
+            assertTrue(primary.framesDiscarded() > 0, "frames with no subscriber are dropped, not kept");
+            try (ReplicationClone clone = new ReplicationClone(driver.aeron(), cc, 1, cloneJournal, new Framing(cc), null)) {
+                Runnable duty = () -> {
+                    long now = System.nanoTime();
+                    primary.doWork(now);
+                    clone.doWork(now);
+                };
+                runUntil(primary::isConnected, duty, 10_000, "connected");
+                records.encode(record, 0, primary.lastSequence() + 1, SMALL);
+                assertEquals(n + 1, primary.publish(record, 0, SMALL));
+                runUntil(() -> primary.durableSequence(1) == n + 1, duty, 20_000, "late clone caught up");
+                for (long seq = 1; seq <= n + 1; seq++) {
+                    assertArrayEquals(primaryJournal.record(seq), cloneJournal.record(seq), "record " + seq);
+                }
+            }
+        }
+    }
+
     @Test
     void shouldJournalEveryRecordOnTheCloneBeforeThePrimaryLearnsItIsDurable() {
         MemoryJournal primaryJournal = new MemoryJournal();
