@@ -90,8 +90,9 @@ class SocketInterceptionTest {
         return out.toByteArray();
     }
 
-    // Mutation check: with the "read" target removed from Target.all() this failed (no bytes recorded,
-    // accept still seen); with the NioSocketImpl accept advice removed it failed in awaitAccepted.
+    // Mutation check (each done once): with the "read" target removed from Target.all() this failed on
+    // JDK 17 ("bytes read on the accepted fd": 0 of 1000003); with the accept(Socket) matcher renamed
+    // it failed on JDK 25 in awaitAccepted.
     @Test
     void shouldReportExactBytesOfServerSocketStreams() throws Exception {
         byte[] request = data(1, 1_000_003);
@@ -173,8 +174,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the "accept(SocketChannel)" target removed from Target.all() this failed
-    // in awaitAccepted (no accept for the client's port), the reads and writes being reported anyway.
+    // Mutation check (done once, JDK 17): with the accept(SocketChannel) matcher renamed this failed in
+    // awaitAccepted (no accept for the client's port), as did the adaptor, Selector and scatter tests.
     @Test
     void shouldReportExactBytesOfBlockingSocketChannel() throws Exception {
         byte[] request = data(3, 777_777);
@@ -207,8 +208,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the Write advice's body emptied (Hooks.write not called) this failed on
-    // writtenBytes, and partialWrites stayed 0.
+    // Mutation check (done once, JDK 17): with the "write" target removed this failed on writtenBytes
+    // (0 of 3000000 bytes); with "read" removed, on readBytes.
     @Test
     void shouldReportPartialAndUnavailableIoOfSelectorChannels() throws Exception {
         byte[] request = data(5, 2_000_000);
@@ -300,7 +301,7 @@ class SocketInterceptionTest {
         return b;
     }
 
-    // Mutation check: with the "read" target removed the readBytes assertion failed (empty).
+    // Mutation check (done once, JDK 17): with the "read" target removed readBytes was empty (0 of 400001).
     @Test
     void shouldReportExactBytesThroughSocketAdaptorStreams() throws Exception {
         byte[] request = data(7, 400_001);
@@ -335,8 +336,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check (done once): with the "writev" target removed from Target.all(), this test
-    // failed: writtenBytes was empty and writevs 0, while the application's bytes were right.
+    // Mutation check (done once, JDK 17): with the "writev" target removed from Target.all() this was the
+    // only test to fail: writtenBytes was empty (0 of 432109) while the application's bytes were right.
     @Test
     void shouldReportScatteringReadsAsReadvAndGatheringWritesAsWritev() throws Exception {
         byte[] request = data(9, 654_321);
@@ -378,8 +379,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the "accept(AsynchronousSocketChannel)" target removed this failed in
-    // awaitAccepted; with "shutdownOutput(AsynchronousSocketChannel)" removed, on shutdowns.
+    // Mutation check (done once, JDK 17): with the finishAccept matcher renamed this failed in
+    // awaitAccepted; with the async shutdownOutput matcher renamed, on shutdowns ([] instead of [1]).
     @Test
     void shouldReportAsynchronousSocketChannelIo() throws Exception {
         byte[] request = data(11, 333_333);
@@ -420,7 +421,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with Hooks.read ignoring "thrown" (always calling onRead) readFailure stayed null.
+    // Mutation check (done once, JDK 17): with Hooks.read ignoring "thrown" (always calling onRead)
+    // readFailure stayed null.
     @Test
     void shouldReportConnectionResetAsReadFailure() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
@@ -455,7 +457,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the "write" target removed, otherFdWritten had no entry for the client fd.
+    // Mutation check (done once, JDK 17): with the "write" target removed, otherFdWritten had no entry
+    // for the client fd; with the guard check removed from Hooks.write, the suppressed write was reported.
     @Test
     void shouldReportFdsItNeverSawAcceptedAndNothingInsideSuppressed() throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
@@ -481,8 +484,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the re-entrancy guard removed from Hooks.write, depth reached 2 (and the
-    // side channel's fd was reported).
+    // Mutation check (done once, JDK 17): with the guard check removed from Hooks.write, maxDepth was
+    // 745: every side-channel write re-entered the hook.
     @Test
     void shouldNotReenterAHookThatDoesItsOwnSocketIo() throws Exception {
         try (ServerSocketChannel sideServer = ServerSocketChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
@@ -526,8 +529,9 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the catch in Hooks.read removed, the application's read threw
-    // IllegalStateException("hook failure") and the test failed.
+    // Mutation check (done once, JDK 17): with Hooks.read catching only StackOverflowError the
+    // application still worked (the advice's suppress = Throwable swallowed the throw: two layers), but
+    // errors() counted 8 of 32 throws and the test failed.
     @Test
     void shouldKeepTheApplicationWorkingWhenTheHookThrows() throws Exception {
         long errorsBefore = Hooks.errors();
@@ -556,7 +560,8 @@ class SocketInterceptionTest {
         assertEquals(throwing.calls.get(), Hooks.errors() - errorsBefore, "every throw counted");
     }
 
-    // Mutation check: with the ignore() left at ByteBuddy's default, transformed() was empty and ok() false.
+    // Mutation check (done once, JDK 17): with ignore() left at ByteBuddy's default, 0/15 targets were
+    // transformed ("class was not retransformed") and ok() was false; with any one matcher renamed, 14/15.
     @Test
     void shouldListEveryTargetAsTransformedOnTheRunningJdk() {
         assertTrue(report.ok(), report.describe());
@@ -570,7 +575,8 @@ class SocketInterceptionTest {
         assertTrue(Hooks.installed() == hook, "a refused second install leaves the first hook");
     }
 
-    // Mutation check: with the NioSocketImpl accept advice removed, awaitAccepted failed.
+    // Mutation check (done once, JDK 25): with the accept(Socket) matcher renamed, awaitAccepted failed
+    // ("accepted: 0").
     @Test
     void shouldReportVirtualThreadIo() throws Exception {
         assumeTrue(Runtime.version().feature() >= 21, () -> {
@@ -615,8 +621,8 @@ class SocketInterceptionTest {
         }
     }
 
-    // Mutation check: with the "preClose" target removed, closesSinceAccept was 1 (only the final
-    // close, made later by the woken reader), not 2.
+    // Mutation check (done once, JDK 17): with the preClose matcher renamed, closesSinceAccept was 1
+    // (only the final close, made by the woken reader), not 2.
     @Test
     void shouldReportPreCloseWhenClosingASocketWithABlockedReader() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
