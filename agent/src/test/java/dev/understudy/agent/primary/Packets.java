@@ -14,7 +14,7 @@ final class Packets {
     /** A parsed segment from client:clientPort to VIP:port; {@code syn} adds MSS 1460, SACK-permitted and window scale 7. */
     static TcpSegment segment(int clientPort, int port, long seq, long ack, int flags, byte[] payload) {
         boolean syn = (flags & 0x02) != 0;
-        byte[] options = syn ? new byte[] {2, 4, 0x05, (byte) 0xB4, 4, 2, 3, 3, 7, 0} : new byte[0];
+        byte[] options = syn ? new byte[] {2, 4, 0x05, (byte) 0xB4, 4, 2, 1, 3, 3, 7, 0, 0} : new byte[0];
         int tcpLength = 20 + options.length;
         int total = 20 + tcpLength + payload.length;
         ByteBuffer b = ByteBuffer.allocateDirect(total);
