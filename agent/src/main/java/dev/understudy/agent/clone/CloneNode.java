@@ -46,6 +46,9 @@ public final class CloneNode implements AutoCloseable {
     private final Counter acked;
     private final Counter catchingUp;
     private final Counter errors;
+    private final Counter rejectedAuth;
+    private final Counter rejectedMalformed;
+    private final Counter staleFrames;
 
     private CloneNode(Settings s) {
         EmbeddedMediaDriver d = EmbeddedMediaDriver.launch(s.replication());
@@ -60,6 +63,9 @@ public final class CloneNode implements AutoCloseable {
             acked = cs.add("acked position");
             catchingUp = cs.add("catching up");
             errors = cs.add("agent errors");
+            rejectedAuth = cs.add("frames rejected (authentication)");
+            rejectedMalformed = cs.add("frames rejected (malformed)");
+            staleFrames = cs.add("frames rejected (stale epoch)");
             AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journalDirectory() + " at sequence " + j.lastSequence(), null);
             clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, new MemberListener() {
                 @Override
@@ -113,6 +119,9 @@ public final class CloneNode implements AutoCloseable {
                     position.setOrdered(clone.lastSequence());
                     acked.setOrdered(clone.lastAcked());
                     catchingUp.setOrdered(clone.isCatchingUp() ? 1 : 0);
+                    rejectedAuth.setOrdered(clone.rejectedAuth());
+                    rejectedMalformed.setOrdered(clone.rejectedMalformed());
+                    staleFrames.setOrdered(clone.staleFrames() + clone.foreignFrames());
                 }
                 idle.idle(work);
             }

@@ -94,6 +94,9 @@ public final class PrimaryNode implements AutoCloseable {
     private final Counter agentErrors;
     private final Counter capturePackets;
     private final Counter captureDrops;
+    private final Counter captureMalformed;
+    private final Counter captureHandlerErrors;
+    private final Counter rejectedFrames;
     private final Counter[] cloneAcked;
     private final ControlledMessageHandler drainHandler = this::onAppEvent;
 
@@ -127,6 +130,9 @@ public final class PrimaryNode implements AutoCloseable {
             Counter released = cs.add("segments released");
             capturePackets = cs.add("capture packets");
             captureDrops = cs.add("capture kernel queue drops");
+            captureMalformed = cs.add("capture malformed packets dropped");
+            captureHandlerErrors = cs.add("capture handler errors");
+            rejectedFrames = cs.add("control frames rejected");
             cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
             this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(), held, released);
             p = ReplicationPrimary.create(d.aeron(), s.replication(), EPOCH, j, Math.max(1, s.quorum()), commit,
@@ -282,6 +288,9 @@ public final class PrimaryNode implements AutoCloseable {
         }
         degraded.setOrdered(commit.degraded() ? 1 : 0);
         capturePackets.setOrdered(queue.counter(NfQueueCounter.PACKETS));
+        captureMalformed.setOrdered(queue.counter(NfQueueCounter.PARSE_FAILURES) + queue.counter(NfQueueCounter.MALFORMED_MESSAGES));
+        captureHandlerErrors.setOrdered(queue.counter(NfQueueCounter.HANDLER_ERRORS));
+        rejectedFrames.setOrdered(primary.rejectedFrames());
         long nowMs = System.currentTimeMillis();
         if (nowMs - kernelStatsMs >= 1000) {
             kernelStatsMs = nowMs;
