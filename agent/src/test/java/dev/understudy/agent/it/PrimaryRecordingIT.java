@@ -35,6 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * to exactly that stream; and every APP_WRITE range's CRC-32C equals the CRC of the same range of
  * what LoadClient received.
  *
+ * <p>Mutation check (done once): with {@code RecordingHook.onWrite} computing the CRC over one byte
+ * less, every app failed here at its first output range ("CRC-32C of output range
+ * Write[offset=0, count=19, ...]"); {@link InputCommitIT} holds the mutation check for the input
+ * commit.
+ *
  * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000 as the
  * acceptance asks).
  */
