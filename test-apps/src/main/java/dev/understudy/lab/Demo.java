@@ -93,11 +93,12 @@ public final class Demo {
                 LabApps.loadArgs("kv", target, CONNECTIONS, REQUESTS, PIPELINE, SEED, true), Duration.ofMinutes(3));
             ok = run.exitCode() == 0 && run.ok();
             say("");
-            say("   requests completed  %,d of %,d sent (+ a final GET of every own key per connection)",
-                run.count("completed"), run.count("sent"));
-            say("   errors              %d  (mismatches %d, resets %d, EOFs %d, timeouts %d, connect failures %d)",
+            say("   requests completed  %,d of %,d sent, %,d expected (+ a final GET of every own and shared key per connection)",
+                run.completed(), run.sent(), run.expected());
+            say("   errors              %d  (mismatches %d, resets %d, EOFs %d, timeouts %d, connect failures %d,"
+                    + " trailing bytes %d, other %d)",
                 run.count("errors"), run.count("mismatches"), run.count("resets"), run.count("eofs"),
-                run.count("timeouts"), run.count("connectFailures"));
+                run.count("timeouts"), run.count("connectFailures"), run.count("trailingBytes"), run.count("otherErrors"));
             say("   throughput          %,d requests/s over %.2f s", run.count("throughputPerSec"), run.count("durationMs") / 1000.0);
             @SuppressWarnings("unchecked")
             java.util.Map<String, Object> lat = (java.util.Map<String, Object>) run.summary().get("latencyUs");

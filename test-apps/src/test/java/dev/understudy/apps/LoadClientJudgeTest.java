@@ -101,8 +101,9 @@ class LoadClientJudgeTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    // Mutation check: with drainTrailing returning 0 (only the bytes already buffered not
-    // counted, then nothing counted at all) this test failed on trailingBytes (0 and 1 of 2).
+    // Mutation check: with the trailing read's count forced to 0 the test failed (ok true,
+    // trailingBytes 0); with the bytes already buffered behind the last reply not counted
+    // (drainTrailing starting at 0), it failed with trailingBytes 1 of 2.
     @Test
     @Timeout(20)
     void shouldCountTrailingBytesAfterLastReplyAsAnErrorOfThatConnection() throws Exception {
@@ -142,9 +143,10 @@ class LoadClientJudgeTest {
         assertEquals(Set.of((long) "INT 99\n".length(), (long) "EXTRA\n".length()), bytes);
     }
 
-    // Mutation check: with the watchdog not closing the socket (expireIfOlder doing nothing) the
-    // client hung in the write and the test failed by its timeout; with endOp not checking the
-    // watchdog, the write was counted as an other error ("Socket closed"), not a write timeout.
+    // Mutation check: with the watchdog never expiring an operation, the write blocked until the
+    // fake server gave up after 15 s and the run counted a reset, not a write timeout (failed at
+    // 15.3 s); with failed() ignoring the watchdog's mark, the write on the socket the watchdog
+    // closed was counted as an other error, not a write timeout (failed).
     @Test
     @Timeout(20)
     void shouldEndAWriteThatStallsBecauseTheServerStopsReadingAsAWriteTimeoutWithinTheBound() throws Exception {
@@ -167,18 +169,23 @@ class LoadClientJudgeTest {
         assertTrue(ms < 5000, "bounded by the reply timeout: " + ms + " ms");
     }
 
-    // Mutation check: with the watchdog disabled this slow-drip reply (every read returns
-    // within the socket timeout) was accepted after ~1.5 s and the test failed (0 timeouts).
+    // Mutation check: with the watchdog never expiring an operation, the trickled reply was
+    // only judged late once complete (by endOp's own elapsed check), after 1.6 s, and the test
+    // failed on the bound; with that elapsed check removed too, the reply was accepted and the
+    // test failed on the bound (2.3 s). (endOp's check alone removed: the watchdog still ends
+    // the reply, the test passes: the check is a second guard against the watchdog's tick.)
     @Test
     @Timeout(20)
     void shouldCountAReplyThatTricklesInSlowerThanTheReplyTimeoutAsATimeout() throws Exception {
         LoadClient.Summary r;
+        long t0 = System.nanoTime();
         try (FakeServer s = FakeServer.kv((c, n, line, right, out) -> {
             if (n == 3) {
+                // a byte every 300 ms: each read returns within the 400 ms socket timeout
                 for (byte b : (right + "\n").getBytes(StandardCharsets.UTF_8)) {
                     out.write(b);
                     out.flush();
-                    Thread.sleep(150);
+                    Thread.sleep(300);
                 }
                 return "";
             }
@@ -186,6 +193,8 @@ class LoadClientJudgeTest {
         })) {
             r = LoadClient.run(config(s.port(), 1, 10).withReplyTimeout(Duration.ofMillis(400)));
         }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 1500, "the watchdog ends the reply at the reply timeout: " + ms + " ms");
         assertEquals(1, r.timeouts(), r.toJson());
         assertEquals(0, r.writeTimeouts(), r.toJson());
         assertEquals(1, r.errors(), r.toJson());
@@ -193,8 +202,8 @@ class LoadClientJudgeTest {
         assertFalse(r.ok());
     }
 
-    // Mutation check: with SocketExceptions classified as other errors ("reset" not matched)
-    // this test failed (resets 0, otherErrors 1).
+    // Mutation check: with "reset"/"broken pipe" not recognised the test failed (resets 0,
+    // otherErrors 1).
     @Test
     @Timeout(20)
     void shouldCountAResetAfterSomeRepliesAsAReset() throws Exception {
@@ -220,8 +229,8 @@ class LoadClientJudgeTest {
         assertFalse(r.ok());
     }
 
-    // Mutation check: with the shared GET's expectation accepting any VALUE this test failed
-    // (mismatches 0, ok true).
+    // Mutation check: with the final shared GET's lower-than-seen check removed the test failed
+    // (ok true, mismatches 0).
     @Test
     @Timeout(20)
     void shouldCountAFinalSharedGetLowerThanTheConnectionSawAsAMismatch() throws Exception {
@@ -251,7 +260,8 @@ class LoadClientJudgeTest {
         assertFalse(r.ok());
     }
 
-    // Mutation check: with ok() ignoring sent != expected this test failed (ok true without the flag).
+    // Mutation check: with ok() ignoring sent != expected the test failed (ok true without
+    // --allow-duration-stop).
     @Test
     @Timeout(30)
     void shouldNotBeOkWhenStoppedByTheDurationBeforeTheRequestCountUnlessAllowed() throws Exception {
@@ -278,7 +288,8 @@ class LoadClientJudgeTest {
         assertEquals(null, Json.object(untilDuration.toJson()).get("expected"));
     }
 
-    // Mutation check: with gapExceeded() always false this test failed (gapExceeded 0, ok true).
+    // Mutation check: with gapExceeded() always false the test failed (ok true under
+    // --max-gap 100ms).
     @Test
     @Timeout(20)
     void shouldCountAConnectionWhoseLongestGapExceedsMaxGapAndReportItsLocalPort() throws Exception {
@@ -312,7 +323,9 @@ class LoadClientJudgeTest {
         assertEquals(100L, Json.object(strict.toJson()).get("maxGapLimitMs"));
     }
 
-    // Mutation check: with the record-dir failure swallowed (no otherErrors++) this test failed.
+    // Mutation check: with the record-dir failure not counted the test failed (otherErrors 0);
+    // with MalformedReplyException not taken as a mismatch, the bad status line was counted as
+    // an other error and the test failed.
     @Test
     @Timeout(20)
     void shouldCountAnyOtherExceptionWithItsMessage(@TempDir Path tmp) throws Exception {
@@ -340,9 +353,10 @@ class LoadClientJudgeTest {
         assertTrue(http.firstErrors().get(0).contains("bad HTTP status line"), http.toJson());
     }
 
-    // Mutation check: with the received bytes not fed to the tap (TapInputStream.read not
-    // calling tap.add) the receivedSha256/receivedBytes comparisons failed; with a write
-    // recorded before it completed, the replay of the .sent file did not match.
+    // Mutation check: with the last byte of each received chunk not tapped, the replay of the
+    // .sent file no longer equalled the .recv file (failed); with the last byte of each write
+    // not tapped, the .sent file was not the stream's requests (failed); with the digest not
+    // updated, sentSha256 differed from the SHA-256 of the file (failed).
     @Test
     @Timeout(60)
     void shouldRunCleanAgainstEveryServerAndRecordExactlyTheBytesWhoseSha256ItReports(@TempDir Path tmp) throws Exception {

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.lab.junit.Privileged;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,9 +53,14 @@ class LabAppsIT {
             logs.resolve(tag + "-" + app + ".log"), START);
     }
 
-    private static LabApps.LoadRun load(String protocol, int port, int pipeline, long seed) throws Exception {
-        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(),
-            LabApps.loadArgs(protocol, lab.vip() + ":" + port, CONNECTIONS, REQUESTS, pipeline, seed, true), RUN);
+    private static LabApps.LoadRun load(String protocol, int port, int pipeline, long seed, String... extra) throws Exception {
+        List<String> args = LabApps.loadArgs(protocol, lab.vip() + ":" + port, CONNECTIONS, REQUESTS, pipeline, seed, true);
+        args.addAll(List.of(extra));
+        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, RUN);
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     @ParameterizedTest(name = "{0} over {1}")
@@ -60,12 +68,25 @@ class LabAppsIT {
     void shouldServe16ConnectionsOf2000RequestsThroughTheVipWithoutAnError(String app, String protocol) throws Exception {
         LabApps.Server server = start(app, "load");
         try {
-            LabApps.LoadRun run = load(protocol, server.port(), 1, 1);
-            int ownKeys = protocol.equals("kv") ? 8 : 4;
+            Path record = logs.resolve("record-" + app);
+            LabApps.LoadRun run = load(protocol, server.port(), 1, 1, "--record-dir", record.toString(), "--max-gap", "5s");
+            int finale = (protocol.equals("kv") ? 8 : 4) + 4; // own keys, then the 4 shared keys
             assertEquals(0, run.exitCode(), run.output());
-            assertEquals(0, run.count("errors"), run.json());
-            assertEquals(CONNECTIONS * (REQUESTS + ownKeys), run.count("completed"), run.json());
-            assertEquals(run.count("sent"), run.count("completed"), run.json());
+            assertTrue(run.ok(), run.json());
+            assertEquals(0, run.errors(), run.json());
+            assertEquals(CONNECTIONS * (REQUESTS + finale), run.completed(), run.json());
+            assertEquals(run.expected(), run.sent(), run.json());
+            assertEquals(run.sent(), run.completed(), run.json());
+            List<LabApps.LoadConnection> conns = run.connections();
+            assertEquals(CONNECTIONS, conns.size(), run.json());
+            for (LabApps.LoadConnection c : conns) {
+                assertEquals(REQUESTS + finale, c.completed(), run.json());
+                assertEquals(0, c.errors(), run.json());
+                assertTrue(c.localPort() > 0, run.json());
+                assertEquals(c.sentSha256(), sha256(c.sentFile(record)), "conn " + c.index());
+                assertEquals(c.receivedSha256(), sha256(c.receivedFile(record)), "conn " + c.index());
+                assertEquals(c.receivedBytes(), Files.size(c.receivedFile(record)), "conn " + c.index());
+            }
             assertTrue(server.process().isAlive(), "server died: " + LabApps.tail(server.log()));
         } finally {
             server.stop();
@@ -85,6 +106,7 @@ class LabAppsIT {
             try {
                 LabApps.LoadRun run = load(protocol, server.port(), protocol.equals("kv") ? pipelines[i] : 1, 4242);
                 assertEquals(0, run.count("errors"), run.json());
+                assertTrue(run.ok(), run.json());
                 digests[i] = run.dumpSha256();
                 counts[i] = run.dumpCount();
                 assertNotNull(digests[i], run.json());
