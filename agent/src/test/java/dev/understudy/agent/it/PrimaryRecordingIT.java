@@ -49,11 +49,12 @@ class PrimaryRecordingIT {
     private static final int CONNECTIONS = 32;
     private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
 
+    /** Each sample app on JDK 17 and on JDK 25 (the test JVM is 17; the app JVMs are started with each). */
     static Stream<Arguments> apps() {
-        return Stream.of(
-            Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, Jvm.JAVA_17),
-            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, Jvm.JAVA_25),
-            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, Jvm.JAVA_17));
+        return Jvm.javas().flatMap(java -> Stream.of(
+            Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, java),
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, java),
+            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, java)));
     }
 
     @ParameterizedTest(name = "{0} on {3}")
