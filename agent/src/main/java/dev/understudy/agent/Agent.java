@@ -66,6 +66,11 @@ public final class Agent {
             }
             configuration = c;
             AgentLog.level(c.logLevel());
+            // One log path: the libraries' warnings end in the agent's log too.
+            dev.understudy.netfilter.NetfilterLog.sink((source, message) ->
+                AgentLog.log(Configuration.LogLevel.WARN, source, message, null));
+            dev.understudy.transport.TransportLog.sink((source, message) ->
+                AgentLog.log(Configuration.LogLevel.WARN, source, message, null));
             final String runtime = RuntimeInfo.describe();
             if (c.logLevel().compareTo(Configuration.LogLevel.INFO) >= 0) {
                 final long startNanos = parseLong(boot.get("bootstrap.start.nanos"), System.nanoTime());

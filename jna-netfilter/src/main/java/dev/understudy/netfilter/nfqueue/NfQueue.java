@@ -279,7 +279,7 @@ public final class NfQueue implements AutoCloseable {
             if (SysResource.setpriority(SysResource.PRIO_PROCESS, tid, config.receiveThreadNice()) == 0) {
                 appliedNice = config.receiveThreadNice();
             } else {
-                System.err.println("nfqueue " + queue + ": " + new ErrnoException("setpriority(receive thread, nice "
+                dev.understudy.netfilter.NetfilterLog.warn("nfqueue " + queue, new ErrnoException("setpriority(receive thread, nice "
                     + config.receiveThreadNice() + ")", Native.getLastError()).getMessage());
             }
         }
@@ -290,7 +290,7 @@ public final class NfQueue implements AutoCloseable {
             }
         } catch (ErrnoException | RuntimeException e) {
             if (!closed) {
-                System.err.println("nfqueue " + queue + ": receive loop failed, closing: " + e.getMessage());
+                dev.understudy.netfilter.NetfilterLog.warn("nfqueue " + queue, "receive loop failed, closing: " + e.getMessage());
                 closeDescriptors();
             }
         }

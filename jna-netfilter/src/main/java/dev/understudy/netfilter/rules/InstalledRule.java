@@ -43,13 +43,13 @@ public final class InstalledRule implements AutoCloseable {
         iptables.forget(this);
     }
 
-    /** Removes the rule; failures are printed to stderr (cleanup must not throw). */
+    /** Removes the rule; failures are reported to {@link dev.understudy.netfilter.NetfilterLog} (cleanup must not throw). */
     @Override
     public void close() {
         try {
             remove();
         } catch (IOException | RuntimeException e) {
-            System.err.println("iptables: could not remove rule " + rule + ": " + e.getMessage());
+            dev.understudy.netfilter.NetfilterLog.warn("iptables", "could not remove rule " + rule + ": " + e.getMessage());
         }
     }
 

@@ -47,7 +47,7 @@ public final class Journals {
             } catch (RuntimeException e) {
                 if (fault == null) {
                     fault = e.toString();
-                    System.err.println("journal append failed, node unhealthy: " + e);
+                    dev.understudy.transport.TransportLog.warn("journal", "append failed, node unhealthy: " + e);
                 }
                 return false;
             }
