@@ -12,9 +12,7 @@ import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Role;
 import io.aeron.Counter;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.IdleStrategy;
 
 /**
  * A clone's replication follower: it appends every record the primary sends (or that catch-up
@@ -37,11 +35,8 @@ public final class CloneNode implements AutoCloseable {
     private final Journal journal;
     private final AgentCounters counters;
     private final ReplicationClone clone;
-    private final IdleStrategy idle;
-    private final Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running = true;
-    private volatile javax.management.ObjectName mbean;
+    private final dev.understudy.agent.node.DutyCycle duty;
+    private long lastStatus;
     private final Counter position;
     private final Counter acked;
     private final Counter catchingUp;
@@ -91,46 +86,29 @@ public final class CloneNode implements AutoCloseable {
         this.driver = d;
         this.journal = j;
         this.counters = cs;
-        this.idle = EmbeddedMediaDriver.idle(s.idle());
-        this.thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
+        this.duty = new dev.understudy.agent.node.DutyCycle(THREAD_NAME, LOG, "this clone no longer acknowledges",
+            this::doWork, EmbeddedMediaDriver.idle(s.idle()), cs, errors);
     }
 
     /** Starts the follower and its duty cycle. */
     public static CloneNode start(Settings s) {
         CloneNode n = new CloneNode(s);
-        n.thread.start();
+        n.duty.start();
         return n;
     }
 
-    private void run() {
-        long lastStatus = 0;
-        try {
-            mbean = dev.understudy.agent.status.NodeMBean.register(counters::snapshot);
-        } catch (Exception e) {
-            AgentLog.log(LogLevel.WARN, LOG, "no JMX status", e);
+    private int doWork(long now) {
+        int work = clone.doWork(now);
+        if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
+            lastStatus = now;
+            position.setOrdered(clone.lastSequence());
+            acked.setOrdered(clone.lastAcked());
+            catchingUp.setOrdered(clone.isCatchingUp() ? 1 : 0);
+            rejectedAuth.setOrdered(clone.rejectedAuth());
+            rejectedMalformed.setOrdered(clone.rejectedMalformed());
+            staleFrames.setOrdered(clone.staleFrames() + clone.foreignFrames());
         }
-        try {
-            while (running) {
-                long now = System.nanoTime();
-                int work = clone.doWork(now);
-                if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
-                    lastStatus = now;
-                    position.setOrdered(clone.lastSequence());
-                    acked.setOrdered(clone.lastAcked());
-                    catchingUp.setOrdered(clone.isCatchingUp() ? 1 : 0);
-                    rejectedAuth.setOrdered(clone.rejectedAuth());
-                    rejectedMalformed.setOrdered(clone.rejectedMalformed());
-                    staleFrames.setOrdered(clone.staleFrames() + clone.foreignFrames());
-                }
-                idle.idle(work);
-            }
-        } catch (Throwable t) {
-            errors.increment();
-            AgentLog.log(LogLevel.ERROR, LOG, "the replication duty cycle failed; this clone no longer acknowledges", t);
-        } finally {
-            stopped.countDown();
-        }
+        return work;
     }
 
     public long lastSequence() {
@@ -139,15 +117,7 @@ public final class CloneNode implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        try {
-            stopped.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (mbean != null) {
-            dev.understudy.agent.status.NodeMBean.unregister(mbean);
-        }
+        duty.close();
         try {
             clone.close();
         } finally {

@@ -18,16 +18,12 @@ import dev.understudy.transport.journal.Journal;
 import dev.understudy.transport.journal.JournalConfig;
 import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Role;
-import dev.understudy.transport.record.RecordHeader;
 import io.aeron.Counter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.agrona.DirectBuffer;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -75,11 +71,8 @@ public final class PrimaryNode implements AutoCloseable {
     private final NfQueue queue;
     private final List<InstalledRule> rules = new ArrayList<>();
     private final RecordingHook hook;
-    private final IdleStrategy idle;
-    private final Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running = true;
-    private volatile javax.management.ObjectName mbean;
+    private final dev.understudy.agent.node.DutyCycle duty;
+    private long lastStatus;
     private long readOrder;
     private long kernelStatsMs;
 
@@ -190,7 +183,8 @@ public final class PrimaryNode implements AutoCloseable {
             this.driver = d;
             this.journal = j;
             this.counters = cs;
-            this.idle = EmbeddedMediaDriver.idle(s.idle());
+            this.duty = new dev.understudy.agent.node.DutyCycle(THREAD_NAME, LOG,
+                "input is no longer released (fail closed)", this::doWork, EmbeddedMediaDriver.idle(s.idle()), cs, agentErrors);
         } catch (Exception | Error e) {
             for (InstalledRule r : rules) {
                 quietly(r::remove);
@@ -212,8 +206,6 @@ public final class PrimaryNode implements AutoCloseable {
             }
             throw e;
         }
-        this.thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
     }
 
     /**
@@ -223,7 +215,7 @@ public final class PrimaryNode implements AutoCloseable {
      */
     public static PrimaryNode start(Settings s) throws Exception {
         PrimaryNode n = new PrimaryNode(s);
-        n.thread.start();
+        n.duty.start();
         return n;
     }
 
@@ -246,34 +238,16 @@ public final class PrimaryNode implements AutoCloseable {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    private void run() {
-        long lastStatus = 0;
-        try {
-            mbean = dev.understudy.agent.status.NodeMBean.register(counters::snapshot);
-        } catch (Exception e) {
-            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "no JMX status", e);
+    private int doWork(long now) throws dev.understudy.netfilter.ErrnoException {
+        int work = queue.poll(0);
+        work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
+        work += primary.doWork(now);
+        work += commit.doWork(primary.tracker().members());
+        if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
+            lastStatus = now;
+            status();
         }
-        try {
-            while (running) {
-                int work = 0;
-                long now = System.nanoTime();
-                work += queue.poll(0);
-                work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
-                work += primary.doWork(now);
-                work += commit.doWork(primary.tracker().members());
-                if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
-                    lastStatus = now;
-                    status();
-                }
-                idle.idle(work);
-            }
-        } catch (Throwable t) {
-            agentErrors.increment();
-            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
-                "the recording duty cycle failed; input is no longer released (fail closed)", t);
-        } finally {
-            stopped.countDown();
-        }
+        return work;
     }
 
     private void status() {
@@ -393,15 +367,7 @@ public final class PrimaryNode implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        try {
-            stopped.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (mbean != null) {
-            dev.understudy.agent.status.NodeMBean.unregister(mbean);
-        }
+        duty.close();
         queue.close();
         for (InstalledRule r : rules) {
             quietly(r::remove);
