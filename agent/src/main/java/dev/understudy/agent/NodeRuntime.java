@@ -25,11 +25,15 @@ final class NodeRuntime {
     static final int EXIT_START_FAILED = 70;
     private static final String LOG = "node";
     private static volatile AutoCloseable running;
+    private static volatile boolean haltOnFailure = true;
 
     private NodeRuntime() {
     }
 
     static void start(Configuration c, Instrumentation inst, Map<String, String> boot) {
+        // At premain a role that cannot start stops the JVM before main; at a dynamic attach the
+        // application is already serving (unprotected): it is left running and told why not.
+        haltOnFailure = !"agentmain".equals(boot.get("attach"));
         switch (c.role()) {
             case PRIMARY:
                 startPrimary(c, inst, boot);
@@ -100,11 +104,12 @@ final class NodeRuntime {
         }, "understudy-shutdown"));
     }
 
-    /** Stops the JVM with one line saying why. */
+    /** Stops the JVM (at premain; at a dynamic attach: only the agent) with one line saying why. */
     static void fatal(String what, Throwable t) {
         try {
             AgentLog.log(LogLevel.ERROR, LOG, what + (t == null ? "" : ": " + RuntimeInfo.oneLine(t))
-                + "; stopping the JVM (a protected service never runs unprotected)", null);
+                + (haltOnFailure ? "; stopping the JVM (a protected service never runs unprotected)"
+                    : "; attached late, the application keeps running unprotected"), null);
             if (t != null && AgentLog.enabled(LogLevel.DEBUG)) {
                 t.printStackTrace();
             }
@@ -115,7 +120,9 @@ final class NodeRuntime {
         } catch (Throwable ignored) {
             // halting regardless
         }
-        Runtime.getRuntime().halt(EXIT_START_FAILED);
+        if (haltOnFailure) {
+            Runtime.getRuntime().halt(EXIT_START_FAILED);
+        }
     }
 
     private static int ipv4(byte[] b) {

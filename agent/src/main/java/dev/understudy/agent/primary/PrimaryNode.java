@@ -73,6 +73,7 @@ public final class PrimaryNode implements AutoCloseable {
     private final RecordingHook hook;
     private final dev.understudy.agent.node.DutyCycle duty;
     private long lastStatus;
+    private int liveClones;
     private long readOrder;
     private long kernelStatsMs;
 
@@ -242,7 +243,7 @@ public final class PrimaryNode implements AutoCloseable {
         int work = queue.poll(0);
         work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
         work += primary.doWork(now);
-        work += commit.doWork(primary.tracker().members());
+        work += commit.doWork(liveClones);
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
             lastStatus = now;
             status();
@@ -250,7 +251,25 @@ public final class PrimaryNode implements AutoCloseable {
         return work;
     }
 
+    /**
+     * Clones that count as alive for the input commit: heartbeating within the failure timeout and
+     * in role CLONE. A clone that is catching up (role CATCHING_UP) does not count: it acknowledges
+     * only once it has caught up, and holding client input for its whole catch-up would stall every
+     * client (with {@code degraded=serve} the primary serves from its own journal meanwhile).
+     */
+    private int countLiveClones() {
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        int n = 0;
+        for (int id = 1; id <= ReplicationConfig.MAX_NODE_ID; id++) {
+            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.CLONE) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private void status() {
+        liveClones = countLiveClones();
         lastSequence.setOrdered(primary.lastSequence());
         durable.setOrdered(primary.durableSequence(Math.max(1, settings.quorum())));
         boolean wasDegraded = degraded.get() != 0;

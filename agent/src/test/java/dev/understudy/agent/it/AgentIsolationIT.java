@@ -40,7 +40,7 @@ class AgentIsolationIT {
 
         final Jvm.Result r = Jvm.run(java, tmp, Map.of(), List.of(
             "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + jnaTmp,
-            "-javaagent:" + Jvm.agentJar() + "=role=clone,ports=8080",
+            "-javaagent:" + Jvm.agentJar() + "=role=standalone,ports=8080",
             "-cp", classPath, IsolationApp.class.getName()));
 
         assertEquals(0, r.exit(), r.toString());

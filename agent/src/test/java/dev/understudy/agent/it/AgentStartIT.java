@@ -55,6 +55,22 @@ class AgentStartIT {
         return Pattern.compile(Pattern.quote(needle)).matcher(text).results().count();
     }
 
+    // Mutation check: with the halt in NodeRuntime.fatal removed, main ran (APP_OK printed) and
+    // the exit status was 0: this test failed on both JDKs.
+    @ParameterizedTest
+    @MethodSource("javas")
+    void shouldStopTheJvmBeforeMainWhenThePrimaryCannotStart(final Path java) throws Exception {
+        // Outside the lab there is no interface with node1's address (198.18.0.11): the replication
+        // driver cannot bind, so the primary cannot start, and the application must not run unprotected.
+        final Jvm.Result r = runTinyApp(java, Map.of(),
+            "-Dunderstudy.aeron.dir=" + tmp.resolve("aeron-{node.id}"), "-Dunderstudy.journal.dir=" + tmp.resolve("journal"),
+            agent("role=primary,node.id=1,ports=7000"));
+        assertEquals(70, r.exit(), r.toString());
+        assertEquals("", r.out(), "main must not have run: " + r);
+        assertTrue(r.err().contains("the primary could not start recording"), r.toString());
+        assertTrue(r.err().contains("stopping the JVM (a protected service never runs unprotected)"), r.toString());
+    }
+
     @ParameterizedTest
     @MethodSource("javas")
     void shouldRunAppAndPrintResolvedConfigurationOnce(final Path java) throws Exception {
@@ -62,13 +78,13 @@ class AgentStartIT {
             "checkpoint.interval=250ms\nunderstudy.log.level=warn\n");
         final Jvm.Result r = runTinyApp(java, Map.of("UNDERSTUDY_VIP", "10.9.8.7", "UNDERSTUDY_CONFIG", file.toString()),
             "-Dunderstudy.log.level=debug",
-            agent("role=clone,node.id=2,ports=8080,8081,secret=" + SECRET));
+            agent("role=standalone,node.id=2,ports=8080,8081,secret=" + SECRET));
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(APP_OK, r.out(), r.toString());
         final String err = r.err();
         assertEquals(1, count(err, "configuration (argument > property > environment > file > default):"), err);
-        assertTrue(Pattern.compile("understudy\\.role +=  ?clone +\\(argument\\)").matcher(err).find(), err);
+        assertTrue(Pattern.compile("understudy\\.role +=  ?standalone +\\(argument\\)").matcher(err).find(), err);
         assertTrue(Pattern.compile("understudy\\.node\\.id +=  ?2 +\\(argument\\)").matcher(err).find(), err);
         assertTrue(Pattern.compile("understudy\\.ports += 8080,8081 +\\(argument\\)").matcher(err).find(), err);
         assertTrue(Pattern.compile("understudy\\.vip += 10\\.9\\.8\\.7 +\\(environment\\)").matcher(err).find(), err);
