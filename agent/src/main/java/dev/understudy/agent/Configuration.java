@@ -366,8 +366,10 @@ public final class Configuration {
                 + "(acks, catch-up).", false, false),
         new Key(REPLICATION_DESTINATIONS_PROP, REPLICATION_DESTINATIONS_DEFAULT, "empty (multicast), or unicast",
             "Empty: the primary sends to the multicast group of understudy.replication.channel. unicast: to each clone's node "
-                + "address with Aeron multi-destination-cast, for networks without multicast (not in the transport yet: "
-                + "refused for primary and clone).", false, false),
+                + "address with Aeron multi-destination-cast, for networks without multicast: the data stream by dynamic MDC "
+                + "(clones register with the primary's control endpoint on the channel's port+2, so the port must be at most "
+                + "65533), heartbeats to every node of understudy.nodes on its control port (port+1); the group is not used.",
+            false, false),
         new Key(ACK_QUORUM_PROP, ACK_QUORUM_DEFAULT, "integer 0..(number of nodes - 1)",
             "k: how many clones must hold a record before the primary's kernel may acknowledge the client bytes in it; "
                 + "0 = do not wait.", false, false),
@@ -1161,20 +1163,22 @@ public final class Configuration {
      * interface carrying this node's address, whatever the subnet. The transport's other
      * settings keep their defaults.
      *
+     * <p>With {@link #REPLICATION_DESTINATIONS_PROP} {@code unicast} the transport's destinations are
+     * {@link ReplicationConfig.Destinations#UNICAST} and its node list is {@link #nodeAddresses()}
+     * (node i the i-th, as here): the data stream goes by Aeron multi-destination-cast to each clone
+     * (the primary's MDC control endpoint is {@link #primaryNodeId() the primary}'s address on data
+     * port + {@value ReplicationConfig#MDC_CONTROL_PORT_OFFSET}), heartbeats to every other node's
+     * control port; nothing is sent to the group.
+     *
      * @return a new, concluded {@link ReplicationConfig}.
-     * @throws ConfigurationException naming the agent's key when the transport refuses a value,
-     *                                or when {@link #REPLICATION_DESTINATIONS_PROP} is
-     *                                {@code unicast}: {@link ReplicationConfig} has no
-     *                                multi-destination-cast channel yet.
+     * @throws ConfigurationException naming the agent's key when the transport refuses a value.
      */
     public ReplicationConfig replicationConfig() {
-        if (replicationDestinations == ReplicationDestinations.UNICAST) {
-            throw new ConfigurationException(List.of(problem(REPLICATION_DESTINATIONS_PROP, displayValue(REPLICATION_DESTINATIONS_PROP),
-                originForMessage(REPLICATION_DESTINATIONS_PROP), "empty (multicast) for role "
-                    + role.name().toLowerCase(Locale.ROOT) + ": the transport (ReplicationConfig) has no "
-                    + "multi-destination-cast channel yet")));
-        }
         final String self = selfAddress().getHostAddress();
+        final List<String> nodes = new ArrayList<>(nodeAddresses.size());
+        for (final Inet4Address a : nodeAddresses) {
+            nodes.add(a.getHostAddress());
+        }
         final ReplicationConfig rc = new ReplicationConfig()
             .nodeId(nodeId)
             .address(self)
@@ -1187,7 +1191,10 @@ public final class Configuration {
             .heartbeatInterval(heartbeatIntervalNs, TimeUnit.NANOSECONDS)
             .memberTimeout(failureTimeoutNs, TimeUnit.NANOSECONDS)
             .idle(idleStrategy.transportName())
-            .secret(secret == null ? null : secret.getBytes(StandardCharsets.UTF_8));
+            .secret(secret == null ? null : secret.getBytes(StandardCharsets.UTF_8))
+            .destinations(replicationDestinations == ReplicationDestinations.UNICAST
+                ? ReplicationConfig.Destinations.UNICAST : ReplicationConfig.Destinations.MULTICAST)
+            .nodes(nodes);
         try {
             return rc.conclude();
         } catch (final IllegalArgumentException e) {
@@ -1201,6 +1208,8 @@ public final class Configuration {
         Map.entry(ReplicationConfig.ADDRESS_PROP, NODES_PROP),
         Map.entry(ReplicationConfig.INTERFACE_PROP, NODES_PROP),
         Map.entry(ReplicationConfig.PRIMARY_ADDRESS_PROP, PRIMARY_PROP),
+        Map.entry(ReplicationConfig.NODES_PROP, NODES_PROP),
+        Map.entry(ReplicationConfig.DESTINATIONS_PROP, REPLICATION_DESTINATIONS_PROP),
         Map.entry(ReplicationConfig.GROUP_PROP, REPLICATION_CHANNEL_PROP),
         Map.entry(ReplicationConfig.DATA_PORT_PROP, REPLICATION_CHANNEL_PROP),
         Map.entry(ReplicationConfig.CONTROL_PORT_PROP, REPLICATION_CHANNEL_PROP),

@@ -538,17 +538,44 @@ class ConfigurationTest {
     }
 
     @Test
-    void shouldRefuseUnicastDestinationsForPrimaryAndCloneUntilTheTransportHasThem() {
-        final Configuration standalone = resolve("replication.destinations=unicast");
-        assertEquals(ReplicationDestinations.UNICAST, standalone.replicationDestinations());
-        assertEquals("unicast", standalone.displayValue(REPLICATION_DESTINATIONS_PROP));
-        final ConfigurationException built = assertThrows(ConfigurationException.class, standalone::replicationConfig);
-        assertTrue(built.getMessage().startsWith("invalid understudy.replication.destinations: value=unicast (from argument), "
-            + "expected empty (multicast) for role standalone"), built.getMessage());
+    void shouldBuildTheUnicastReplicationConfigFromTheNodeAddresses() {
+        final Configuration c = resolve("role=clone,ports=80,node.id=3,primary=2,nodes=10.1.0.5,10.1.0.6,10.1.0.7,"
+            + "replication.channel=239.255.9.9:41000,replication.destinations=unicast");
+        assertEquals(ReplicationDestinations.UNICAST, c.replicationDestinations());
+        assertEquals("unicast", c.displayValue(REPLICATION_DESTINATIONS_PROP));
+        final ReplicationConfig rc = c.replicationConfig();
+        assertEquals(ReplicationConfig.Destinations.UNICAST, rc.destinations());
+        assertEquals(List.of("10.1.0.5", "10.1.0.6", "10.1.0.7"), rc.nodes());
+        assertEquals("10.1.0.7", rc.address());
+        assertEquals("10.1.0.6", rc.primaryAddress());
+        assertEquals(41002, rc.mdcControlPort());
+        // concluded, and no channel names the group
+        assertEquals("aeron:udp?endpoint=10.1.0.7:41000|control=10.1.0.6:41002|control-mode=dynamic", rc.dataSubscriptionChannel());
+        assertTrue(rc.dataChannel().startsWith("aeron:udp?control=10.1.0.7:41002|control-mode=dynamic|fc=min,"), rc.dataChannel());
+        assertEquals(List.of("aeron:udp?endpoint=10.1.0.5:41001", "aeron:udp?endpoint=10.1.0.6:41001"), rc.heartbeatDestinations());
+        assertEquals("aeron:udp?endpoint=10.1.0.7:41001", rc.heartbeatSubscriptionChannel());
+        assertFalse(rc.heartbeatChannel().contains("239.255"), rc.heartbeatChannel());
 
-        assertEquals("invalid understudy.replication.destinations: value=unicast (from argument), expected empty (multicast) "
-            + "for role primary: the transport (ReplicationConfig) has no multi-destination-cast channel yet",
-            invalid("role=primary,ports=80,replication.destinations=unicast").getMessage());
+        // a node count: the lab's addresses; the primary builds it too (start-up checks every subsystem)
+        final ReplicationConfig primary = resolve("role=primary,ports=80,node.id=1,primary=1,nodes=3,replication.destinations=UNICAST")
+            .replicationConfig();
+        assertEquals(List.of("198.18.0.11", "198.18.0.12", "198.18.0.13"), primary.nodes());
+        assertEquals(List.of("aeron:udp?endpoint=198.18.0.12:40457", "aeron:udp?endpoint=198.18.0.13:40457"),
+            primary.heartbeatDestinations());
+        assertTrue(primary.dataChannel().startsWith("aeron:udp?control=198.18.0.11:40458|control-mode=dynamic|"), primary.dataChannel());
+
+        // the default stays multicast
+        assertEquals(ReplicationConfig.Destinations.MULTICAST, resolve(null).replicationConfig().destinations());
+    }
+
+    @Test
+    void shouldNameTheChannelKeyWhenUnicastLeavesNoRoomForTheMdcControlPort() {
+        assertEquals("invalid understudy.replication.channel: value=239.255.0.1:65534 (from argument), expected a value the "
+            + "transport accepts (invalid understudy.transport.dataPort: value=65534, expected 1..65533 with "
+            + "understudy.transport.destinations=unicast (data port + 2 is the primary's MDC control port))",
+            invalid("role=primary,ports=80,replication.channel=239.255.0.1:65534,replication.destinations=unicast").getMessage());
+        assertEquals(65534, resolve("role=primary,ports=80,replication.channel=239.255.0.1:65534").replicationConfig()
+            .controlPort() - 1, "multicast keeps the whole port range");
     }
 
     @Test

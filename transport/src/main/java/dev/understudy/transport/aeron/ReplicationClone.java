@@ -28,7 +28,8 @@ import java.nio.ByteBuffer;
 /**
  * A clone's end of the replication channel.
  *
- * <p>Reads data frames from the primary's multicast stream, verifies them (MAC, structure,
+ * <p>Reads data frames from the primary's data stream (multicast, or unicast to this clone's
+ * address by multi-destination-cast: {@link ReplicationConfig#dataSubscriptionChannel()}), verifies them (MAC, structure,
  * CRC of every record), appends each record whose sequence is the next one expected
  * ({@code journal.lastSequence() + 1}) to the journal, and only then acknowledges the journal's
  * highest sequence to the primary on the unicast acknowledgement stream (one ack per duty cycle

@@ -30,8 +30,8 @@ import dev.understudy.transport.record.RecordHeader;
  * <p>{@link #publish} assigns the next gapless sequence to a record, appends it to the
  * primary's own journal (so that it can serve catch-up) and adds it to the data frame in
  * progress; a full frame, or {@link #flush()}, or {@link #doWork} sends the frame on the
- * multicast data publication ({@code fc=min}: the publication never outruns the slowest live
- * clone). Clones acknowledge the highest sequence appended to their journal on the unicast
+ * data publication, multicast or multi-destination-cast by {@link ReplicationConfig#destinations()}
+ * ({@code fc=min} either way: the publication never outruns the slowest live clone). Clones acknowledge the highest sequence appended to their journal on the unicast
  * acknowledgement stream; {@link #durableSequence(int)} answers "held by k clones" without
  * blocking and the {@link DurabilityListener} is told each time it advances, so the capture
  * can release held segments in batches. {@link #doWork} also heartbeats, tracks membership

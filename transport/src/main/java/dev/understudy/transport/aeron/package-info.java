@@ -1,6 +1,8 @@
 /**
- * The replication channel over Aeron: primary → clones over UDP multicast, clone → primary
- * acknowledgements of durable journal positions, heartbeats, catch-up.
+ * The replication channel over Aeron: primary → clones over UDP multicast (or, with
+ * {@code destinations=unicast}, multi-destination-cast to each clone's address, for networks
+ * without multicast), clone → primary acknowledgements of durable journal positions,
+ * heartbeats, catch-up.
  *
  * <h2>Pieces</h2>
  * <ul>
@@ -9,7 +11,7 @@
  *       client per node, in {@code /dev/shm/understudy-<run>-node<N>}.</li>
  *   <li>{@link dev.understudy.transport.aeron.ReplicationPrimary}: {@code publish(record) → sequence}
  *       (or a negative back-pressure code), journals what it publishes, batches records into
- *       MTU-sized frames on the multicast publication ({@code fc=min,t:2000ms}), reads acks,
+ *       MTU-sized frames on the multicast or MDC publication ({@code fc=min,t:2000ms}), reads acks,
  *       {@code durableSequence(k)} (poll) and a {@link dev.understudy.transport.aeron.DurabilityListener}
  *       (callback), serves catch-up.</li>
  *   <li>{@link dev.understudy.transport.aeron.ReplicationClone}: verifies frames (MAC, CRC), appends
@@ -23,7 +25,9 @@
  * <h2>Streams</h2>
  * <pre>
  *   1001 data        multicast  primary → clones      record frames (RecordBatch, signed with a secret)
+ *                    (unicast: dynamic MDC, clones register on the primary's data port + 2)
  *   1002 heartbeats  multicast  every node → every node
+ *                    (unicast: manual MDC to every other node's control endpoint)
  *   1003 acks        unicast    clone → primary       (control frame: node id, journal sequence, epoch)
  *   1100+N requests  unicast    → node N              catch-up request/stop
  *   1200+N catch-up  unicast    peer → node N         record frames from the peer's journal

@@ -17,7 +17,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Sends this node's heartbeat (node id, role, epoch, journal position, durable position,
- * health, control address) on the multicast heartbeat stream every heartbeat interval, reads
+ * health, control address) on the heartbeat stream every heartbeat interval (multicast, or with
+ * unicast destinations one manual multi-destination-cast publication with every other node's
+ * control endpoint as a destination: {@link ReplicationConfig#heartbeatDestinations()}), reads
  * everybody else's into a {@link Membership}, and reports lost/rejoined members through it.
  *
  * <p>Heartbeats are signed like every other frame when a secret is set; unsigned or forged ones
@@ -52,7 +54,18 @@ public final class Heartbeater implements AutoCloseable {
         this.membership = new Membership(config.nodeId(), ReplicationConfig.MAX_NODE_ID, config.memberTimeoutNs(), listener);
         this.selfAddress = config.ipc() ? 0 : Wire.ipv4(config.address());
         this.publication = aeron.addPublication(config.heartbeatChannel(), ReplicationConfig.HEARTBEAT_STREAM);
-        this.subscription = aeron.addSubscription(config.heartbeatSubscriptionChannel(), ReplicationConfig.HEARTBEAT_STREAM);
+        try {
+            // manual MDC: the destinations are fixed (the node list), so they are added once, here, and a
+            // node that is down costs one datagram per interval (MDC's default flow control is max, so it
+            // never holds the others' heartbeats back)
+            for (String destination : config.heartbeatDestinations()) {
+                publication.addDestination(destination);
+            }
+            this.subscription = aeron.addSubscription(config.heartbeatSubscriptionChannel(), ReplicationConfig.HEARTBEAT_STREAM);
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(publication);
+            throw e;
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.understudy.transport.node;
 
 import dev.understudy.lab.Host;
 import dev.understudy.lab.Lab;
+import dev.understudy.transport.aeron.ReplicationConfig;
 import dev.understudy.transport.journal.Journal;
 import dev.understudy.transport.journal.JournalConfig;
 import dev.understudy.transport.journal.JournalDigest;
@@ -38,6 +39,9 @@ final class ReplicationLab implements AutoCloseable {
         "--add-opens=java.base/java.net=ALL-UNNAMED",
         "-Dchronicle.analytics.disable=true", "-Xms256m", "-Xmx768m", "-XX:+UseSerialGC");
 
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+    private static final List<String> MULTICAST_CHAINS = List.of("OUTPUT", "INPUT");
+
     final Lab lab;
     final Path dir;
     private final String secretHex;
@@ -70,8 +74,14 @@ final class ReplicationLab implements AutoCloseable {
 
     /** Starts node {@code n} (1 = primary) as a separate JVM in its namespace. */
     Process start(int n) throws IOException {
+        return start(n, List.of());
+    }
+
+    /** Starts node {@code n} with {@code moreJvm} options after the lab's own (e.g. {@link #unicastJvmArgs()}). */
+    Process start(int n, List<String> moreJvm) throws IOException {
         List<String> jvm = new ArrayList<>(JVM_ARGS);
         jvm.addAll(extraJvm);
+        jvm.addAll(moreJvm);
         List<String> args = new ArrayList<>(List.of(
             "role=" + (n == 1 ? "primary" : "clone"), "node=" + n, "run=" + lab.name(),
             "address=" + lab.address(Lab.node(n)), "primary=" + lab.address(Lab.node(1)),
@@ -90,6 +100,53 @@ final class ReplicationLab implements AutoCloseable {
         Process p = lab.spawn(Lab.node(n), Lab.java(jvm, ReplicationNode.class.getName(), args.toArray(new String[0])), log(n));
         nodes.put(n, p);
         return p;
+    }
+
+    /**
+     * The system properties that switch a node to unicast destinations (Aeron MDC) over this lab's
+     * three node addresses.
+     */
+    List<String> unicastJvmArgs() {
+        List<String> nodeAddresses = new ArrayList<>();
+        for (int i = 1; i <= lab.nodes(); i++) {
+            nodeAddresses.add(lab.address(Lab.node(i)));
+        }
+        return List.of("-D" + ReplicationConfig.DESTINATIONS_PROP + "=unicast",
+            "-D" + ReplicationConfig.NODES_PROP + "=" + String.join(",", nodeAddresses));
+    }
+
+    /**
+     * Makes the lab a network without multicast: in every node, the multicast route goes and
+     * netfilter drops whatever is addressed to {@link Lab#MULTICAST_RANGE} on the way out and in.
+     * Unicast between the nodes is untouched. Undone by closing the lab (its namespaces go).
+     */
+    void blockMulticast() throws IOException {
+        for (int n = 1; n <= lab.nodes(); n++) {
+            lab.exec(Lab.node(n), IP_TIMEOUT, "ip", "route", "del", Lab.MULTICAST_RANGE, "dev", Lab.INTERFACE).check();
+            for (String chain : MULTICAST_CHAINS) {
+                lab.exec(Lab.node(n), IP_TIMEOUT, "iptables", "-I", chain, "-d", Lab.MULTICAST_RANGE, "-j", "DROP").check();
+            }
+        }
+    }
+
+    /** Packets {@link #blockMulticast()}'s rules dropped in node {@code n} (INPUT + OUTPUT). */
+    long multicastDropped(int n) throws IOException {
+        long total = 0;
+        for (String chain : MULTICAST_CHAINS) {
+            String out = lab.exec(Lab.node(n), IP_TIMEOUT, "iptables", "-L", chain, "-v", "-n", "-x").check().output();
+            for (String line : out.split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (line.contains("DROP") && line.contains(Lab.MULTICAST_RANGE) && f[0].matches("\\d+")) {
+                    total += Long.parseLong(f[0]);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Removes node {@code n}'s journal (the node must be stopped): its next start begins empty. */
+    void deleteJournal(int n) {
+        deleteTree(journal(n));
     }
 
     void command(int n, String line) throws IOException {
