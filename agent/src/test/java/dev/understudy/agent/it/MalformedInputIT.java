@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Timeout;
 @Privileged
 class MalformedInputIT {
     private static final int CONNECTIONS = 8;
-    private static final long REQUESTS = Long.getLong("understudy.it.requests", 5_000);
+    private static final long REQUESTS = Long.getLong("understudy.it.requests", 8_000);
     private static final int PACKETS = 5_000;
     private static final int BURST_SECONDS = 8;
     private static final String SECRET = "malformed-input-it-secret-0123456789";
