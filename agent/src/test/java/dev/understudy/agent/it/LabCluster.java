@@ -1,0 +1,108 @@
+package dev.understudy.agent.it;
+
+import dev.understudy.agent.status.StatusReader;
+import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A primary and its clones in a lab, for the lab ITs of this package: starts a server with the
+ * agent in a node (only {@code classPath} on its class path), and reads the agent's status
+ * counters from each node's Aeron directory.
+ */
+final class LabCluster {
+    static final int PORT = 7000;
+
+    final Lab lab;
+    final Path work;
+    final String aeron;
+    final List<LabApps.Server> servers = new ArrayList<>();
+
+    LabCluster(Lab lab, Path work) {
+        this.lab = lab;
+        this.work = work;
+        this.aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
+    }
+
+    File aeronDir(int node) {
+        return new File(aeron.replace("{node.id}", Integer.toString(node)));
+    }
+
+    Path journal(int node) {
+        return work.resolve("journal-" + node);
+    }
+
+    Map<String, Long> status(int node) {
+        return StatusReader.read(aeronDir(node));
+    }
+
+    LabApps.Server start(int node, String role, Path java, String classPath, String mainClass, List<String> extra)
+        throws IOException, InterruptedException {
+        List<String> options = new ArrayList<>(List.of(
+            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
+            "-Dunderstudy.journal.dir=" + journal(node),
+            "-Dunderstudy.aeron.dir=" + aeron,
+            "-Dunderstudy.ack.quorum=1"));
+        options.addAll(extra);
+        LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT,
+            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
+        servers.add(s);
+        return s;
+    }
+
+    static void awaitJoined(LabApps.Server primary, int node) throws IOException, InterruptedException {
+        LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
+            primary.process(), Duration.ofSeconds(30));
+    }
+
+    /** Waits until {@code counter} of {@code node} is positive and unchanged for 300 ms; returns it. */
+    long awaitStable(int node, String counter) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long v = status(node).getOrDefault(counter, -1L);
+            if (v == last && v > 0) {
+                return v;
+            }
+            last = v;
+            Thread.sleep(300);
+        }
+        throw new AssertionError(counter + " of node" + node + " did not settle: " + last);
+    }
+
+    /** Waits until {@code counter} of {@code node} reaches {@code target}; returns it. */
+    long awaitAtLeast(int node, String counter, long target, Duration timeout) throws InterruptedException {
+        long v = -1;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            v = status(node).getOrDefault(counter, -1L);
+            if (v >= target) {
+                return v;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(counter + " of node" + node + " is " + v + ", expected >= " + target + ": " + status(node));
+    }
+
+    /** Stops every server started here (SIGTERM, then SIGKILL). */
+    void stopAll() throws InterruptedException {
+        for (LabApps.Server s : servers) {
+            s.stop();
+        }
+        servers.clear();
+    }
+
+    /** Deletes the nodes' Aeron directories in /dev/shm (after {@link #stopAll()}). */
+    void deleteAeronDirs() throws IOException {
+        for (int node = 1; node <= lab.nodes(); node++) {
+            PrimaryRecordingIT.deleteTree(aeronDir(node).toPath().getParent());
+        }
+    }
+}
