@@ -1183,6 +1183,7 @@ public final class Configuration {
             .nodeId(nodeId)
             .address(self)
             .primaryAddress(nodeAddress(primaryNodeId).getHostAddress())
+            .primaryNodeId(primaryNodeId)
             .interfaceCidr(self + "/32")
             .group(replicationGroup.getHostAddress())
             .dataPort(replicationPort)

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Timeout;
 @Privileged
 class MalformedInputIT {
     private static final int CONNECTIONS = 8;
-    private static final long REQUESTS = Long.getLong("understudy.it.requests", 8_000);
+    private static final long LOAD_SECONDS = 20;
     private static final int PACKETS = 5_000;
     private static final int BURST_SECONDS = 8;
     private static final String SECRET = "malformed-input-it-secret-0123456789";
@@ -79,8 +79,10 @@ class MalformedInputIT {
                 long malformedBefore = before.get("capture malformed packets dropped");
 
                 List<String> args = new ArrayList<>(LabApps.loadArgs("kv", lab.vip() + ":" + LabCluster.PORT, CONNECTIONS,
-                    REQUESTS, 1, 11, false));
-                args.addAll(List.of("--duration", "300s"));
+                    0, 1, 11, false));
+                // Until a fixed time, not a fixed count: the load must outlast the burst however fast the
+                // machine is (with --requests 0 the duration is the plan, so the verdict stays strict).
+                args.addAll(List.of("--duration", LOAD_SECONDS + "s"));
                 long loadStart = System.nanoTime();
                 CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
                     try {
@@ -129,7 +131,7 @@ class MalformedInputIT {
                     + LabApps.tail(primary.log()));
                 assertEquals(0, run.exitCode());
                 assertEquals(0, run.errors());
-                assertEquals(run.expected(), run.completed());
+                assertEquals(run.sent(), run.completed(), "every request sent was answered");
                 assertTrue(loadEnd[0] - burstEnd > 0, "the burst ended while LoadClient was still running: load "
                     + ms(loadEnd[0] - loadStart) + " ms, burst from " + ms(burstStart - loadStart) + " to "
                     + ms(burstEnd - loadStart) + " ms");

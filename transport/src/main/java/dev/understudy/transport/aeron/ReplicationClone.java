@@ -111,6 +111,7 @@ public final class ReplicationClone implements AutoCloseable {
     private long liveBufferNext;
 
     private long appendedLive;
+    private final int primaryNodeId;
     private long appendedCatchup;
     private long duplicates;
     private long aheadDropped;
@@ -155,6 +156,7 @@ public final class ReplicationClone implements AutoCloseable {
         this.controlSigner = framing.controlSigner();
         this.expected = journal.lastSequence() + 1;
         this.selfAddress = config.ipc() ? 0 : Wire.ipv4(config.address());
+        this.primaryNodeId = config.primaryNodeId();
         this.data = aeron.addSubscription(config.dataSubscriptionChannel(), ReplicationConfig.DATA_STREAM);
         this.catchupData = aeron.addSubscription(config.controlSubscriptionChannel(),
             ReplicationConfig.CATCHUP_DATA_STREAM_BASE + config.nodeId());
@@ -190,6 +192,14 @@ public final class ReplicationClone implements AutoCloseable {
     private void onDataFrame(DirectBuffer buf, int off, int len, Header header) {
         if (reader.wrap(buf, off, len) != RecordErrors.OK) {
             return; // counted by the reader
+        }
+        if (primaryNodeId != 0 && reader.sender() != primaryNodeId) {
+            // Data frames come from the primary only. Until election exists the primary is the
+            // configured one: a frame from any other sender id (a host that merely reaches the group,
+            // no secret set) must neither fence the primary with a higher epoch nor add records.
+            // A forger that also forges the sender id is stopped only by a secret.
+            foreignFrames++;
+            return;
         }
         int frameEpoch = reader.epoch();
         int sender = reader.sender();

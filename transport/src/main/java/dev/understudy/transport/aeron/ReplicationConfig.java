@@ -155,6 +155,7 @@ public final class ReplicationConfig {
     private int dataPort = DATA_PORT_DEFAULT;
     private int controlPort = CONTROL_PORT_DEFAULT;
     private String primaryAddress;
+    private int primaryNodeId;
     private Destinations destinations = DESTINATIONS_DEFAULT;
     private List<String> nodes = List.of();
     private int mtu = MTU_DEFAULT;
@@ -204,6 +205,8 @@ public final class ReplicationConfig {
     public ReplicationConfig dataPort(int v) { dataPort = v; return this; }
     public ReplicationConfig controlPort(int v) { controlPort = v; return this; }
     public ReplicationConfig primaryAddress(String v) { primaryAddress = v; return this; }
+    /** The primary's node id: clones take data frames from this sender only; 0 (default): from any sender. */
+    public ReplicationConfig primaryNodeId(int v) { primaryNodeId = v; return this; }
     /** {@link Destinations#MULTICAST} (default) or {@link Destinations#UNICAST} (then {@link #nodes(List)} is required). */
     public ReplicationConfig destinations(Destinations v) { destinations = v; return this; }
     /**
@@ -235,6 +238,7 @@ public final class ReplicationConfig {
      */
     public ReplicationConfig conclude() {
         require(nodeId >= 1 && nodeId <= MAX_NODE_ID, NODE_ID_PROP, nodeId, "1.." + MAX_NODE_ID);
+        require(primaryNodeId >= 0 && primaryNodeId <= MAX_NODE_ID, PREFIX + "primaryNodeId", primaryNodeId, "0.." + MAX_NODE_ID);
         require(destinations != null, DESTINATIONS_PROP, destinations, "multicast|unicast");
         boolean unicast = destinations == Destinations.UNICAST;
         if (!ipc) {
@@ -325,6 +329,7 @@ public final class ReplicationConfig {
     public int nodeId() { return nodeId; }
     public String address() { return address; }
     public String primaryAddress() { return primaryAddress; }
+    public int primaryNodeId() { return primaryNodeId; }
     public Destinations destinations() { return destinations; }
     /** Every node's address, node i at index i-1 (empty if none was given). */
     public List<String> nodes() { return nodes; }
