@@ -3,6 +3,9 @@ package dev.understudy.benchmarks.recording;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * What {@link RecordingBenchmark} reads from {@code /proc} about a JVM: CPU time
@@ -29,6 +32,30 @@ final class ProcStat {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * utime + stime of each thread of the process, in clock ticks, summed by thread name
+     * ({@code /proc/PID/task/TID/stat}; the kernel keeps 15 characters of a Java thread's name).
+     * Empty when the process is gone.
+     */
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> m = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // thread ended between list and read
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return m;
     }
 
     /** VmRSS of the process in KiB; -1 when it is gone. */

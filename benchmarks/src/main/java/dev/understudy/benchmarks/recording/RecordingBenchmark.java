@@ -14,13 +14,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * What the agent's recording costs an unmodified server, measured in ONE run, one lab, one app.
+ * What the agent's recording costs an unmodified server, measured in ONE run, in one lab, per app
+ * ({@code NioKvServer}, then {@code BlockingKvServer}).
  * As root, from the repository root, after
  * {@code mvn -B -q -o -pl agent package -DskipTests} and {@code mvn -B -q -o -pl benchmarks package -DskipTests}:
  *
@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * (also {@code ./understudy bench recording}). It writes {@code benchmarks/results/recording.json}:
  * <ol>
  *   <li><b>floor</b>: a plain TCP ping-pong of 64 B messages, client → node1's VIP, no agent
- *       ({@link EchoFloor}), after a warm-up;</li>
+ *       ({@link EchoFloor}), after a warm-up; before the cases and again after them;</li>
  *   <li>per case, the request round trip of the app (LoadClient, 1 connection, pipeline 1, a
  *       warm-up first, in the same client JVM: {@link LoadDriver}) — p50/p99/p99.9 and what the agent
  *       adds over the agent-off case; the target is "at most one replication round trip + 20 µs at
@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  * <p>Options: {@code --out=FILE} (default {@code benchmarks/results/recording.json}),
  * {@code --agent=JAR} (default {@code agent/target/understudy-agent.jar}), {@code --apps-jar=JAR}
  * (default {@code test-apps/target/understudy-test-apps-*.jar}, else the one in the local Maven
- * repository), {@code --apps=NioKvServer[,BlockingKvServer]}, {@code --cases=NAME,...},
+ * repository), {@code --apps=NioKvServer,BlockingKvServer} (the default), {@code --cases=NAME,...},
  * {@code --latency-seconds=20}, {@code --throughput-seconds=15}, {@code --warmup-seconds=5},
  * {@code --idle-seconds=10}, {@code --floor-count=20000}.
  *
@@ -63,6 +63,7 @@ public final class RecordingBenchmark {
     static final int PORT = 7000;
     static final int FLOOR_PORT = 7100;
     static final String MAIN = "dev.understudy.benchmarks.recording.RecordingBenchmark";
+    static final int TOP_THREADS = 6;
 
     /** One configuration of the servers. {@code clones < 0}: no agent at all. */
     record Case(String name, int clones, int quorum, String idle) {
@@ -104,7 +105,7 @@ public final class RecordingBenchmark {
         String out = "benchmarks/results/recording.json";
         String agent = "agent/target/understudy-agent.jar";
         String appsJar = null;
-        List<String> apps = List.of("NioKvServer");
+        List<String> apps = List.of("NioKvServer", "BlockingKvServer");
         List<String> caseNames = null;
         int latency = 20;
         int throughput = 15;
@@ -172,8 +173,9 @@ public final class RecordingBenchmark {
             + latency + " s measured, same client JVM");
         settings.put("throughput", "LoadClient kv, 16 connections, pipeline 4, " + warmup + " s warm-up then "
             + throughput + " s measured, same client JVM");
-        settings.put("idle", "no traffic, " + idleSeconds(idle) + " s after a 3 s settle, before any load");
-        settings.put("floor", "EchoFloor, 64 B ping-pong client -> VIP on node1, 5000 warm-up + " + floorCount + " timed");
+        settings.put("idle", "no traffic, " + idle + " s after a 3 s settle, before any load");
+        settings.put("floor", "EchoFloor, 64 B ping-pong client -> VIP on node1, 5000 warm-up + " + floorCount
+            + " timed; once before the cases (floor) and once after them (floorAtEnd)");
         settings.put("target", "agent adds at most one replication round trip (taken as the floor p50) + 20 us at p50");
         result.put("settings", settings);
 
@@ -206,6 +208,9 @@ public final class RecordingBenchmark {
                     System.out.println("  " + JsonOut.write(summaryLine(r)).replaceAll("\\s*\n\\s*", " "));
                 }
             }
+            Map<String, Object> floorEnd = bench.floor(floorCount);
+            result.put("floorAtEnd", floorEnd);
+            System.out.println("floor at end: " + JsonOut.write(floorEnd).replaceAll("\\s*\n\\s*", " "));
         } finally {
             result.put("loadAverageAtEnd", ProcStat.loadAverage());
             result.put("finished", Instant.now().toString());
@@ -220,10 +225,6 @@ public final class RecordingBenchmark {
         boolean failed = appResults.stream().flatMap(a -> ((List<?>) ((Map<?, ?>) a).get("cases")).stream())
             .anyMatch(c -> Boolean.TRUE.equals(((Map<?, ?>) c).get("failed")));
         System.exit(failed ? 1 : 0);
-    }
-
-    private static int idleSeconds(int idle) {
-        return idle;
     }
 
     /** The round-trip floor: EchoFloor server in node1, client in client, through the VIP. */
@@ -248,6 +249,7 @@ public final class RecordingBenchmark {
     private Map<String, Object> runCase(String mainClass, Case c) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("case", c.name());
+        r.put("loadAverageAtStart", ProcStat.loadAverage());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("agent", c.agent());
         if (c.agent()) {
@@ -341,12 +343,17 @@ public final class RecordingBenchmark {
             mainClass, PORT, caseDir.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(90));
     }
 
-    /** CPU % of each JVM over {@code idleSeconds} with no traffic, after a 3 s settle. */
+    /**
+     * CPU % of each JVM over {@code idleSeconds} with no traffic, after a 3 s settle, and the
+     * threads that burn it (the busiest {@value #TOP_THREADS} by name, of each JVM).
+     */
     private Map<String, Object> idle(List<String> roles, List<Long> pids) throws InterruptedException {
         Thread.sleep(3000);
         long[] before = new long[pids.size()];
+        List<Map<String, Long>> threadsBefore = new ArrayList<>();
         for (int i = 0; i < pids.size(); i++) {
             before[i] = ProcStat.cpuTicks(pids.get(i));
+            threadsBefore.add(ProcStat.threadTicks(pids.get(i)));
         }
         long t0 = System.nanoTime();
         Thread.sleep(idleSeconds * 1000L);
@@ -354,14 +361,26 @@ public final class RecordingBenchmark {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seconds", round(seconds, 2));
         Map<String, Object> pct = new LinkedHashMap<>();
+        Map<String, Object> threads = new LinkedHashMap<>();
         double sum = 0;
         for (int i = 0; i < pids.size(); i++) {
             double p = 100.0 * (ProcStat.cpuTicks(pids.get(i)) - before[i]) / ProcStat.CLOCK_TICKS_PER_SECOND / seconds;
             pct.put(roles.get(i), round(p, 1));
             sum += p;
+            Map<String, Long> tb = threadsBefore.get(i);
+            Map<String, Object> top = new LinkedHashMap<>();
+            ProcStat.threadTicks(pids.get(i)).entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - tb.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .limit(TOP_THREADS)
+                .forEach(e -> top.put(e.getKey(),
+                    round(100.0 * e.getValue() / ProcStat.CLOCK_TICKS_PER_SECOND / seconds, 1)));
+            threads.put(roles.get(i), top);
         }
         m.put("cpuPercentOfOneCore", pct);
         m.put("cpuPercentAllJvms", round(sum, 1));
+        m.put("busiestThreadsCpuPercent", threads);
         return m;
     }
 
@@ -612,7 +631,4 @@ public final class RecordingBenchmark {
         }
     }
 
-    static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.1f", v);
-    }
 }
