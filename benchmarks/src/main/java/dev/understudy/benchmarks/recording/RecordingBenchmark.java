@@ -186,7 +186,7 @@ public final class RecordingBenchmark {
         try {
             bench.lab = Lab.up(3);
             System.out.println("lab " + bench.lab.name() + " up; load " + ProcStat.loadAverage());
-            Map<String, Object> floor = bench.floor(floorCount);
+            Map<String, Object> floor = bench.floor(floorCount, "floor-start");
             result.put("floor", floor);
             System.out.println("floor: " + JsonOut.write(floor).replaceAll("\\s*\n\\s*", " "));
             for (String app : apps) {
@@ -208,7 +208,12 @@ public final class RecordingBenchmark {
                     System.out.println("  " + JsonOut.write(summaryLine(r)).replaceAll("\\s*\n\\s*", " "));
                 }
             }
-            Map<String, Object> floorEnd = bench.floor(floorCount);
+            Map<String, Object> floorEnd;
+            try {
+                floorEnd = bench.floor(floorCount, "floor-end");
+            } catch (IOException | RuntimeException e) {
+                floorEnd = Map.of("error", e.toString());
+            }
             result.put("floorAtEnd", floorEnd);
             System.out.println("floor at end: " + JsonOut.write(floorEnd).replaceAll("\\s*\n\\s*", " "));
         } finally {
@@ -228,8 +233,10 @@ public final class RecordingBenchmark {
     }
 
     /** The round-trip floor: EchoFloor server in node1, client in client, through the VIP. */
-    private Map<String, Object> floor(int count) throws Exception {
-        Path log = work.resolve("floor-server.log");
+    private Map<String, Object> floor(int count, String name) throws Exception {
+        // a log of its own: an old LISTENING line must not announce a server that is not up yet
+        Path log = work.resolve(name + "-server.log");
+        Files.deleteIfExists(log);
         Process server = lab.spawn(Lab.node(1), Lab.java(List.of("-XX:+UseSerialGC"),
             EchoFloor.class.getName(), "server", Integer.toString(FLOOR_PORT)), log);
         try {
