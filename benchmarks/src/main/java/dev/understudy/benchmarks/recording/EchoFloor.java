@@ -1,0 +1,110 @@
+package dev.understudy.benchmarks.recording;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+
+/**
+ * The round-trip floor of {@link RecordingBenchmark}: a plain TCP ping-pong of fixed-size messages
+ * between two lab hosts, no agent, blocking sockets with {@code TCP_NODELAY}.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.recording.EchoFloor server PORT
+ * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.recording.EchoFloor client HOST:PORT WARMUP COUNT SIZE
+ * </pre>
+ *
+ * The server prints {@code LISTENING <port>} and echoes every connection (one thread each) until
+ * killed. The client sends {@code WARMUP} untimed round trips, then {@code COUNT} timed ones, and
+ * prints one JSON line: {@code {"count":..,"size":..,"p50Us":..,"p99Us":..,"p999Us":..,"maxUs":..,"meanUs":..}}
+ * (microseconds, to 0.1 µs, from {@link System#nanoTime()}).
+ */
+public final class EchoFloor {
+    private EchoFloor() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("server")) {
+            server(Integer.parseInt(args[1]));
+        } else if (args.length == 5 && args[0].equals("client")) {
+            int colon = args[1].lastIndexOf(':');
+            client(args[1].substring(0, colon), Integer.parseInt(args[1].substring(colon + 1)),
+                Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+        } else {
+            System.err.println("usage: EchoFloor server PORT | client HOST:PORT WARMUP COUNT SIZE");
+            System.exit(2);
+        }
+    }
+
+    private static void server(int port) throws IOException {
+        try (ServerSocket ss = new ServerSocket()) {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(port));
+            System.out.println("LISTENING " + ss.getLocalPort());
+            System.out.flush();
+            while (true) {
+                Socket s = ss.accept();
+                Thread t = new Thread(() -> echo(s), "echo-" + s.getPort());
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+    }
+
+    private static void echo(Socket s) {
+        byte[] buf = new byte[64 * 1024];
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            s.setTcpNoDelay(true);
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            // client gone
+        }
+    }
+
+    private static void client(String host, int port, int warmup, int count, int size) throws IOException {
+        long[] ns = new long[count];
+        byte[] msg = new byte[size];
+        byte[] reply = new byte[size];
+        Arrays.fill(msg, (byte) 'x');
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int i = 0; i < warmup + count; i++) {
+                long t0 = System.nanoTime();
+                out.write(msg);
+                in.readFully(reply);
+                long t1 = System.nanoTime();
+                if (i >= warmup) {
+                    ns[i - warmup] = t1 - t0;
+                }
+            }
+        }
+        Arrays.sort(ns);
+        double sum = 0;
+        for (long v : ns) {
+            sum += v;
+        }
+        System.out.println("{\"count\":" + count + ",\"size\":" + size + ",\"warmup\":" + warmup
+            + ",\"p50Us\":" + us(pct(ns, 0.50)) + ",\"p99Us\":" + us(pct(ns, 0.99)) + ",\"p999Us\":" + us(pct(ns, 0.999))
+            + ",\"maxUs\":" + us(ns[ns.length - 1]) + ",\"meanUs\":" + us((long) (sum / ns.length)) + "}");
+    }
+
+    private static long pct(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static double us(long ns) {
+        return Math.round(ns / 100.0) / 10.0;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.understudy.benchmarks.recording;
+
+import dev.understudy.apps.LoadClient;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs {@link LoadClient} twice in one JVM, for {@link RecordingBenchmark}: a warm-up (same
+ * arguments, bounded by {@code --warmup}, keys under the measured run's {@code --key-prefix} with
+ * {@code w} before it, so that neither run sees the other's counters) so that the client's and the
+ * server's code is compiled, then the measured run; reads the CPU time of the given server JVMs
+ * right before and after the measured run only, and their RSS after it.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.recording.LoadDriver \
+ *     --warmup SECONDS [--pids PID,PID,...] -- LOADCLIENT-ARGS...
+ * </pre>
+ *
+ * Prints ONE JSON line: {@code {"warmup":{"ok":..,"completed":..,"problems":"..."},
+ * "cpuTicks":[..],"rssKb":[..],"clockTicksPerSecond":100,"load":LOADCLIENT-SUMMARY}} ({@code cpuTicks}
+ * and {@code rssKb} in the order of {@code --pids}); exits 0 when the measured run is ok.
+ */
+public final class LoadDriver {
+    private LoadDriver() {
+    }
+
+    public static void main(String[] args) {
+        int warmupSeconds = 0;
+        long[] pids = new long[0];
+        int i = 0;
+        for (; i < args.length; i++) {
+            if (args[i].equals("--")) {
+                i++;
+                break;
+            } else if (args[i].equals("--warmup")) {
+                warmupSeconds = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--pids")) {
+                pids = Arrays.stream(args[++i].split(",")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+            } else {
+                System.err.println("LoadDriver: unexpected argument " + args[i]);
+                System.exit(2);
+            }
+        }
+        String[] load = Arrays.copyOfRange(args, i, args.length);
+        StringBuilder out = new StringBuilder("{\"warmup\":");
+        if (warmupSeconds > 0) {
+            List<String> w = new ArrayList<>(List.of(load));
+            // later options win: keys of its own (the measured run's prefix with "w" before it), a
+            // duration-bounded stream
+            String prefix = LoadClient.parseArgs(load).keyPrefix();
+            w.addAll(List.of("--key-prefix", "w" + prefix, "--requests", "0", "--duration", warmupSeconds + "s"));
+            LoadClient.Summary ws = LoadClient.run(LoadClient.parseArgs(w.toArray(new String[0])));
+            out.append("{\"ok\":").append(ws.ok()).append(",\"completed\":").append(ws.completed())
+                .append(",\"throughputPerSec\":").append(Math.round(ws.throughputPerSec()))
+                .append(",\"problems\":").append(quote(String.join("; ", ws.problems()))).append('}');
+        } else {
+            out.append("null");
+        }
+        LoadClient.Config config = LoadClient.parseArgs(load);
+        long[] before = new long[pids.length];
+        for (int p = 0; p < pids.length; p++) {
+            before[p] = ProcStat.cpuTicks(pids[p]);
+        }
+        LoadClient.Summary s = LoadClient.run(config);
+        long[] after = new long[pids.length];
+        for (int p = 0; p < pids.length; p++) {
+            after[p] = ProcStat.cpuTicks(pids[p]);
+        }
+        out.append(",\"cpuTicks\":[");
+        for (int p = 0; p < pids.length; p++) {
+            out.append(p == 0 ? "" : ",").append(before[p] < 0 || after[p] < 0 ? -1 : after[p] - before[p]);
+        }
+        out.append("],\"rssKb\":[");
+        for (int p = 0; p < pids.length; p++) {
+            out.append(p == 0 ? "" : ",").append(ProcStat.rssKb(pids[p]));
+        }
+        out.append("],\"clockTicksPerSecond\":").append(ProcStat.CLOCK_TICKS_PER_SECOND);
+        out.append(",\"load\":").append(s.toJson()).append('}');
+        System.out.println(out);
+        System.out.flush();
+        System.exit(s.ok() ? 0 : 1);
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + '"';
+    }
+}

@@ -1,0 +1,84 @@
+package dev.understudy.benchmarks.recording;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * What {@link RecordingBenchmark} reads from {@code /proc} about a JVM: CPU time
+ * ({@code utime + stime} of {@code /proc/PID/stat}, fields 14 and 15, in clock ticks of
+ * {@link #CLOCK_TICKS_PER_SECOND}; see proc(5)) and resident memory ({@code VmRSS} of
+ * {@code /proc/PID/status}). Lab namespaces share the root PID namespace, so any host may read
+ * any lab JVM's figures. Stateless.
+ */
+final class ProcStat {
+    /** {@code sysconf(_SC_CLK_TCK)}: 100 on every Linux x86-64 and arm64 kernel (USER_HZ). */
+    static final int CLOCK_TICKS_PER_SECOND = 100;
+
+    private ProcStat() {
+    }
+
+    /** utime + stime of the process (all its threads), in clock ticks; -1 when it is gone. */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // comm (field 2) may hold spaces and parentheses: split after the last ')'
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            // f[0] is field 3 (state): utime is field 14 -> f[11], stime field 15 -> f[12]
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * utime + stime of each thread of the process, in clock ticks, summed by thread name
+     * ({@code /proc/PID/task/TID/stat}; the kernel keeps 15 characters of a Java thread's name).
+     * Empty when the process is gone.
+     */
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> m = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // thread ended between list and read
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return m;
+    }
+
+    /** VmRSS of the process in KiB; -1 when it is gone. */
+    static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    /** The first three fields of {@code /proc/loadavg}. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
