@@ -12,7 +12,8 @@ import org.agrona.concurrent.status.AtomicCounter;
  * sequences rise together (both follow the kernel queue's order), so a range release never
  * covers a packet whose record is not durable.
  *
- * <p>Degraded (fewer live clones than the quorum): with {@code serve}, every held packet is
+ * <p>Degraded (fewer live clones than the quorum, or a held packet older than the failure timeout:
+ * clones that heartbeat but do not acknowledge): with {@code serve}, every held packet is
  * released and new ones are accepted at once (recorded in the local journal only); with
  * {@code hold}, packets stay held until the clones are back and have acknowledged them.
  *
@@ -38,12 +39,22 @@ final class InputCommit implements DurabilityListener {
     private long durable;
     private boolean degraded;
     private final AtomicCounter heldCounter;
+    private final long stallNanos;
     private final AtomicCounter releasedCounter;
 
     /**
      * @param capacity at least the kernel queue's max length (held packets count against it)
      */
     InputCommit(int quorum, boolean serveWhenDegraded, int capacity, AtomicCounter held, AtomicCounter released) {
+        this(quorum, serveWhenDegraded, capacity, Long.MAX_VALUE, held, released);
+    }
+
+    /**
+     * @param stallNanos a held packet older than this means the live clones are not acknowledging
+     *                   (alive by heartbeat, but stuck or fenced): degraded, as if they were gone
+     */
+    InputCommit(int quorum, boolean serveWhenDegraded, int capacity, long stallNanos, AtomicCounter held,
+                AtomicCounter released) {
         this.quorum = quorum;
         this.serveWhenDegraded = serveWhenDegraded;
         int cap = Integer.highestOneBit(Math.max(2, capacity) - 1) << 1;
@@ -51,6 +62,7 @@ final class InputCommit implements DurabilityListener {
         this.packetIds = new int[cap];
         this.heldAt = new long[cap];
         this.mask = cap - 1;
+        this.stallNanos = stallNanos;
         this.heldCounter = held;
         this.releasedCounter = released;
     }
@@ -97,7 +109,8 @@ final class InputCommit implements DurabilityListener {
      */
     int doWork(int liveClones) {
         int work = 0;
-        boolean nowDegraded = liveClones < quorum;
+        boolean stalled = tail > head && System.nanoTime() - heldAt[(int) head & mask] > stallNanos;
+        boolean nowDegraded = liveClones < quorum || stalled;
         if (nowDegraded != degraded) {
             degraded = nowDegraded;
             work++;

@@ -128,7 +128,8 @@ public final class PrimaryNode implements AutoCloseable {
             captureHandlerErrors = cs.add("capture handler errors");
             rejectedFrames = cs.add("control frames rejected");
             cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
-            this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(), held, released);
+            this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(),
+                s.replication().memberTimeoutNs(), held, released);
             p = ReplicationPrimary.create(d.aeron(), s.replication(), EPOCH, j, Math.max(1, s.quorum()), commit,
                 new MemberListener() {
                     @Override

@@ -103,4 +103,19 @@ class InputCommitTest {
         c.doWork(1);
         assertEquals(List.of(4), releases);
     }
+
+    // Mutation check: without the stall test in doWork, the packet stayed held and this failed.
+    @Test
+    void shouldServeWhenLiveClonesDoNotAcknowledgeWithinTheStallTimeout() throws InterruptedException {
+        InputCommit c = new InputCommit(1, true, 16, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20), held, released);
+        c.releaser(id -> releases.add(id));
+        c.doWork(2);
+        assertTrue(c.hold(1, 5));
+        c.doWork(2);
+        assertEquals(List.of(), releases, "not stalled yet");
+        Thread.sleep(40);
+        c.doWork(2);
+        assertTrue(c.degraded(), "alive by heartbeat but not acknowledging: degraded");
+        assertEquals(List.of(5), releases);
+    }
 }
