@@ -58,6 +58,7 @@ public final class Demo {
         say("");
         long t0 = System.nanoTime();
         List<LabApps.Server> servers = new java.util.ArrayList<>();
+        String labName = "none";
         try (Lab lab = Lab.up(withAgent ? 3 : 2)) {
             say("1. Lab '%s' is up (%.1f s): bridge br0 in namespace %s", lab.name(), secs(t0), lab.switchNamespace());
             for (String h : lab.hosts()) {
@@ -65,6 +66,7 @@ public final class Demo {
                     h.equals(Lab.node(1)) ? "   + VIP " + lab.vip() : "");
             }
             long t1 = System.nanoTime();
+            labName = lab.name();
             String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
             LabApps.Server server;
             if (withAgent) {
@@ -147,6 +149,9 @@ public final class Demo {
             for (LabApps.Server sv : servers) {
                 sv.stop();
             }
+            for (int n = 1; n <= 3; n++) { // the nodes' Aeron directories (a killed driver leaves them)
+                deleteTree(Path.of("/dev/shm/understudy-" + labName + "-" + n));
+            }
             say("%d. Lab removed (namespaces, veths and processes). Total %.1f s.", withAgent ? 5 : 4, secs(t0));
         }
         if (ok) {
@@ -193,6 +198,9 @@ public final class Demo {
     }
 
     private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

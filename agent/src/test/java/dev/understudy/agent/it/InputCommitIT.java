@@ -124,6 +124,7 @@ class InputCommitIT {
                 if (primary != null) {
                     primary.stop();
                 }
+                PrimaryRecordingIT.deleteAeronDirs(aeron, 3);
             }
         } finally {
             PrimaryRecordingIT.deleteTree(work);

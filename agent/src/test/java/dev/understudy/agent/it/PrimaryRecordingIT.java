@@ -108,6 +108,7 @@ class PrimaryRecordingIT {
                 for (LabApps.Server s : servers) {
                     s.stop();
                 }
+                deleteAeronDirs(aeron, 3);
             }
 
             assertEquals(CONNECTIONS, connections.size());
@@ -182,6 +183,13 @@ class PrimaryRecordingIT {
             Thread.sleep(100);
         }
         throw new AssertionError(counter + " of " + aeronDir + " is " + v + ", expected >= " + target);
+    }
+
+    /** Removes each node's Aeron directory and its per-lab parent under /dev/shm (a killed driver leaves them). */
+    static void deleteAeronDirs(String pattern, int nodes) throws IOException {
+        for (int node = 1; node <= nodes; node++) {
+            deleteTree(Path.of(pattern.replace("{node.id}", Integer.toString(node))).getParent());
+        }
     }
 
     static String sha256(byte[] b) {
