@@ -49,7 +49,10 @@ class AgentAttachIT {
 
             final VirtualMachine vm = VirtualMachine.attach(Long.toString(p.pid()));
             try {
-                vm.loadAgent(Jvm.agentJar().toString(), "role=primary,ports=7000,log.level=info");
+                // a primary cannot start outside the lab: at attach the app keeps running (and the
+                // driver's directories go to this test's temp dir, not /dev/shm)
+                vm.loadAgent(Jvm.agentJar().toString(), "role=primary,ports=7000,log.level=info,aeron.dir="
+                    + tmp.resolve("aeron-{node.id}") + ",journal.dir=" + tmp.resolve("journal-{node.id}"));
                 vm.loadAgent(Jvm.agentJar().toString(), "role=clone,ports=7000");
             } finally {
                 vm.detach();
