@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 
 import dev.understudy.netfilter.nfqueue.NfQueueConfig;
 import dev.understudy.transport.aeron.ReplicationConfig;
+import dev.understudy.transport.journal.JournalConfig;
 
 /**
  * The agent's configuration: one immutable object, resolved and validated once at start-up,
@@ -381,9 +382,9 @@ public final class Configuration {
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the Chronicle Queue journal.", false, false),
         new Key(JOURNAL_RETENTION_PROP, JOURNAL_RETENTION_DEFAULT, "duration 1m..30d, " + DURATION_SYNTAX,
-            "Journal files older than this are deleted, oldest first; never the file being written nor one holding records "
-                + "this node has not applied yet. Input deleted from every journal can no longer rebuild a restarting or "
-                + "late-joining clone.", false, false),
+            "Journal files (hourly) older than this, rounded up to whole hours, are deleted, oldest first; never the file "
+                + "being written. Input deleted from every journal can no longer rebuild a restarting or late-joining clone "
+                + "(keeping what a clone has not applied yet comes with replay).", false, false),
         new Key(JOURNAL_RETENTION_SIZE_PROP, JOURNAL_RETENTION_SIZE_DEFAULT,
             "size 64m..1t, a number with unit k, m, g or t (powers of 1024; bare number: bytes)",
             "Most bytes the journal may hold: past it the oldest files are deleted too, under the same rules, so the journal "
@@ -1262,6 +1263,22 @@ public final class Configuration {
      */
     public int nfQueueNumber() {
         return NFQUEUE_BASE + nodeId;
+    }
+
+    /**
+     * The node's journal settings: {@link #journalDirectory()}, hourly cycle files
+     * ({@link JournalConfig#ROLL_CYCLE_DEFAULT}), kept for {@link #JOURNAL_RETENTION_PROP} (rounded up to
+     * whole hours, at least one) and deleted oldest first beyond {@code journal.retention.size}.
+     *
+     * @return a new, validated {@link JournalConfig}.
+     */
+    public JournalConfig journalConfig() {
+        final long hour = TimeUnit.HOURS.toNanos(1);
+        final long cycles = Math.max(1, (journalRetentionNs + hour - 1) / hour);
+        return JournalConfig.builder(journalDirectory())
+            .retainCycles((int) Math.min(Integer.MAX_VALUE, cycles))
+            .retainBytes(journalRetentionBytes)
+            .build();
     }
 
     /**

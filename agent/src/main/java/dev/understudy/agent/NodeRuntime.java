@@ -62,7 +62,7 @@ final class NodeRuntime {
         try {
             node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
                 c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
-                c.replicationConfig(), c.journalDirectory(), c.nfQueueConfig(), c.idleStrategy().transportName()));
+                c.replicationConfig(), c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName()));
         } catch (Throwable t) {
             fatal("the primary could not start recording", t);
             return;
@@ -84,7 +84,7 @@ final class NodeRuntime {
     private static void startClone(Configuration c) {
         try {
             CloneNode node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
-                c.journalDirectory(), c.idleStrategy().transportName()));
+                c.journalConfig(), c.idleStrategy().transportName()));
             onShutdown(node);
             AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryNodeId() + " into " + c.journalDirectory()
                 + " (replay into the application: not in this version)", null);

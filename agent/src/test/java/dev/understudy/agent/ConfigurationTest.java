@@ -634,4 +634,14 @@ class ConfigurationTest {
         assertEquals(ReplicationConfig.MAX_NODE_ID, MAX_NODE_ID);
         assertTrue(keyOf(NODE_ID_PROP).allowed().contains("1.." + ReplicationConfig.MAX_NODE_ID));
     }
+
+    @Test
+    void shouldBuildTheJournalRetentionFromTheRetentionKeys() {
+        final dev.understudy.transport.journal.JournalConfig j =
+            resolve("journal.dir=/tmp/us-j-{node.id},node.id=2,journal.retention=90m,journal.retention.size=1g").journalConfig();
+        assertEquals(java.nio.file.Path.of("/tmp/us-j-2"), j.directory());
+        assertEquals(2, j.retainCycles(), "90 minutes of hourly cycle files, rounded up");
+        assertEquals(1L << 30, j.retainBytes());
+        assertEquals(24, resolve(null).journalConfig().retainCycles(), "the default day");
+    }
 }

@@ -28,7 +28,7 @@ public final class CloneNode implements AutoCloseable {
     private static final String LOG = "clone";
 
     /** What a clone needs, resolved from the one configuration. */
-    public record Settings(int nodeId, int epoch, ReplicationConfig replication, Path journalDirectory, String idle) {
+    public record Settings(int nodeId, int epoch, ReplicationConfig replication, JournalConfig journal, String idle) {
     }
 
     private final EmbeddedMediaDriver driver;
@@ -50,7 +50,7 @@ public final class CloneNode implements AutoCloseable {
         Journal j = null;
         AgentCounters cs = null;
         try {
-            j = Journal.open(JournalConfig.builder(s.journalDirectory()).build());
+            j = Journal.open(s.journal());
             cs = new AgentCounters(d.aeron());
             cs.add("role (1 primary, 2 clone)").setOrdered(2);
             cs.add("epoch").setOrdered(s.epoch());
@@ -61,7 +61,7 @@ public final class CloneNode implements AutoCloseable {
             rejectedAuth = cs.add("frames rejected (authentication)");
             rejectedMalformed = cs.add("frames rejected (malformed)");
             staleFrames = cs.add("frames rejected (stale epoch)");
-            AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journalDirectory() + " at sequence " + j.lastSequence(), null);
+            AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journal().directory() + " at sequence " + j.lastSequence(), null);
             clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, new MemberListener() {
                 @Override
                 public void onJoined(int nodeId, Role r, long ep) {

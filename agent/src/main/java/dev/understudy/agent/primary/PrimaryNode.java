@@ -55,7 +55,7 @@ public final class PrimaryNode implements AutoCloseable {
 
     /** What the primary needs, resolved from the one configuration. */
     public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
-                           ReplicationConfig replication, Path journalDirectory, NfQueueConfig queue, String idle) {
+                           ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle) {
     }
 
     private final Settings settings;
@@ -103,7 +103,7 @@ public final class PrimaryNode implements AutoCloseable {
         NfQueue q = null;
         try {
             d = EmbeddedMediaDriver.launch(s.replication());
-            j = Journal.open(JournalConfig.builder(s.journalDirectory()).build());
+            j = Journal.open(s.journal());
             cs = new AgentCounters(d.aeron());
             role = cs.add("role (1 primary, 2 clone)");
             role.setOrdered(1);
