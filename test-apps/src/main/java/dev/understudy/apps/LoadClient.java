@@ -1,5 +1,6 @@
 package dev.understudy.apps;
 
+import dev.understudy.lab.Json;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -22,8 +23,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -259,31 +262,32 @@ public final class LoadClient {
                 + (trailingBytes > 0 ? 1 : 0) + (gapExceeded ? 1 : 0);
         }
 
-        void appendJson(StringBuilder sb) {
-            sb.append("{\"index\":").append(index);
-            sb.append(",\"localPort\":").append(localPort);
-            sb.append(",\"sent\":").append(sent);
-            sb.append(",\"completed\":").append(completed);
-            sb.append(",\"expected\":").append(expected < 0 ? "null" : Long.toString(expected));
-            sb.append(",\"errors\":").append(errors());
-            sb.append(",\"mismatches\":").append(mismatches);
-            sb.append(",\"resets\":").append(resets);
-            sb.append(",\"eofs\":").append(eofs);
-            sb.append(",\"timeouts\":").append(timeouts);
-            sb.append(",\"writeTimeouts\":").append(writeTimeouts);
-            sb.append(",\"connectFailures\":").append(connectFailures);
-            sb.append(",\"otherErrors\":").append(otherErrors);
-            sb.append(",\"trailingBytes\":").append(trailingBytes);
-            sb.append(",\"gapExceeded\":").append(gapExceeded);
-            sb.append(",\"maxGapMs\":").append(round3(maxGapMs));
-            sb.append(",\"stoppedByDuration\":").append(stoppedByDuration);
-            sb.append(",\"sentBytes\":").append(sentBytes);
-            sb.append(",\"sentBytesUnconfirmed\":").append(sentBytesUnconfirmed);
-            sb.append(",\"receivedBytes\":").append(receivedBytes);
-            sb.append(",\"sentSha256\":").append(quote(sentSha256));
-            sb.append(",\"receivedSha256\":").append(quote(receivedSha256));
-            sb.append(",\"firstError\":").append(firstError == null ? "null" : quote(firstError));
-            sb.append('}');
+        Map<String, Object> toJsonMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", index);
+            m.put("localPort", localPort);
+            m.put("sent", sent);
+            m.put("completed", completed);
+            m.put("expected", expected < 0 ? null : expected);
+            m.put("errors", errors());
+            m.put("mismatches", mismatches);
+            m.put("resets", resets);
+            m.put("eofs", eofs);
+            m.put("timeouts", timeouts);
+            m.put("writeTimeouts", writeTimeouts);
+            m.put("connectFailures", connectFailures);
+            m.put("otherErrors", otherErrors);
+            m.put("trailingBytes", trailingBytes);
+            m.put("gapExceeded", gapExceeded);
+            m.put("maxGapMs", Json.round3(maxGapMs));
+            m.put("stoppedByDuration", stoppedByDuration);
+            m.put("sentBytes", sentBytes);
+            m.put("sentBytesUnconfirmed", sentBytesUnconfirmed);
+            m.put("receivedBytes", receivedBytes);
+            m.put("sentSha256", sentSha256);
+            m.put("receivedSha256", receivedSha256);
+            m.put("firstError", firstError);
+            return m;
         }
     }
 
@@ -416,66 +420,69 @@ public final class LoadClient {
 
         /** One line of JSON, no line end. */
         public String toJson() {
-            StringBuilder sb = new StringBuilder(512 + 640 * perConnection.size());
+            return Json.write(toJsonMap());
+        }
+
+        /** What {@link #toJson()} writes, in its order: for embedding in a larger JSON value. */
+        public Map<String, Object> toJsonMap() {
             List<String> problems = problems();
             long expected = expected();
-            sb.append("{\"ok\":").append(problems.isEmpty());
-            sb.append(",\"protocol\":\"").append(protocol.name().toLowerCase(Locale.ROOT)).append('"');
-            sb.append(",\"target\":").append(quote(target));
-            sb.append(",\"connections\":").append(connections);
-            sb.append(",\"requestsPerConnection\":").append(requestsPerConnection);
-            sb.append(",\"pipeline\":").append(pipeline);
-            sb.append(",\"seed\":").append(seed);
-            sb.append(",\"sent\":").append(sent());
-            sb.append(",\"completed\":").append(completed());
-            sb.append(",\"expected\":").append(expected < 0 ? "null" : Long.toString(expected));
-            sb.append(",\"errors\":").append(errors());
-            sb.append(",\"mismatches\":").append(mismatches());
-            sb.append(",\"resets\":").append(resets());
-            sb.append(",\"eofs\":").append(eofs());
-            sb.append(",\"timeouts\":").append(timeouts());
-            sb.append(",\"writeTimeouts\":").append(writeTimeouts());
-            sb.append(",\"connectFailures\":").append(connectFailures());
-            sb.append(",\"otherErrors\":").append(otherErrors());
-            sb.append(",\"trailingBytes\":").append(trailingBytes());
-            sb.append(",\"gapExceeded\":").append(gapExceeded());
-            sb.append(",\"durationMs\":").append(durationMs);
-            sb.append(",\"stoppedByDuration\":").append(stoppedByDuration());
-            sb.append(",\"allowDurationStop\":").append(allowDurationStop);
-            sb.append(",\"maxGapLimitMs\":").append(maxGap == null ? "null" : Long.toString(maxGap.toMillis()));
-            sb.append(",\"throughputPerSec\":").append(Math.round(throughputPerSec()));
-            sb.append(",\"latencyUs\":{\"p50\":").append(latencyUs.p50())
-                .append(",\"p99\":").append(latencyUs.p99())
-                .append(",\"p999\":").append(latencyUs.p999())
-                .append(",\"max\":").append(latencyUs.max())
-                .append(",\"mean\":").append(latencyUs.mean()).append('}');
-            sb.append(",\"maxGapMsOverall\":").append(round3(maxGapOverallMs()));
-            sb.append(",\"maxGapMs\":[");
-            for (int i = 0; i < perConnection.size(); i++) {
-                sb.append(i == 0 ? "" : ",").append(round3(perConnection.get(i).maxGapMs()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ok", problems.isEmpty());
+            m.put("protocol", protocol.name().toLowerCase(Locale.ROOT));
+            m.put("target", target);
+            m.put("connections", connections);
+            m.put("requestsPerConnection", requestsPerConnection);
+            m.put("pipeline", pipeline);
+            m.put("seed", seed);
+            m.put("sent", sent());
+            m.put("completed", completed());
+            m.put("expected", expected < 0 ? null : expected);
+            m.put("errors", errors());
+            m.put("mismatches", mismatches());
+            m.put("resets", resets());
+            m.put("eofs", eofs());
+            m.put("timeouts", timeouts());
+            m.put("writeTimeouts", writeTimeouts());
+            m.put("connectFailures", connectFailures());
+            m.put("otherErrors", otherErrors());
+            m.put("trailingBytes", trailingBytes());
+            m.put("gapExceeded", gapExceeded());
+            m.put("durationMs", durationMs);
+            m.put("stoppedByDuration", stoppedByDuration());
+            m.put("allowDurationStop", allowDurationStop);
+            m.put("maxGapLimitMs", maxGap == null ? null : maxGap.toMillis());
+            m.put("throughputPerSec", Math.round(throughputPerSec()));
+            Map<String, Object> latency = new LinkedHashMap<>();
+            latency.put("p50", latencyUs.p50());
+            latency.put("p99", latencyUs.p99());
+            latency.put("p999", latencyUs.p999());
+            latency.put("max", latencyUs.max());
+            latency.put("mean", latencyUs.mean());
+            m.put("latencyUs", latency);
+            m.put("maxGapMsOverall", Json.round3(maxGapOverallMs()));
+            List<Object> gaps = new ArrayList<>(perConnection.size());
+            for (Connection c : perConnection) {
+                gaps.add(Json.round3(c.maxGapMs()));
             }
-            sb.append(']');
+            m.put("maxGapMs", gaps);
             if (dump != null) {
-                sb.append(",\"dump\":{\"count\":").append(dump.count()).append(",\"sha256\":").append(quote(dump.sha256())).append('}');
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("count", dump.count());
+                d.put("sha256", dump.sha256());
+                m.put("dump", d);
             }
             if (dumpError != null) {
-                sb.append(",\"dumpError\":").append(quote(dumpError));
+                m.put("dumpError", dumpError);
             }
-            sb.append(",\"problems\":[");
-            for (int i = 0; i < problems.size(); i++) {
-                sb.append(i == 0 ? "" : ",").append(quote(problems.get(i)));
+            m.put("problems", problems);
+            m.put("firstErrors", firstErrors);
+            List<Object> conns = new ArrayList<>(perConnection.size());
+            for (Connection c : perConnection) {
+                conns.add(c.toJsonMap());
             }
-            sb.append("],\"firstErrors\":[");
-            for (int i = 0; i < firstErrors.size(); i++) {
-                sb.append(i == 0 ? "" : ",").append(quote(firstErrors.get(i)));
-            }
-            sb.append("],\"perConnection\":[");
-            for (int i = 0; i < perConnection.size(); i++) {
-                sb.append(i == 0 ? "" : ",");
-                perConnection.get(i).appendJson(sb);
-            }
-            sb.append("]}");
-            return sb.toString();
+            m.put("perConnection", conns);
+            return m;
         }
     }
 
@@ -1452,36 +1459,5 @@ public final class LoadClient {
 
     static String round3(double v) {
         return String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"':
-                    sb.append("\\\"");
-                    break;
-                case '\\':
-                    sb.append("\\\\");
-                    break;
-                case '\n':
-                    sb.append("\\n");
-                    break;
-                case '\r':
-                    sb.append("\\r");
-                    break;
-                case '\t':
-                    sb.append("\\t");
-                    break;
-                default:
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

@@ -1,40 +1,66 @@
 package dev.understudy.lab;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Map;
 
 /**
- * A minimal JSON reader for the one-line summaries the lab tools print (LoadClient, lab up).
- * Objects become {@code Map<String,Object>} (insertion order), arrays {@code List<Object>},
- * numbers {@code Long} when integral else {@code Double}, plus {@code String},
- * {@code Boolean} and {@code null}.
+ * JSON for the one-line summaries the lab tools print and read (LoadClient, lab up, the
+ * benchmarks), through Jackson. Parsed objects become {@code Map<String,Object>} (insertion
+ * order), arrays {@code List<Object>}, numbers {@code Long} when integral (one beyond its range
+ * is rejected) else {@code Double}, plus {@code String}, {@code Boolean} and {@code null}.
+ * Written values are the same kinds, plus anything else Jackson serializes; {@link #write}
+ * gives one line, no line end, {@link #pretty} an indented document for result files. A
+ * {@code double} or {@code float} is written as a number, a whole one below 1e15 without
+ * a fraction ({@code 3}, not {@code 3.0}), a NaN or infinite one as {@code null}.
  *
- * <p>Thread-safety: stateless; {@link #parse} may be called from any thread.
+ * <p>Thread-safety: the mapper is configured once and shared; every method may be called
+ * from any thread.
  */
 public final class Json {
-    private final String s;
-    private int i;
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+        .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .addModule(new SimpleModule("understudy-doubles")
+            .addSerializer(Double.class, new DoubleSerializer())
+            .addSerializer(Double.TYPE, new DoubleSerializer())
+            .addSerializer(Float.class, new DoubleSerializer())
+            .addSerializer(Float.TYPE, new DoubleSerializer()))
+        .build();
 
-    private Json(String s) {
-        this.s = s;
+    /** Two spaces a level, {@code "key": value}, one entry a line; arrays on one line. */
+    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter(
+            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+        .withObjectIndenter(new DefaultIndenter("  ", "\n")));
+
+    private Json() {
     }
 
     /**
      * Parses one JSON value.
      *
-     * @throws IllegalArgumentException with the offset, for malformed input
+     * @throws IllegalArgumentException with the location, for malformed input
      */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        p.ws();
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.error("trailing characters");
+        try {
+            return MAPPER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage()
+                + (e.getLocation() == null ? "" : " at offset " + e.getLocation().getCharOffset()), e);
         }
-        return v;
     }
 
     /** Parses a JSON object. */
@@ -47,171 +73,58 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    private Object value() {
-        if (i >= s.length()) {
-            throw error("unexpected end");
-        }
-        char c = s.charAt(i);
-        switch (c) {
-            case '{':
-                return obj();
-            case '[':
-                return arr();
-            case '"':
-                return str();
-            case 't':
-                return literal("true", Boolean.TRUE);
-            case 'f':
-                return literal("false", Boolean.FALSE);
-            case 'n':
-                return literal("null", null);
-            default:
-                return num();
-        }
-    }
-
-    private Map<String, Object> obj() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        i++;
-        ws();
-        if (peek() == '}') {
-            i++;
-            return m;
-        }
-        while (true) {
-            ws();
-            if (peek() != '"') {
-                throw error("expected a key");
-            }
-            String k = str();
-            ws();
-            expect(':');
-            ws();
-            m.put(k, value());
-            ws();
-            if (peek() == ',') {
-                i++;
-            } else {
-                expect('}');
-                return m;
-            }
-        }
-    }
-
-    private List<Object> arr() {
-        List<Object> l = new ArrayList<>();
-        i++;
-        ws();
-        if (peek() == ']') {
-            i++;
-            return l;
-        }
-        while (true) {
-            ws();
-            l.add(value());
-            ws();
-            if (peek() == ',') {
-                i++;
-            } else {
-                expect(']');
-                return l;
-            }
-        }
-    }
-
-    private String str() {
-        StringBuilder sb = new StringBuilder();
-        i++;
-        while (true) {
-            if (i >= s.length()) {
-                throw error("unterminated string");
-            }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            if (i >= s.length()) {
-                throw error("unterminated escape");
-            }
-            char e = s.charAt(i++);
-            switch (e) {
-                case 'n':
-                    sb.append('\n');
-                    break;
-                case 'r':
-                    sb.append('\r');
-                    break;
-                case 't':
-                    sb.append('\t');
-                    break;
-                case 'b':
-                    sb.append('\b');
-                    break;
-                case 'f':
-                    sb.append('\f');
-                    break;
-                case 'u':
-                    if (i + 4 > s.length()) {
-                        throw error("short \\u escape");
-                    }
-                    sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    i += 4;
-                    break;
-                default:
-                    sb.append(e);
-            }
-        }
-    }
-
-    private Object num() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-            i++;
-        }
-        String n = s.substring(start, i);
-        if (n.isEmpty()) {
-            throw error("unexpected character '" + s.charAt(start) + "'");
-        }
+    /** One line of JSON for {@code value} (maps keep their iteration order), no line end. */
+    public static String write(Object value) {
         try {
-            if (n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0) {
-                return Long.parseLong(n);
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@code value} as an indented JSON document (see the class comment), no final line end. */
+    public static String pretty(Object value) {
+        try {
+            return PRETTY.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * {@code v} rounded half-up to {@code decimals} places, as a number that is written with
+     * exactly that many (e.g. {@code 1.500} for 3, {@code 12} for 0); a NaN or infinite
+     * {@code v} is returned as is (written as {@code null}).
+     */
+    public static Number round(double v, int decimals) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP);
+    }
+
+    /** {@link #round(double, int) round(v, 3)}. */
+    public static Number round3(double v) {
+        return round(v, 3);
+    }
+
+    private static final class DoubleSerializer extends StdSerializer<Number> {
+        DoubleSerializer() {
+            super(Number.class);
+        }
+
+        @Override
+        public void serialize(Number value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            double d = value.doubleValue();
+            if (!Double.isFinite(d)) {
+                gen.writeNull();
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                gen.writeNumber((long) d);
+            } else if (value instanceof Float) {
+                gen.writeNumber(value.floatValue());
+            } else {
+                gen.writeNumber(d);
             }
-            return Double.parseDouble(n);
-        } catch (NumberFormatException e) {
-            throw error("bad number " + n);
         }
-    }
-
-    private Object literal(String word, Object v) {
-        if (!s.startsWith(word, i)) {
-            throw error("expected " + word);
-        }
-        i += word.length();
-        return v;
-    }
-
-    private char peek() {
-        return i < s.length() ? s.charAt(i) : '\0';
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "'");
-        }
-        i++;
-    }
-
-    private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-    }
-
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("invalid JSON at offset " + i + ": " + what);
     }
 }

@@ -247,28 +247,27 @@ public final class Lab implements AutoCloseable {
 
     /** A JSON description of the lab: namespaces, addresses, VIP, bridge. */
     public String json() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\"name\":\"").append(name).append('"');
-        sb.append(",\"subnet\":\"").append(SUBNET).append('"');
-        sb.append(",\"vip\":\"").append(VIP).append('"');
-        sb.append(",\"multicast\":\"").append(MULTICAST_RANGE).append('"');
-        sb.append(",\"bridge\":{\"namespace\":\"").append(switchNamespace()).append("\",\"device\":\"br0\"}");
-        sb.append(",\"hosts\":[");
-        boolean first = true;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("subnet", SUBNET);
+        m.put("vip", VIP);
+        m.put("multicast", MULTICAST_RANGE);
+        Map<String, Object> bridge = new LinkedHashMap<>();
+        bridge.put("namespace", switchNamespace());
+        bridge.put("device", "br0");
+        m.put("bridge", bridge);
+        List<Object> hosts = new ArrayList<>();
         for (Map.Entry<String, String> host : addresses.entrySet()) {
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            sb.append("{\"host\":\"").append(host.getKey()).append('"')
-                .append(",\"namespace\":\"").append(namespace(host.getKey())).append('"')
-                .append(",\"interface\":\"").append(INTERFACE).append('"')
-                .append(",\"address\":\"").append(host.getValue()).append('"')
-                .append(",\"vip\":").append(host.getKey().equals(node(1)))
-                .append('}');
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("host", host.getKey());
+            h.put("namespace", namespace(host.getKey()));
+            h.put("interface", INTERFACE);
+            h.put("address", host.getValue());
+            h.put("vip", host.getKey().equals(node(1)));
+            hosts.add(h);
         }
-        sb.append("]}");
-        return sb.toString();
+        m.put("hosts", hosts);
+        return Json.write(m);
     }
 
     /**

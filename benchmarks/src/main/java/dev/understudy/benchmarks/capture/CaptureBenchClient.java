@@ -1,9 +1,12 @@
 package dev.understudy.benchmarks.capture;
 
+import dev.understudy.lab.Json;
 import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -76,11 +79,15 @@ public final class CaptureBenchClient {
             s.close();
         }
         long done = System.nanoTime();
-        System.out.println("RESULT {\"connections\":" + connections + ",\"sent\":" + sent.get() + ",\"writes\":" + writes.get()
-            + ",\"serverReceived\":" + received
-            + ",\"writeSeconds\":" + String.format("%.3f", (stopped - start) / 1e9)
-            + ",\"totalSeconds\":" + String.format("%.3f", (done - start) / 1e9)
-            + ",\"writesPerSecond\":" + String.format("%.0f", writes.get() / ((stopped - start) / 1e9)) + "}");
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("connections", connections);
+        result.put("sent", sent.get());
+        result.put("writes", writes.get());
+        result.put("serverReceived", received);
+        result.put("writeSeconds", Json.round((stopped - start) / 1e9, 3));
+        result.put("totalSeconds", Json.round((done - start) / 1e9, 3));
+        result.put("writesPerSecond", Json.round(writes.get() / ((stopped - start) / 1e9), 0));
+        System.out.println("RESULT " + Json.write(result));
         System.out.flush();
     }
 }

@@ -1,5 +1,6 @@
 package dev.understudy.benchmarks.capture;
 
+import dev.understudy.lab.Json;
 import dev.understudy.netfilter.nfqueue.NfQueue;
 import dev.understudy.netfilter.nfqueue.NfQueueConfig;
 import dev.understudy.netfilter.nfqueue.NfQueueCounter;
@@ -19,6 +20,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -132,42 +134,40 @@ public final class CaptureBenchNode {
             }
             {
                 double seconds = (end[0] - mark[0]) / 1e9;
-                StringBuilder sb = new StringBuilder("RESULT {");
-                sb.append("\"mode\":\"").append(args[0]).append('"');
-                sb.append(",\"connections\":").append(connections);
-                sb.append(",\"seconds\":").append(String.format("%.3f", seconds));
-                sb.append(",\"bytes\":").append(end[1] - mark[1]);
-                sb.append(",\"totalBytes\":").append(bytes.get());
-                sb.append(",\"mbPerSecond\":").append(String.format("%.1f", (end[1] - mark[1]) / seconds / 1e6));
-                sb.append(",\"inSegs\":").append(end[2] - mark[2]);
-                sb.append(",\"segmentsPerSecond\":").append(String.format("%.0f", (end[2] - mark[2]) / seconds));
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("mode", args[0]);
+                result.put("connections", connections);
+                result.put("seconds", Json.round(seconds, 3));
+                result.put("bytes", end[1] - mark[1]);
+                result.put("totalBytes", bytes.get());
+                result.put("mbPerSecond", Json.round((end[1] - mark[1]) / seconds / 1e6, 1));
+                result.put("inSegs", end[2] - mark[2]);
+                result.put("segmentsPerSecond", Json.round((end[2] - mark[2]) / seconds, 0));
                 if (queue != null) {
                     long packets = end[3] - mark[3];
                     long recvs = end[4] - mark[4];
                     long sends = end[5] - mark[5];
                     long polls = end[6] - mark[6];
                     long cpu = end[7] - mark[7];
-                    sb.append(",\"capturedPackets\":").append(packets);
-                    sb.append(",\"capturedPerSecond\":").append(String.format("%.0f", packets / seconds));
-                    sb.append(",\"recvmmsgCalls\":").append(recvs);
-                    sb.append(",\"sendCalls\":").append(sends);
-                    sb.append(",\"pollCalls\":").append(polls);
-                    sb.append(",\"packetsPerRecvmmsg\":").append(String.format("%.1f", recvs == 0 ? 0.0 : (double) packets / recvs));
-                    sb.append(",\"packetsPerVerdictSend\":").append(String.format("%.1f", sends == 0 ? 0.0 : (double) packets / sends));
-                    sb.append(",\"syscallsPerPacket\":").append(String.format("%.3f",
-                        packets == 0 ? 0.0 : (double) (recvs + sends + 2 * polls) / packets));
-                    sb.append(",\"captureThreadCpu\":").append(String.format("%.2f", cpu / 1e9 / seconds));
-                    sb.append(",\"captureCpuNsPerPacket\":").append(packets == 0 ? 0 : cpu / packets);
-                    sb.append(",\"copiedBytes\":").append(copied[0]);
+                    result.put("capturedPackets", packets);
+                    result.put("capturedPerSecond", Json.round(packets / seconds, 0));
+                    result.put("recvmmsgCalls", recvs);
+                    result.put("sendCalls", sends);
+                    result.put("pollCalls", polls);
+                    result.put("packetsPerRecvmmsg", Json.round(recvs == 0 ? 0.0 : (double) packets / recvs, 1));
+                    result.put("packetsPerVerdictSend", Json.round(sends == 0 ? 0.0 : (double) packets / sends, 1));
+                    result.put("syscallsPerPacket", Json.round(packets == 0 ? 0.0 : (double) (recvs + sends + 2 * polls) / packets, 3));
+                    result.put("captureThreadCpu", Json.round(cpu / 1e9 / seconds, 2));
+                    result.put("captureCpuNsPerPacket", packets == 0 ? 0 : cpu / packets);
+                    result.put("copiedBytes", copied[0]);
                     var ks = queue.kernelStats();
-                    sb.append(",\"queueDropped\":").append(ks == null ? -1 : ks.queueDropped());
-                    sb.append(",\"userDropped\":").append(ks == null ? -1 : ks.userDropped());
+                    result.put("queueDropped", ks == null ? -1 : ks.queueDropped());
+                    result.put("userDropped", ks == null ? -1 : ks.userDropped());
                     for (Map.Entry<String, Long> e : queue.counters().entrySet()) {
-                        sb.append(",\"c_").append(e.getKey()).append("\":").append(e.getValue());
+                        result.put("c_" + e.getKey(), e.getValue());
                     }
                 }
-                sb.append('}');
-                System.out.println(sb);
+                System.out.println("RESULT " + Json.write(result));
                 System.out.flush();
             }
         } finally {

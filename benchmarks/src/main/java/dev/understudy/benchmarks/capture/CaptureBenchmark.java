@@ -1,5 +1,6 @@
 package dev.understudy.benchmarks.capture;
 
+import dev.understudy.lab.Json;
 import dev.understudy.lab.Lab;
 import dev.understudy.lab.LabApps;
 import java.io.IOException;
@@ -12,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Capture benchmark (lab harness, not JMH): the cost of the NFQUEUE capture on the data path,
@@ -49,8 +48,6 @@ import java.util.regex.Pattern;
  * prints its figures and writes no file), {@code --out FILE} (default benchmarks/results/capture.json).
  */
 public final class CaptureBenchmark {
-    private static final Pattern FIELD = Pattern.compile("\"([A-Za-z_]+)\":\"?([^\",}]*)");
-
     private CaptureBenchmark() {
     }
 
@@ -106,8 +103,8 @@ public final class CaptureBenchmark {
         }
         String command = "java -cp benchmarks/target/benchmarks.jar " + CaptureBenchmark.class.getName() + " " + String.join(" ", args);
         Path logs = Files.createTempDirectory("capture-bench");
-        Map<String, Map<String, String>> node = new LinkedHashMap<>();
-        Map<String, Map<String, String>> client = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> node = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> client = new LinkedHashMap<>();
         Instant started = Instant.now();
         loadAtStart = loadAverage();
         try (Lab lab = Lab.up(1)) {
@@ -185,12 +182,12 @@ public final class CaptureBenchmark {
         System.out.println("wrote " + out);
     }
 
-    private static double num(Map<String, String> m, String key) {
-        String v = m.get(key);
-        return v == null ? Double.NaN : Double.parseDouble(v);
+    private static double num(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    private static String json(Map<String, Map<String, String>> node, Map<String, Map<String, String>> client, double seconds,
+    private static String json(Map<String, Map<String, Object>> node, Map<String, Map<String, Object>> client, double seconds,
                                long warmupMs, int smallSize, int smallConnections, int blasterThreads, int blasterBatch, int gatherMicros, String command,
                                Instant started) throws IOException {
         double bulkPlain = num(node.get("bulk_plain"), "mbPerSecond");
@@ -200,71 +197,79 @@ public final class CaptureBenchmark {
             Math.max(num(node.get("small_raw_capture"), "segmentsPerSecond"), num(node.get("small_raw_capture_gather"), "segmentsPerSecond")));
         boolean bulkOk = ratio >= 0.5;
         boolean smallOk = smallCaptureSegs >= 200_000;
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"benchmark\": \"capture\",\n");
-        sb.append("  \"command\": \"").append(command.trim()).append("\",\n");
-        sb.append("  \"started\": \"").append(started).append("\",\n");
-        sb.append("  \"environment\": {\"kernel\": \"").append(System.getProperty("os.version")).append("\", \"jdk\": \"")
-            .append(System.getProperty("java.vm.vendor")).append(' ').append(System.getProperty("java.runtime.version"))
-            .append("\", \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(", \"load_average_at_start\": \"")
-            .append(loadAtStart).append("\", \"load_average_at_end\": \"")
-            .append(loadAverage()).append("\"},\n");
-        sb.append("  \"parameters\": {\"seconds_per_run\": ").append(seconds).append(", \"warmup_ms\": ").append(warmupMs)
-            .append(", \"bulk_write_bytes\": 262144, \"small_write_bytes\": ").append(smallSize)
-            .append(", \"small_connections\": ").append(smallConnections).append(", \"bulk_connections\": 1")
-            .append(", \"blaster_threads\": ").append(blasterThreads).append(", \"blaster_sendmmsg_batch\": ").append(blasterBatch)
-            .append(", \"raw_capture_gather_us\": ").append(gatherMicros)
-            .append("},\n");
-        sb.append("  \"results\": {\n");
-        sb.append("    \"bulk_plain_mb_per_s\": ").append(bulkPlain).append(",\n");
-        sb.append("    \"bulk_capture_mb_per_s\": ").append(bulkCapture).append(",\n");
-        sb.append("    \"bulk_capture_ratio\": ").append(String.format("%.3f", ratio)).append(",\n");
-        sb.append("    \"bulk_capture_nogso_mb_per_s\": ").append(num(node.get("bulk_capture_nogso"), "mbPerSecond")).append(",\n");
-        sb.append("    \"bulk_capture_nogso_segments_per_s\": ").append(node.get("bulk_capture_nogso").get("capturedPerSecond")).append(",\n");
-        sb.append("    \"bulk_plain_segments_per_s\": ").append(node.get("bulk_plain").get("segmentsPerSecond")).append(",\n");
-        sb.append("    \"bulk_capture_segments_per_s\": ").append(node.get("bulk_capture").get("capturedPerSecond")).append(",\n");
-        sb.append("    \"small_plain_segments_per_s\": ").append(node.get("small_plain").get("segmentsPerSecond")).append(",\n");
-        sb.append("    \"small_capture_segments_per_s\": ").append(node.get("small_capture").get("capturedPerSecond")).append(",\n");
-        sb.append("    \"small_plain_writes_per_s\": ").append(client.get("small_plain").get("writesPerSecond")).append(",\n");
-        sb.append("    \"small_capture_writes_per_s\": ").append(client.get("small_capture").get("writesPerSecond")).append(",\n");
-        sb.append("    \"small_plain_mb_per_s\": ").append(node.get("small_plain").get("mbPerSecond")).append(",\n");
-        sb.append("    \"small_capture_mb_per_s\": ").append(node.get("small_capture").get("mbPerSecond")).append(",\n");
-        sb.append("    \"small_raw_plain_segments_per_s\": ").append(node.get("small_raw_plain").get("segmentsPerSecond")).append(",\n");
-        sb.append("    \"small_raw_capture_segments_per_s\": ").append(node.get("small_raw_capture").get("segmentsPerSecond"))
-            .append(",\n");
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("benchmark", "capture");
+        doc.put("command", command.trim());
+        doc.put("started", started.toString());
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("kernel", System.getProperty("os.version"));
+        environment.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        environment.put("cores", Runtime.getRuntime().availableProcessors());
+        environment.put("load_average_at_start", loadAtStart);
+        environment.put("load_average_at_end", loadAverage());
+        doc.put("environment", environment);
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("seconds_per_run", seconds);
+        parameters.put("warmup_ms", warmupMs);
+        parameters.put("bulk_write_bytes", 262144);
+        parameters.put("small_write_bytes", smallSize);
+        parameters.put("small_connections", smallConnections);
+        parameters.put("bulk_connections", 1);
+        parameters.put("blaster_threads", blasterThreads);
+        parameters.put("blaster_sendmmsg_batch", blasterBatch);
+        parameters.put("raw_capture_gather_us", gatherMicros);
+        doc.put("parameters", parameters);
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("bulk_plain_mb_per_s", bulkPlain);
+        results.put("bulk_capture_mb_per_s", bulkCapture);
+        results.put("bulk_capture_ratio", Json.round(ratio, 3));
+        results.put("bulk_capture_nogso_mb_per_s", num(node.get("bulk_capture_nogso"), "mbPerSecond"));
+        results.put("bulk_capture_nogso_segments_per_s", node.get("bulk_capture_nogso").get("capturedPerSecond"));
+        results.put("bulk_plain_segments_per_s", node.get("bulk_plain").get("segmentsPerSecond"));
+        results.put("bulk_capture_segments_per_s", node.get("bulk_capture").get("capturedPerSecond"));
+        results.put("small_plain_segments_per_s", node.get("small_plain").get("segmentsPerSecond"));
+        results.put("small_capture_segments_per_s", node.get("small_capture").get("capturedPerSecond"));
+        results.put("small_plain_writes_per_s", client.get("small_plain").get("writesPerSecond"));
+        results.put("small_capture_writes_per_s", client.get("small_capture").get("writesPerSecond"));
+        results.put("small_plain_mb_per_s", node.get("small_plain").get("mbPerSecond"));
+        results.put("small_capture_mb_per_s", node.get("small_capture").get("mbPerSecond"));
+        results.put("small_raw_plain_segments_per_s", node.get("small_raw_plain").get("segmentsPerSecond"));
+        results.put("small_raw_capture_segments_per_s", node.get("small_raw_capture").get("segmentsPerSecond"));
         for (String raw : List.of("small_raw_plain", "small_raw_capture", "small_raw_capture_gather")) {
-            Map<String, String> m = node.get(raw);
-            sb.append("    \"").append(raw).append("_sender_per_s\": ").append(client.get(raw).get("packetsPerSecond")).append(",\n");
-            sb.append("    \"").append(raw).append("_ip_in_receives_per_s\": ").append(m.get("ipInReceivesPerSecond")).append(",\n");
+            Map<String, Object> m = node.get(raw);
+            results.put(raw + "_sender_per_s", client.get(raw).get("packetsPerSecond"));
+            results.put(raw + "_ip_in_receives_per_s", m.get("ipInReceivesPerSecond"));
             if (!raw.equals("small_raw_plain")) {
-                sb.append("    \"").append(raw).append("_captured_per_s\": ").append(m.get("segmentsPerSecond")).append(",\n");
-                sb.append("    \"").append(raw).append("_verdicted_per_s\": ").append(m.get("verdictedPerSecond")).append(",\n");
-                sb.append("    \"").append(raw).append("_kernel_queue_dropped\": ").append(m.get("queueDropped")).append(",\n");
-                sb.append("    \"").append(raw).append("_socket_user_dropped\": ").append(m.get("userDropped")).append(",\n");
-                sb.append("    \"").append(raw).append("_packets_per_recvmmsg\": ").append(m.get("packetsPerRecvmmsg")).append(",\n");
-                sb.append("    \"").append(raw).append("_thread_cpu\": ").append(m.get("captureThreadCpu")).append(",\n");
-                sb.append("    \"").append(raw).append("_thread_cpu_ns_per_packet\": ").append(m.get("captureCpuNsPerPacket")).append(",\n");
+                results.put(raw + "_captured_per_s", m.get("segmentsPerSecond"));
+                results.put(raw + "_verdicted_per_s", m.get("verdictedPerSecond"));
+                results.put(raw + "_kernel_queue_dropped", m.get("queueDropped"));
+                results.put(raw + "_socket_user_dropped", m.get("userDropped"));
+                results.put(raw + "_packets_per_recvmmsg", m.get("packetsPerRecvmmsg"));
+                results.put(raw + "_thread_cpu", m.get("captureThreadCpu"));
+                results.put(raw + "_thread_cpu_ns_per_packet", m.get("captureCpuNsPerPacket"));
                 double ns = num(m, "captureCpuNsPerPacket");
-                sb.append("    \"").append(raw).append("_thread_capacity_packets_per_s_derived\": ")
-                    .append(ns > 0 ? String.format("%.0f", 1e9 / ns) : "null").append(",\n");
+                results.put(raw + "_thread_capacity_packets_per_s_derived", ns > 0 ? Json.round(1e9 / ns, 0) : null);
             }
         }
-        sb.append("    \"small_capture_thread_cpu_ns_per_packet\": ").append(node.get("small_capture").get("captureCpuNsPerPacket"))
-            .append(",\n");
+        results.put("small_capture_thread_cpu_ns_per_packet", node.get("small_capture").get("captureCpuNsPerPacket"));
         double nsPerPacket = num(node.get("small_capture"), "captureCpuNsPerPacket");
-        sb.append("    \"small_capture_thread_capacity_packets_per_s_derived\": ")
-            .append(nsPerPacket > 0 ? String.format("%.0f", 1e9 / nsPerPacket) : "null").append("\n");
-        sb.append("  },\n");
-        sb.append("  \"targets\": {\"bulk_capture_ratio_min\": 0.5, \"bulk_met\": ").append(bulkOk)
-            .append(", \"small_capture_segments_per_s_min\": 200000, \"small_met\": ").append(smallOk).append("},\n");
-        sb.append("  \"runs\": {\n");
-        int i = 0;
+        results.put("small_capture_thread_capacity_packets_per_s_derived",
+            nsPerPacket > 0 ? Json.round(1e9 / nsPerPacket, 0) : null);
+        doc.put("results", results);
+        Map<String, Object> targets = new LinkedHashMap<>();
+        targets.put("bulk_capture_ratio_min", 0.5);
+        targets.put("bulk_met", bulkOk);
+        targets.put("small_capture_segments_per_s_min", 200000);
+        targets.put("small_met", smallOk);
+        doc.put("targets", targets);
+        Map<String, Object> runs = new LinkedHashMap<>();
         for (String name : node.keySet()) {
-            sb.append("    \"").append(name).append("\": {\"node\": ").append(obj(node.get(name))).append(", \"client\": ")
-                .append(obj(client.get(name))).append('}').append(++i < node.size() ? ",\n" : "\n");
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("node", node.get(name));
+            run.put("client", client.get(name));
+            runs.put(name, run);
         }
-        sb.append("  },\n");
-        sb.append("  \"notes\": [\n");
+        doc.put("runs", runs);
         List<String> notes = new ArrayList<>();
         notes.add("Rates are measured in node1 from warm-up end to EOF; segments/s without capture is the kernel's TcpInSegs delta"
             + " of node1's namespace, with capture the packets the NfQueue handled (both count every client segment).");
@@ -296,7 +301,7 @@ public final class CaptureBenchmark {
             + " writes to the unsent tail segment, so they measure bigger segments, not the capture's segment rate. The"
             + " small-segment target is checked against the largest of the captured rates.");
         for (String raw : List.of("small_raw_capture", "small_raw_capture_gather")) {
-            Map<String, String> m = node.get(raw);
+            Map<String, Object> m = node.get(raw);
             notes.add(raw + ": " + m.get("packetsPerRecvmmsg") + " packets per recvmmsg, " + m.get("pollCalls") + " polls, "
                 + m.get("recvmmsgCalls") + " recvmmsg and " + m.get("sendCalls") + " verdict sends for " + m.get("capturedTotal")
                 + " packets, capture thread " + m.get("captureThreadCpu") + " CPUs busy, " + m.get("captureCpuNsPerPacket")
@@ -305,7 +310,7 @@ public final class CaptureBenchmark {
                 + client.get("small_raw_plain").get("packetsPerSecond") + " without capture, same run). " + diagnose(m));
         }
         for (String name : List.of("bulk_capture", "bulk_capture_nogso", "small_capture")) {
-            Map<String, String> m = node.get(name);
+            Map<String, Object> m = node.get(name);
             notes.add(name + ": " + m.get("packetsPerRecvmmsg") + " packets per recvmmsg, " + m.get("packetsPerVerdictSend")
                 + " packets per verdict send, " + m.get("syscallsPerPacket") + " syscalls per packet (recvmmsg + send + poll/eventfd), "
                 + "capture thread " + m.get("captureThreadCpu") + " CPUs busy, " + m.get("captureCpuNsPerPacket")
@@ -363,15 +368,12 @@ public final class CaptureBenchmark {
                 + " figure leaves out the capture's cost outside its thread (nfqnl_enqueue_packet in the sender's softirq);"
                 + " compare small_raw_capture_gather_sender_per_s with small_raw_plain_sender_per_s for that." : "."));
         }
-        for (int k = 0; k < notes.size(); k++) {
-            sb.append("    \"").append(notes.get(k).replace("\"", "'")).append('"').append(k + 1 < notes.size() ? ",\n" : "\n");
-        }
-        sb.append("  ]\n}\n");
-        return sb.toString();
+        doc.put("notes", notes);
+        return Json.pretty(doc) + "\n";
     }
 
     /** Where the time went in one capture run, from its counters (see the class comment). */
-    static String diagnose(Map<String, String> m) {
+    static String diagnose(Map<String, Object> m) {
         double perRecv = num(m, "packetsPerRecvmmsg");
         double busy = num(m, "captureThreadCpu");
         double polls = num(m, "pollCalls");
@@ -400,31 +402,9 @@ public final class CaptureBenchmark {
         }
     }
 
-    private static String obj(Map<String, String> m) {
-        StringBuilder sb = new StringBuilder("{");
-        int i = 0;
-        for (Map.Entry<String, String> e : m.entrySet()) {
-            if (i++ > 0) {
-                sb.append(", ");
-            }
-            sb.append('"').append(e.getKey()).append("\": ");
-            String v = e.getValue();
-            if (v.matches("-?[0-9]+(\\.[0-9]+)?")) {
-                sb.append(v);
-            } else {
-                sb.append('"').append(v).append('"');
-            }
-        }
-        return sb.append('}').toString();
-    }
-
-    static Map<String, String> fields(String line) {
-        Map<String, String> m = new LinkedHashMap<>();
-        Matcher matcher = FIELD.matcher(line);
-        while (matcher.find()) {
-            m.put(matcher.group(1), matcher.group(2));
-        }
-        return m;
+    /** The JSON object after {@code RESULT } in a run's line. */
+    static Map<String, Object> fields(String line) {
+        return Json.object(line.substring(line.indexOf("RESULT ") + "RESULT ".length()));
     }
 
 }

@@ -2,11 +2,14 @@ package dev.understudy.benchmarks.capture;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.understudy.lab.Json;
 import dev.understudy.netfilter.ErrnoException;
 import dev.understudy.netfilter.internal.LibC;
 import dev.understudy.netfilter.internal.SysSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The raw small-segment generator of {@link CaptureBenchmark}: sends hand-built IPv4/TCP
@@ -80,8 +83,15 @@ public final class CaptureBlaster {
             calls += results[w][2];
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        System.out.println("RESULT {\"threads\":" + threads + ",\"sent\":" + sent + ",\"failed\":" + failed + ",\"batch\":" + batch + ",\"sendmmsgCalls\":" + calls + ",\"seconds\":"
-            + String.format("%.3f", elapsed) + ",\"packetsPerSecond\":" + String.format("%.0f", sent / elapsed) + "}");
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("threads", threads);
+        result.put("sent", sent);
+        result.put("failed", failed);
+        result.put("batch", batch);
+        result.put("sendmmsgCalls", calls);
+        result.put("seconds", Json.round(elapsed, 3));
+        result.put("packetsPerSecond", Json.round(sent / elapsed, 0));
+        System.out.println("RESULT " + Json.write(result));
         System.out.flush();
     }
 

@@ -1,5 +1,6 @@
 package dev.understudy.benchmarks.capture;
 
+import dev.understudy.lab.Json;
 import dev.understudy.netfilter.nfqueue.NfQueue;
 import dev.understudy.netfilter.nfqueue.NfQueueConfig;
 import dev.understudy.netfilter.nfqueue.NfQueueCounter;
@@ -14,7 +15,9 @@ import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * node1 JVM of the raw small-segment runs of {@link CaptureBenchmark}: a DROP guard for
@@ -119,39 +122,40 @@ public final class CaptureRawNode {
             while (from >= 0 && from < last && t[from] - t[first] < warmupNanos) {
                 from++;
             }
-            StringBuilder sb = new StringBuilder("RESULT {\"mode\":\"raw_" + args[0] + "\",\"gatherMicros\":" + gatherMicros);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("mode", "raw_" + args[0]);
+            result.put("gatherMicros", gatherMicros);
             if (first < 0 || from >= last) {
-                sb.append(",\"error\":\"no traffic seen\"}");
+                result.put("error", "no traffic seen");
             } else {
                 double seconds = (t[last] - t[from]) / 1e9;
                 long packets = series[last] - series[from];
-                sb.append(",\"seconds\":").append(String.format("%.3f", seconds));
-                sb.append(",\"packets\":").append(packets);
-                sb.append(",\"segmentsPerSecond\":").append(String.format("%.0f", packets / seconds));
-                sb.append(",\"ipInReceivesPerSecond\":").append(String.format("%.0f", (ipIn[last] - ipIn[from]) / seconds));
+                result.put("seconds", Json.round(seconds, 3));
+                result.put("packets", packets);
+                result.put("segmentsPerSecond", Json.round(packets / seconds, 0));
+                result.put("ipInReceivesPerSecond", Json.round((ipIn[last] - ipIn[from]) / seconds, 0));
                 if (capture) {
                     long c = cpu[last] - cpu[from];
                     long rc = recvs[last] - recvs[from];
-                    sb.append(",\"captureThreadCpu\":").append(String.format("%.2f", c / 1e9 / seconds));
-                    sb.append(",\"captureCpuNsPerPacket\":").append(packets == 0 ? 0 : c / packets);
-                    sb.append(",\"verdictedPerSecond\":").append(String.format("%.0f", (accepted[last] - accepted[from]) / seconds));
-                    sb.append(",\"capturedTotal\":").append(q.counter(NfQueueCounter.PACKETS));
-                    sb.append(",\"acceptedTotal\":").append(q.counter(NfQueueCounter.ACCEPTED));
-                    sb.append(",\"sendCalls\":").append(q.counter(NfQueueCounter.SEND_CALLS));
-                    sb.append(",\"packetsPerRecvmmsg\":").append(String.format("%.1f", rc == 0 ? 0.0 : (double) packets / rc));
-                    sb.append(",\"gatherWaits\":").append(q.counter(NfQueueCounter.GATHER_WAITS));
-                    sb.append(",\"pollCalls\":").append(polls[last] - polls[from]);
-                    sb.append(",\"recvmmsgCalls\":").append(rc);
+                    result.put("captureThreadCpu", Json.round(c / 1e9 / seconds, 2));
+                    result.put("captureCpuNsPerPacket", packets == 0 ? 0 : c / packets);
+                    result.put("verdictedPerSecond", Json.round((accepted[last] - accepted[from]) / seconds, 0));
+                    result.put("capturedTotal", q.counter(NfQueueCounter.PACKETS));
+                    result.put("acceptedTotal", q.counter(NfQueueCounter.ACCEPTED));
+                    result.put("sendCalls", q.counter(NfQueueCounter.SEND_CALLS));
+                    result.put("packetsPerRecvmmsg", Json.round(rc == 0 ? 0.0 : (double) packets / rc, 1));
+                    result.put("gatherWaits", q.counter(NfQueueCounter.GATHER_WAITS));
+                    result.put("pollCalls", polls[last] - polls[from]);
+                    result.put("recvmmsgCalls", rc);
                     var ks = q.kernelStats();
-                    sb.append(",\"queueTotalNow\":").append(ks == null ? -1 : ks.queueTotal());
-                    sb.append(",\"queueDropped\":").append(ks == null ? -1 : ks.queueDropped());
-                    sb.append(",\"userDropped\":").append(ks == null ? -1 : ks.userDropped());
-                    sb.append(",\"parseFailures\":").append(q.counter(NfQueueCounter.PARSE_FAILURES));
-                    sb.append(",\"checksum\":").append(checksum[0] & 0xFFFF);
+                    result.put("queueTotalNow", ks == null ? -1 : ks.queueTotal());
+                    result.put("queueDropped", ks == null ? -1 : ks.queueDropped());
+                    result.put("userDropped", ks == null ? -1 : ks.userDropped());
+                    result.put("parseFailures", q.counter(NfQueueCounter.PARSE_FAILURES));
+                    result.put("checksum", checksum[0] & 0xFFFF);
                 }
-                sb.append('}');
             }
-            System.out.println(sb);
+            System.out.println("RESULT " + Json.write(result));
             System.out.flush();
             if (rule != null) {
                 rule.close();

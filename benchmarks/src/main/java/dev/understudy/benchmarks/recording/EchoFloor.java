@@ -1,5 +1,6 @@
 package dev.understudy.benchmarks.recording;
 
+import dev.understudy.lab.Json;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The round-trip floor of {@link RecordingBenchmark}: a plain TCP ping-pong of fixed-size messages
@@ -94,9 +97,16 @@ public final class EchoFloor {
         for (long v : ns) {
             sum += v;
         }
-        System.out.println("{\"count\":" + count + ",\"size\":" + size + ",\"warmup\":" + warmup
-            + ",\"p50Us\":" + us(pct(ns, 0.50)) + ",\"p99Us\":" + us(pct(ns, 0.99)) + ",\"p999Us\":" + us(pct(ns, 0.999))
-            + ",\"maxUs\":" + us(ns[ns.length - 1]) + ",\"meanUs\":" + us((long) (sum / ns.length)) + "}");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("count", count);
+        out.put("size", size);
+        out.put("warmup", warmup);
+        out.put("p50Us", us(pct(ns, 0.50)));
+        out.put("p99Us", us(pct(ns, 0.99)));
+        out.put("p999Us", us(pct(ns, 0.999)));
+        out.put("maxUs", us(ns[ns.length - 1]));
+        out.put("meanUs", us((long) (sum / ns.length)));
+        System.out.println(Json.write(out));
     }
 
     private static long pct(long[] sorted, double q) {

@@ -1,10 +1,13 @@
 package dev.understudy.benchmarks.recording;
 
 import dev.understudy.apps.LoadClient;
+import dev.understudy.lab.Json;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs {@link LoadClient} twice in one JVM, for {@link RecordingBenchmark}: a warm-up (same
@@ -44,7 +47,7 @@ public final class LoadDriver {
             }
         }
         String[] load = Arrays.copyOfRange(args, i, args.length);
-        StringBuilder out = new StringBuilder("{\"warmup\":");
+        Map<String, Object> out = new LinkedHashMap<>();
         if (warmupSeconds > 0) {
             List<String> w = new ArrayList<>(List.of(load));
             // later options win: keys of its own (the measured run's prefix with "w" before it), a
@@ -52,11 +55,14 @@ public final class LoadDriver {
             String prefix = LoadClient.parseArgs(load).keyPrefix();
             w.addAll(List.of("--key-prefix", "w" + prefix, "--requests", "0", "--duration", warmupSeconds + "s"));
             LoadClient.Summary ws = LoadClient.run(LoadClient.parseArgs(w.toArray(new String[0])));
-            out.append("{\"ok\":").append(ws.ok()).append(",\"completed\":").append(ws.completed())
-                .append(",\"throughputPerSec\":").append(Math.round(ws.throughputPerSec()))
-                .append(",\"problems\":").append(quote(String.join("; ", ws.problems()))).append('}');
+            Map<String, Object> warmup = new LinkedHashMap<>();
+            warmup.put("ok", ws.ok());
+            warmup.put("completed", ws.completed());
+            warmup.put("throughputPerSec", Math.round(ws.throughputPerSec()));
+            warmup.put("problems", String.join("; ", ws.problems()).replace("\n", " "));
+            out.put("warmup", warmup);
         } else {
-            out.append("null");
+            out.put("warmup", null);
         }
         LoadClient.Config config = LoadClient.parseArgs(load);
         long[] before = new long[pids.length];
@@ -68,22 +74,18 @@ public final class LoadDriver {
         for (int p = 0; p < pids.length; p++) {
             after[p] = ProcStat.cpuTicks(pids[p]);
         }
-        out.append(",\"cpuTicks\":[");
+        List<Long> cpuTicks = new ArrayList<>(pids.length);
+        List<Long> rssKb = new ArrayList<>(pids.length);
         for (int p = 0; p < pids.length; p++) {
-            out.append(p == 0 ? "" : ",").append(before[p] < 0 || after[p] < 0 ? -1 : after[p] - before[p]);
+            cpuTicks.add(before[p] < 0 || after[p] < 0 ? -1 : after[p] - before[p]);
+            rssKb.add(ProcStat.rssKb(pids[p]));
         }
-        out.append("],\"rssKb\":[");
-        for (int p = 0; p < pids.length; p++) {
-            out.append(p == 0 ? "" : ",").append(ProcStat.rssKb(pids[p]));
-        }
-        out.append("],\"clockTicksPerSecond\":").append(ProcStat.CLOCK_TICKS_PER_SECOND);
-        out.append(",\"load\":").append(s.toJson()).append('}');
-        System.out.println(out);
+        out.put("cpuTicks", cpuTicks);
+        out.put("rssKb", rssKb);
+        out.put("clockTicksPerSecond", ProcStat.CLOCK_TICKS_PER_SECOND);
+        out.put("load", s.toJsonMap());
+        System.out.println(Json.write(out));
         System.out.flush();
         System.exit(s.ok() ? 0 : 1);
-    }
-
-    private static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + '"';
     }
 }

@@ -188,7 +188,7 @@ public final class RecordingBenchmark {
             System.out.println("lab " + bench.lab.name() + " up; load " + ProcStat.loadAverage());
             Map<String, Object> floor = bench.floor(floorCount, "floor-start");
             result.put("floor", floor);
-            System.out.println("floor: " + JsonOut.write(floor).replaceAll("\\s*\n\\s*", " "));
+            System.out.println("floor: " + Json.write(floor));
             for (String app : apps) {
                 String main = app.contains(".") ? app : "dev.understudy.apps." + app;
                 Map<String, Object> appResult = new LinkedHashMap<>();
@@ -205,7 +205,7 @@ public final class RecordingBenchmark {
                     }
                     compare(r, off, floor);
                     caseResults.add(r);
-                    System.out.println("  " + JsonOut.write(summaryLine(r)).replaceAll("\\s*\n\\s*", " "));
+                    System.out.println("  " + Json.write(summaryLine(r)));
                 }
             }
             Map<String, Object> floorEnd;
@@ -215,7 +215,7 @@ public final class RecordingBenchmark {
                 floorEnd = Map.of("error", e.toString());
             }
             result.put("floorAtEnd", floorEnd);
-            System.out.println("floor at end: " + JsonOut.write(floorEnd).replaceAll("\\s*\n\\s*", " "));
+            System.out.println("floor at end: " + Json.write(floorEnd));
         } finally {
             result.put("loadAverageAtEnd", ProcStat.loadAverage());
             result.put("finished", Instant.now().toString());
@@ -224,7 +224,7 @@ public final class RecordingBenchmark {
                 bench.cleanShm();
             }
             delete(work);
-            Files.writeString(outFile, JsonOut.write(result) + "\n");
+            Files.writeString(outFile, Json.pretty(result) + "\n");
             System.out.println("results: " + outFile);
         }
         boolean failed = appResults.stream().flatMap(a -> ((List<?>) ((Map<?, ?>) a).get("cases")).stream())

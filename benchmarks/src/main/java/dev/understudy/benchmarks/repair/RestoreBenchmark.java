@@ -2,6 +2,7 @@ package dev.understudy.benchmarks.repair;
 
 import com.sun.jna.Memory;
 import dev.understudy.lab.Host;
+import dev.understudy.lab.Json;
 import dev.understudy.lab.Lab;
 import dev.understudy.netfilter.ErrnoException;
 import dev.understudy.netfilter.internal.LibC;
@@ -16,8 +17,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * TCP_REPAIR snapshot and restore rate for many established connections.
@@ -74,19 +77,21 @@ public final class RestoreBenchmark {
                 throw new IllegalStateException("inner run failed, log above");
             }
             System.out.print(Files.readString(log));
-            String results = Files.readString(inner);
-            String json = "{\n"
-                + "  \"benchmark\": \"restore\",\n"
-                + "  \"command\": \"" + command + "\",\n"
-                + "  \"started\": \"" + Instant.now() + "\",\n"
-                + "  \"environment\": {\"kernel\": \"" + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim()
-                + "\", \"jdk\": \"" + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version")
-                + "\", \"cores\": " + Runtime.getRuntime().availableProcessors()
-                + ", \"load_average_at_end\": \"" + Files.readString(Path.of("/proc/loadavg")).trim()
-                + "\", \"namespace\": \"lab node1 (connections and restores in the same namespace)\"},\n"
-                + results + "\n}\n";
+            Map<String, Object> results = Json.object(Files.readString(inner));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("benchmark", "restore");
+            doc.put("command", command);
+            doc.put("started", Instant.now().toString());
+            Map<String, Object> environment = new LinkedHashMap<>();
+            environment.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+            environment.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+            environment.put("cores", Runtime.getRuntime().availableProcessors());
+            environment.put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).trim());
+            environment.put("namespace", "lab node1 (connections and restores in the same namespace)");
+            doc.put("environment", environment);
+            doc.putAll(results);
             Files.createDirectories(out.getParent());
-            Files.writeString(out, json);
+            Files.writeString(out, Json.pretty(doc) + "\n");
             System.out.println("wrote " + out);
         } finally {
             for (Path f : List.of(inner, log)) {
@@ -212,37 +217,47 @@ public final class RestoreBenchmark {
             best = Math.max(best, rate(n, s[2] + s[3]));
         }
         boolean met = restore >= 10_000;
-        String json = String.format(Locale.ROOT,
-            "  \"parameters\": {\"connections\": %d, \"rounds\": %d, \"warmup_rounds\": %d, \"unread_bytes_per_connection\": %d, \"threads\": 1},%n"
-            + "  \"results\": {%n"
-            + "    \"snapshot_connections_per_s\": %.0f,%n"
-            + "    \"snapshot_and_silent_close_connections_per_s\": %.0f,%n"
-            + "    \"restore_connections_per_s\": %.0f,%n"
-            + "    \"restore_best_round_connections_per_s\": %.0f,%n"
-            + "    \"restore_prepare_connections_per_s\": %.0f,%n"
-            + "    \"restore_activate_connections_per_s\": %.0f,%n"
-            + "    \"restore_without_readback_connections_per_s\": %.0f,%n"
-            + "    \"restore_us_per_connection\": %.1f,%n"
-            + "    \"snapshot_us_per_connection\": %.1f,%n"
-            + "    \"restore_connections_per_cpu_s\": %.0f,%n"
-            + "    \"snapshot_connections_per_cpu_s\": %.0f,%n"
-            + "    \"verified_connections\": %d%n"
-            + "  },%n"
-            + "  \"targets\": {\"restore_connections_per_s_min\": 10000, \"met\": %b},%n"
-            + "  \"notes\": \"Medians over %d rounds after %d warm-up rounds, one thread, wall time. restore = prepare (socket, SO_REUSEADDR, TCP_REPAIR, "
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("connections", n);
+        parameters.put("rounds", rounds);
+        parameters.put("warmup_rounds", warmup);
+        parameters.put("unread_bytes_per_connection", UNREAD);
+        parameters.put("threads", 1);
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("snapshot_connections_per_s", Json.round(snapshot, 0));
+        results.put("snapshot_and_silent_close_connections_per_s", Json.round(snapshotClose, 0));
+        results.put("restore_connections_per_s", Json.round(restore, 0));
+        results.put("restore_best_round_connections_per_s", Json.round(best, 0));
+        results.put("restore_prepare_connections_per_s", Json.round(prepare, 0));
+        results.put("restore_activate_connections_per_s", Json.round(activate, 0));
+        results.put("restore_without_readback_connections_per_s", Json.round(rate(n, noReadback), 0));
+        results.put("restore_us_per_connection", Json.round(1e6 / restore, 1));
+        results.put("snapshot_us_per_connection", Json.round(1e6 / snapshot, 1));
+        results.put("restore_connections_per_cpu_s", Json.round(restoreCpu, 0));
+        results.put("snapshot_connections_per_cpu_s", Json.round(snapshotCpu, 0));
+        results.put("verified_connections", n);
+        Map<String, Object> targets = new LinkedHashMap<>();
+        targets.put("restore_connections_per_s_min", 10000);
+        targets.put("met", met);
+        String notes = String.format(Locale.ROOT,
+            "Medians over %d rounds after %d warm-up rounds, one thread, wall time. restore = prepare (socket, SO_REUSEADDR, TCP_REPAIR, "
             + "IP_TRANSPARENT, IP_FREEBIND, TCP_MAXSEG, bind, 2x queue+seq, connect, TCP_REPAIR_OPTIONS, TCP_TIMESTAMP, recv-queue fill, "
             + "TCP_REPAIR_WINDOW, 7 read-back calls incl. TCP_INFO, NO_QUEUE: about 24 syscalls) + activate (TCP_REPAIR=0, which also sends the window probe). "
             + "*_per_cpu_s divide by the thread's CPU time (user+sys, CLOCK_THREAD_CPUTIME_ID): what one core does when not "
             + "preempted; the wall figures fall with the machine's load. "
-            + "%s The machine was shared with other builds when measured (see load_average_at_end): re-measure on a quiet machine.\"",
-            n, rounds, warmup, UNREAD, snapshot, snapshotClose, restore, best, prepare, activate, rate(n, noReadback),
-            1e6 / restore, 1e6 / snapshot, restoreCpu, snapshotCpu, n, met, rounds, warmup,
+            + "%s The machine was shared with other builds when measured (see load_average_at_end): re-measure on a quiet machine.",
+            rounds, warmup,
             met ? "Target met (wall)." : String.format(Locale.ROOT, "Target missed in wall time%s: the time is in prepare "
                 + "(%.0f%% of restore: about 23 syscalls, of which connect in repair mode hashes the socket and initialises timers and "
                 + "congestion control, bind takes the port lock beside the listener); activate is one setsockopt plus the window-probe "
                 + "transmit through the loopback path.", restoreCpu >= 10_000 ? " but met per CPU second (the thread was preempted)" : "",
                 100.0 * (1e9 / prepare) / (1e9 / prepare + 1e9 / activate)));
-        Files.writeString(out, json, StandardCharsets.UTF_8);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("parameters", parameters);
+        json.put("results", results);
+        json.put("targets", targets);
+        json.put("notes", notes);
+        Files.writeString(out, Json.write(json), StandardCharsets.UTF_8);
     }
 
     private static double rate(int n, long nanos) {
