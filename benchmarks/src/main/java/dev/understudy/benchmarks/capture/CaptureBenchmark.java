@@ -466,6 +466,7 @@ public final class CaptureBenchmark {
         }
         sb.append(String.join(",\n", lines)).append("\n  },\n");
         sb.append("  \"median_delivered_per_s\": {");
+        Map<String, Double> medians = new LinkedHashMap<>();
         int j = 0;
         for (String mode : List.of("plain", "capture", "capture_queues", "capture_gather", "capture_queues_gather")) {
             List<Double> v = new ArrayList<>();
@@ -479,6 +480,7 @@ public final class CaptureBenchmark {
             }
             java.util.Collections.sort(v);
             double median = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+            medians.put(mode, median);
             sb.append(j++ > 0 ? ", " : "").append('"').append(mode).append("\": ").append(String.format("%.0f", median));
         }
         sb.append(", \"runs_per_case\": ").append(node.keySet().stream().filter(n -> n.matches("small_raw_plain(_r[0-9]+)?")).count());
@@ -502,6 +504,23 @@ public final class CaptureBenchmark {
             + " The single-queue runs use the plain --queue-num rule.");
         notes.add("delivered_per_s: without capture node1's IpInReceives, with capture the packets all NfQueues handled, from"
             + " warm-up end to the last packet; capture_threads_cpu is the sum over the queue threads (per_queue_cpu each).");
+        if (medians.containsKey("capture_queues") && medians.containsKey("capture_queues_gather")) {
+            notes.add(String.format("This invocation (medians): %d queues / 1 queue = %.2f without the coalescing delay (%.0f vs %.0f/s),"
+                    + " %.2f with %d us (%.0f vs %.0f/s); uncaptured %.0f/s.", queues,
+                medians.get("capture_queues") / medians.get("capture"), medians.get("capture_queues"), medians.get("capture"),
+                medians.get("capture_queues_gather") / medians.get("capture_gather"), gatherMicros, medians.get("capture_queues_gather"),
+                medians.get("capture_gather"), medians.get("plain"))
+                + " Why several queues do not help on 2 cores: the capture threads are not the limit (with the delay one thread"
+                + " is ~0.25 CPU busy); the per-packet cost is kernel work in the sending thread's softirq (veth, bridge,"
+                + " nfqnl_enqueue_packet's netlink copy) and the reinjection in the verdict send(), and both cores are already"
+                + " shared by the two blaster threads, that softirq work and the capture. A second reader thread adds no core:"
+                + " it splits the packets, so each wakes for fewer of them (without the delay ~1.5 packets per recvmmsg either"
+                + " way, and the two threads together take more CPU away from the sender; with the delay the batches shrink,"
+                + " here " + node.get("small_raw_capture_queues_gather").get("packetsPerRecvmmsg") + " instead of "
+                + node.get("small_raw_capture_gather").get("packetsPerRecvmmsg") + " per recvmmsg in the first repeat, and CPU"
+                + " per packet rises). Several queues pay off where the readers"
+                + " get cores of their own, i.e. more cores than senders + softirq need.");
+        }
         notes.add("--queue-cpu-fanout (the queue of the CPU that runs the packet's softirq, i.e. of the sending thread here)"
             + " was tried by hand on 2026-12-01 (2 queues, 32 addresses, two invocations, rule patched in CaptureRawNode, not"
             + " kept): the split became even (68k/70k per queue) but the rates did not improve beyond the noise (no gather"
