@@ -46,6 +46,16 @@ import java.util.Map;
  * {@code --small-size B} (default 64), {@code --small-connections N} (default 4), {@code --blaster-threads N} (default 2),
  * {@code --blaster-batch N} segments per sendmmsg (default 128), {@code --gather-us U} coalescing delay of the third raw run (default 200), {@code --runs bulk,small,raw} (default all three; a partial run
  * prints its figures and writes no file), {@code --out FILE} (default benchmarks/results/capture.json).
+ *
+ * <p>{@code --queues N} adds, to the raw small-segment runs, the capture over N NFQUEUEs (N readers, each its own
+ * thread, behind {@code --queue-balance first:first+N-1}, {@link dev.understudy.netfilter.rules.IptablesRule#captureBalanced})
+ * with and without the coalescing delay, next to the single-queue and the uncaptured runs of the same invocation, and
+ * writes {@code --queues-out FILE} (default benchmarks/results/capture-queues.json) with the rate per run and per
+ * queue. The kernel spreads by a hash of the IP addresses (not the ports), so the blaster then sends from
+ * {@code --flows F} source addresses (default 32 with --queues; 1 otherwise), in every raw run of the invocation.
+ * {@code --repeat R} runs the raw sequence R times, interleaved (names get {@code _r2}, ...), and the queues file adds
+ * the median per case: on a shared machine one run of each is not enough to tell a 10 % difference from noise.
+ * E.g. {@code --runs raw --queues 2 --seconds 3 --repeat 3}.
  */
 public final class CaptureBenchmark {
     private CaptureBenchmark() {
@@ -61,6 +71,10 @@ public final class CaptureBenchmark {
         int gatherMicros = 200;
         List<String> runs = List.of("bulk", "small", "raw");
         Path out = Path.of("benchmarks/results/capture.json");
+        int queues = 0;
+        int flows = 0;
+        int repeat = 1;
+        Path queuesOut = Path.of("benchmarks/results/capture-queues.json");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds":
@@ -90,10 +104,34 @@ public final class CaptureBenchmark {
                 case "--out":
                     out = Path.of(args[++i]);
                     break;
+                case "--queues":
+                    queues = Integer.parseInt(args[++i]);
+                    break;
+                case "--flows":
+                    flows = Integer.parseInt(args[++i]);
+                    break;
+                case "--repeat":
+                    repeat = Integer.parseInt(args[++i]);
+                    break;
+                case "--queues-out":
+                    queuesOut = Path.of(args[++i]);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option: value=" + args[i]
-                        + ", expected --seconds/--warmup-ms/--small-size/--small-connections/--blaster-threads/--blaster-batch/--gather-us/--runs/--out");
+                        + ", expected --seconds/--warmup-ms/--small-size/--small-connections/--blaster-threads/--blaster-batch/--gather-us/--runs/--out/--queues/--flows/--repeat/--queues-out");
             }
+        }
+        if (queues < 0 || queues > 16) {
+            throw new IllegalArgumentException("invalid --queues: value=" + queues + ", expected 1..16");
+        }
+        if (repeat < 1 || repeat > 5) {
+            throw new IllegalArgumentException("invalid --repeat: value=" + repeat + ", expected 1..5");
+        }
+        if (flows == 0) {
+            flows = queues > 1 ? 32 : 1;
+        }
+        if (flows < 1 || flows > 32) {
+            throw new IllegalArgumentException("invalid --flows: value=" + flows + ", expected 1..32");
         }
         if (smallConnections < 1 || smallConnections > 64) {
             throw new IllegalArgumentException("invalid --small-connections: value=" + smallConnections + ", expected 1..64");
@@ -143,19 +181,30 @@ public final class CaptureBenchmark {
             }
             // Raw small segments: no TCP connection and no congestion control, one 64-byte segment per sendto, so
             // segments/s is the offered load the capture has to take (node1 drops them at INPUT after the capture).
-            for (String mode : runs.contains("raw") ? List.of("plain", "capture", "capture-gather") : List.<String>of()) {
+            List<String> rawModes = queues > 0 ? List.of("plain", "capture", "capture-queues", "capture-gather", "capture-queues-gather")
+                : List.of("plain", "capture", "capture-gather");
+            List<String[]> rawRuns = new ArrayList<>();
+            for (int r = 1; r <= (runs.contains("raw") ? repeat : 0); r++) {
+                for (String mode : rawModes) {
+                    rawRuns.add(new String[] {mode, r > 1 ? "_r" + r : ""});
+                }
+            }
+            for (String[] run : rawRuns) {
+                String mode = run[0];
                 port++;
-                String name = "small_raw_" + mode.replace("-", "_");
+                String name = "small_raw_" + mode.replace("-", "_") + run[1];
                 System.out.println("run " + name + " ...");
                 Path nodeLog = logs.resolve(name + "-node.log");
                 Path clientLog = logs.resolve(name + "-client.log");
                 Process n = lab.spawn("node1", Lab.java(List.of("-Xmx256m"), CaptureRawNode.class.getName(),
-                    mode.startsWith("capture") ? "capture" : mode, Lab.VIP, Integer.toString(port), Integer.toString(port - 7100),
-                    Long.toString(warmupMs), Integer.toString(mode.equals("capture-gather") ? gatherMicros : 0)), nodeLog);
+                    mode.startsWith("capture") ? "capture" : mode, Lab.VIP, Integer.toString(port),
+                    Integer.toString(queues > 0 ? (port - 7100) * 16 : port - 7100),
+                    Long.toString(warmupMs), Integer.toString(mode.endsWith("-gather") ? gatherMicros : 0),
+                    Integer.toString(mode.startsWith("capture-queues") ? queues : 1)), nodeLog);
                 LabApps.awaitLine(nodeLog, "READY", n, Duration.ofSeconds(30));
                 Process c = lab.spawn(Lab.CLIENT, Lab.java(List.of("-Xmx128m"), CaptureBlaster.class.getName(), lab.address(Lab.CLIENT),
                     Lab.VIP, Integer.toString(port), Double.toString(seconds + warmupMs / 1000.0), Long.toString(1_000_000_000L),
-                    Integer.toString(smallSize), Integer.toString(blasterThreads), Integer.toString(blasterBatch)), clientLog);
+                    Integer.toString(smallSize), Integer.toString(blasterThreads), Integer.toString(blasterBatch), Integer.toString(flows)), clientLog);
                 Duration limit = Duration.ofSeconds((long) (seconds + warmupMs / 1000.0) + 60);
                 client.put(name, fields(LabApps.awaitLine(clientLog, "RESULT ", c, limit)));
                 try (var stdin = n.getOutputStream()) {
@@ -170,6 +219,14 @@ public final class CaptureBenchmark {
             try (var files = Files.walk(logs)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+        if (queues > 0 && runs.contains("raw")) {
+            String q = queuesJson(node, client, queues, flows, seconds, warmupMs, smallSize, blasterThreads, blasterBatch, gatherMicros,
+                command, started);
+            Files.createDirectories(queuesOut.toAbsolutePath().getParent());
+            Files.writeString(queuesOut, q, StandardCharsets.UTF_8);
+            System.out.println(q);
+            System.out.println("wrote " + queuesOut);
         }
         if (!runs.containsAll(List.of("bulk", "small", "raw"))) {
             System.out.println("partial run (--runs " + String.join(",", runs) + "): no JSON written");
@@ -370,6 +427,123 @@ public final class CaptureBenchmark {
         }
         doc.put("notes", notes);
         return Json.pretty(doc) + "\n";
+    }
+
+    /** capture-queues.json: the raw small-segment runs with one and with {@code queues} NFQUEUEs, same invocation. */
+    private static String queuesJson(Map<String, Map<String, Object>> node, Map<String, Map<String, Object>> client, int queues,
+                                     int flows, double seconds, long warmupMs, int smallSize, int blasterThreads, int blasterBatch,
+                                     int gatherMicros, String command, Instant started) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\n  \"benchmark\": \"capture-queues\",\n");
+        sb.append("  \"command\": \"").append(command.trim()).append("\",\n");
+        sb.append("  \"started\": \"").append(started).append("\",\n");
+        sb.append("  \"environment\": {\"kernel\": \"").append(System.getProperty("os.version")).append("\", \"jdk\": \"")
+            .append(System.getProperty("java.vm.vendor")).append(' ').append(System.getProperty("java.runtime.version"))
+            .append("\", \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(", \"load_average_at_start\": \"")
+            .append(loadAtStart).append("\", \"load_average_at_end\": \"").append(loadAverage()).append("\"},\n");
+        sb.append("  \"parameters\": {\"seconds_per_run\": ").append(seconds).append(", \"warmup_ms\": ").append(warmupMs)
+            .append(", \"payload_bytes\": ").append(smallSize).append(", \"queues\": ").append(queues)
+            .append(", \"source_addresses\": ").append(flows).append(", \"blaster_threads\": ").append(blasterThreads)
+            .append(", \"flows_4_tuples\": ").append(flows * blasterThreads)
+            .append(", \"blaster_sendmmsg_batch\": ").append(blasterBatch).append(", \"gather_us\": ").append(gatherMicros)
+            .append(", \"rule\": \"-j NFQUEUE --queue-balance FIRST:FIRST+").append(queues - 1).append(" (no --queue-cpu-fanout)\"")
+            .append("},\n");
+        sb.append("  \"results\": {\n");
+        List<String> lines = new ArrayList<>();
+        for (String name : node.keySet()) {
+            if (!name.startsWith("small_raw_")) {
+                continue;
+            }
+            Map<String, Object> m = node.get(name);
+            String key = name.substring("small_raw_".length());
+            lines.add("    \"" + key + "\": {\"queues\": " + m.getOrDefault("queues", "0") + ", \"gather_us\": " + m.get("gatherMicros")
+                + ", \"delivered_per_s\": " + m.get("segmentsPerSecond") + ", \"ip_in_receives_per_s\": " + m.get("ipInReceivesPerSecond")
+                + ", \"sender_per_s\": " + client.get(name).get("packetsPerSecond")
+                + (m.containsKey("captureThreadCpu") ? ", \"capture_threads_cpu\": " + m.get("captureThreadCpu")
+                    + ", \"capture_cpu_ns_per_packet\": " + m.get("captureCpuNsPerPacket")
+                    + ", \"packets_per_recvmmsg\": " + m.get("packetsPerRecvmmsg")
+                    + ", \"kernel_queue_dropped\": " + m.get("queueDropped") + ", \"socket_user_dropped\": " + m.get("userDropped")
+                    + ", \"per_queue_per_s\": [" + perQueue(m, "PerSecond") + "], \"per_queue_cpu\": [" + perQueue(m, "Cpu") + "]" : "")
+                + "}");
+        }
+        sb.append(String.join(",\n", lines)).append("\n  },\n");
+        sb.append("  \"median_delivered_per_s\": {");
+        Map<String, Double> medians = new LinkedHashMap<>();
+        int j = 0;
+        for (String mode : List.of("plain", "capture", "capture_queues", "capture_gather", "capture_queues_gather")) {
+            List<Double> v = new ArrayList<>();
+            for (String name : node.keySet()) {
+                if (name.equals("small_raw_" + mode) || name.matches("small_raw_" + mode + "_r[0-9]+")) {
+                    v.add(num(node.get(name), "segmentsPerSecond"));
+                }
+            }
+            if (v.isEmpty()) {
+                continue;
+            }
+            java.util.Collections.sort(v);
+            double median = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+            medians.put(mode, median);
+            sb.append(j++ > 0 ? ", " : "").append('"').append(mode).append("\": ").append(String.format("%.0f", median));
+        }
+        sb.append(", \"runs_per_case\": ").append(node.keySet().stream().filter(n -> n.matches("small_raw_plain(_r[0-9]+)?")).count());
+        sb.append("},\n");
+        sb.append("  \"runs\": {\n");
+        int i = 0;
+        for (String name : node.keySet()) {
+            if (name.startsWith("small_raw_")) {
+                sb.append(i++ > 0 ? ",\n" : "").append("    \"").append(name).append("\": {\"node\": ").append(Json.write(node.get(name)))
+                    .append(", \"client\": ").append(Json.write(client.get(name))).append('}');
+            }
+        }
+        sb.append("\n  },\n  \"notes\": [\n");
+        List<String> notes = new ArrayList<>();
+        notes.add("All runs of this invocation use the same sender: CaptureBlaster, " + blasterThreads + " threads, " + blasterBatch
+            + " segments per sendmmsg, source addresses 198.18.0.200.." + (200 + flows - 1) + " (" + flows + " addresses x "
+            + blasterThreads + " source ports = " + flows * blasterThreads + " flows). NFQUEUE --queue-balance picks the queue by"
+            + " jhash(saddr, daddr, protocol) (hash_v4 in include/net/netfilter/nf_queue.h): ports are not hashed, so several source"
+            + " ports from one address would all land in one queue; the spread over the queues is per_queue_per_s. The hash"
+            + " seed is random per boot, so a few addresses can split unevenly (with 8 addresses a trial run split 7:1)."
+            + " The single-queue runs use the plain --queue-num rule.");
+        notes.add("delivered_per_s: without capture node1's IpInReceives, with capture the packets all NfQueues handled, from"
+            + " warm-up end to the last packet; capture_threads_cpu is the sum over the queue threads (per_queue_cpu each).");
+        if (medians.containsKey("capture_queues") && medians.containsKey("capture_queues_gather")) {
+            notes.add(String.format("This invocation (medians): %d queues / 1 queue = %.2f without the coalescing delay (%.0f vs %.0f/s),"
+                    + " %.2f with %d us (%.0f vs %.0f/s); uncaptured %.0f/s.", queues,
+                medians.get("capture_queues") / medians.get("capture"), medians.get("capture_queues"), medians.get("capture"),
+                medians.get("capture_queues_gather") / medians.get("capture_gather"), gatherMicros, medians.get("capture_queues_gather"),
+                medians.get("capture_gather"), medians.get("plain"))
+                + " Why several queues do not help on 2 cores: the capture threads are not the limit (with the delay one thread"
+                + " is ~0.25 CPU busy); the per-packet cost is kernel work in the sending thread's softirq (veth, bridge,"
+                + " nfqnl_enqueue_packet's netlink copy) and the reinjection in the verdict send(), and both cores are already"
+                + " shared by the two blaster threads, that softirq work and the capture. A second reader thread adds no core:"
+                + " it splits the packets, so each wakes for fewer of them (without the delay ~1.5 packets per recvmmsg either"
+                + " way, and the two threads together take more CPU away from the sender; with the delay the batches shrink,"
+                + " here " + node.get("small_raw_capture_queues_gather").get("packetsPerRecvmmsg") + " instead of "
+                + node.get("small_raw_capture_gather").get("packetsPerRecvmmsg") + " per recvmmsg in the first repeat, and CPU"
+                + " per packet rises). Several queues pay off where the readers"
+                + " get cores of their own, i.e. more cores than senders + softirq need.");
+        }
+        notes.add("--queue-cpu-fanout (the queue of the CPU that runs the packet's softirq, i.e. of the sending thread here)"
+            + " was tried by hand on 2026-12-01 (2 queues, 32 addresses, two invocations, rule patched in CaptureRawNode, not"
+            + " kept): the split became even (68k/70k per queue) but the rates did not improve beyond the noise (no gather"
+            + " 138k and 139k against 187k and 169k single-queue; gather 244k and 237k against 182k and 233k single-queue),"
+            + " so captureBalanced does not add it.");
+        notes.add("Figures are rough: 2 cores shared by the blaster's threads, the kernel's softirq work for them (veth, bridge,"
+            + " nfqnl_enqueue_packet, all in the sending thread's context), the capture threads (recvmmsg, verdict reinjection)"
+            + " and anything else on the machine (see the load average).");
+        for (int k = 0; k < notes.size(); k++) {
+            sb.append("    \"").append(notes.get(k).replace("\"", "'")).append('"').append(k + 1 < notes.size() ? ",\n" : "\n");
+        }
+        sb.append("  ]\n}\n");
+        return sb.toString();
+    }
+
+    private static String perQueue(Map<String, Object> m, String suffix) {
+        List<String> v = new ArrayList<>();
+        for (int k = 0; m.containsKey("q" + k + suffix); k++) {
+            v.add(String.valueOf(m.get("q" + k + suffix)));
+        }
+        return String.join(", ", v);
     }
 
     /** Where the time went in one capture run, from its counters (see the class comment). */

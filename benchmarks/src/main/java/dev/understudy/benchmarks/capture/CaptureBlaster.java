@@ -21,14 +21,19 @@ import java.util.Map;
  * 14-17k segments/s on this machine).
  * (node1 drops them at INPUT with a DROP guard after the capture has seen them.)
  *
- * <p>Usage: {@code CaptureBlaster src dst port seconds maxPackets payload [threads [batch]]} (default 2
- * threads, each with its own raw socket and source port; batch 128). Prints
+ * <p>Usage: {@code CaptureBlaster src dst port seconds maxPackets payload [threads [batch [flows]]]} (default 2
+ * threads, each with its own raw socket and source port; batch 128; flows 1). With {@code flows} F &gt; 1 the
+ * segments of each batch cycle through F source addresses {@link #FLOW_BASE}, {@code FLOW_BASE + 1}, ... (unused
+ * addresses of the lab subnet; IPPROTO_RAW sends the header as built), so that NFQUEUE {@code --queue-balance},
+ * which hashes source and destination address but not the ports, spreads them over its queues. Prints
  * {@code RESULT {"sent":..,"sendmmsgCalls":..,"seconds":..,"packetsPerSecond":..}}.
  */
 public final class CaptureBlaster {
     private static final int IPPROTO_RAW = 255;
     /** asm-generic/socket.h. */
     private static final int SO_SNDBUFFORCE = 32;
+    /** First source address of the multi-flow mode: 198.18.0.200 (no lab host has it). */
+    static final int FLOW_BASE = 0xC61200C8;
 
     private CaptureBlaster() {
     }
@@ -55,6 +60,10 @@ public final class CaptureBlaster {
         if (batch < 1 || batch > 1024) {
             throw new IllegalArgumentException("invalid blaster batch: value=" + batch + ", expected 1..1024");
         }
+        int flows = args.length > 8 ? Integer.parseInt(args[8]) : 1;
+        if (flows < 1 || flows > 32) {
+            throw new IllegalArgumentException("invalid blaster flows: value=" + flows + ", expected 1..32");
+        }
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
         long[][] results = new long[threads][];
@@ -63,7 +72,7 @@ public final class CaptureBlaster {
             int index = w;
             workers[w] = new Thread(() -> {
                 try {
-                    results[index] = blast(src, dst, port, 40000 + index, deadline, maxPackets / threads, payload, batch);
+                    results[index] = blast(src, dst, port, 40000 + index, deadline, maxPackets / threads, payload, batch, flows);
                 } catch (ErrnoException e) {
                     throw new IllegalStateException(e.getMessage(), e);
                 }
@@ -88,6 +97,7 @@ public final class CaptureBlaster {
         result.put("sent", sent);
         result.put("failed", failed);
         result.put("batch", batch);
+        result.put("flows", flows);
         result.put("sendmmsgCalls", calls);
         result.put("seconds", Json.round(elapsed, 3));
         result.put("packetsPerSecond", Json.round(sent / elapsed, 0));
@@ -101,8 +111,8 @@ public final class CaptureBlaster {
      * with {@code sendmmsg}: per call one syscall and one JNA transition for {@code batch} segments, nothing rewritten
      * per packet, so the sender costs the kernel's raw-send path and little else.
      */
-    private static long[] blast(int src, int dst, int port, int sourcePort, long deadline, long maxPackets, int payload, int batch)
-        throws ErrnoException {
+    private static long[] blast(int src, int dst, int port, int sourcePort, long deadline, long maxPackets, int payload, int batch,
+                                int flows) throws ErrnoException {
         int fd = LibC.check(LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, IPPROTO_RAW), "socket(AF_INET, SOCK_RAW)");
         try {
             // A queued packet keeps its send-buffer charge until the capture's verdict frees it: a large send buffer
@@ -124,7 +134,7 @@ public final class CaptureBlaster {
                 all.putShort(o + 6, (short) 0x4000);
                 all.put(o + 8, (byte) 64);
                 all.put(o + 9, (byte) 6);
-                all.putInt(o + 12, src);
+                all.putInt(o + 12, flows == 1 ? src : FLOW_BASE + k % flows);
                 all.putInt(o + 16, dst);
                 // TCP (RFC 793): ports, seq, ack, doff 5, ACK|PSH, window.
                 all.putShort(o + 20, (short) sourcePort);

@@ -26,7 +26,10 @@ import java.util.Map;
  * kernel's IpInReceives and the capture counters every 20 ms until {@code stop} on stdin, then
  * prints {@code RESULT {json}} with the rate over the active period after the warm-up.
  *
- * <p>Usage: {@code CaptureRawNode plain|capture vip port queue warmupMillis [gatherMicros]}.
+ * <p>Usage: {@code CaptureRawNode plain|capture vip port queue warmupMillis [gatherMicros [queues]]}. With
+ * {@code queues} N &gt; 1: N NfQueues {@code queue .. queue + N - 1}, each with its own thread ({@link NfQueue#start()}),
+ * behind {@link IptablesRule#captureBalanced} ({@code --queue-balance}); the result adds each queue's rate and
+ * thread CPU ({@code q0PerSecond}, {@code q0Cpu}, ...).
  */
 public final class CaptureRawNode {
     private static final int MAX_SAMPLES = 6000; // 120 s at 20 ms
@@ -44,25 +47,34 @@ public final class CaptureRawNode {
         int queueNum = Integer.parseInt(args[3]);
         long warmupNanos = Long.parseLong(args[4]) * 1_000_000L;
         int gatherMicros = args.length > 5 ? Integer.parseInt(args[5]) : 0;
-        byte[] copy = new byte[2048];
-        long[] checksum = {0};
+        int queues = args.length > 6 ? Integer.parseInt(args[6]) : 1;
+        if (queues < 1 || queues > 16) {
+            throw new IllegalArgumentException("invalid queues: value=" + queues + ", expected 1..16");
+        }
+        long[] checksum = new long[queues];
         Iptables iptables = Iptables.local();
+        NfQueue[] all = new NfQueue[capture ? queues : 0];
+        Thread[] threads = new Thread[all.length];
         NfQueue queue = null;
-        Thread captureThread = null;
+        InstalledRule rule = null;
         try (InstalledRule guard = iptables.install(IptablesRule.dropGuard(vip, port))) {
-            InstalledRule rule = null;
             if (capture) {
-                queue = NfQueue.open(NfQueueConfig.forQueue(queueNum).withReceiveBufferBytes(16 << 20).withMaxLength(16384)
-                    .withReceiveThreadNice(NICE)
-                    .withGatherMicros(gatherMicros),
-                    (id, seg) -> {
-                        int len = Math.min(seg.payloadLength(), copy.length);
-                        seg.buffer().get(seg.payloadOffset(), copy, 0, len);
-                        checksum[0] += seg.seq() + seg.window() + seg.flags() + len;
-                        return Verdict.ACCEPT;
-                    });
-                captureThread = queue.start();
-                rule = iptables.install(IptablesRule.capture(vip, port, queueNum));
+                for (int k = 0; k < queues; k++) {
+                    int index = k;
+                    byte[] copy = new byte[2048]; // one per queue thread
+                    all[k] = NfQueue.open(NfQueueConfig.forQueue(queueNum + k).withReceiveBufferBytes(16 << 20).withMaxLength(16384)
+                        .withReceiveThreadNice(NICE)
+                        .withGatherMicros(gatherMicros),
+                        (id, seg) -> {
+                            int len = Math.min(seg.payloadLength(), copy.length);
+                            seg.buffer().get(seg.payloadOffset(), copy, 0, len);
+                            checksum[index] += seg.seq() + seg.window() + seg.flags() + len;
+                            return Verdict.ACCEPT;
+                        });
+                    threads[k] = all[k].start();
+                }
+                queue = all[0];
+                rule = iptables.install(IptablesRule.captureBalanced(vip, port, queueNum, queues));
             }
             long[] t = new long[MAX_SAMPLES];
             long[] ipIn = new long[MAX_SAMPLES];
@@ -71,9 +83,10 @@ public final class CaptureRawNode {
             long[] recvs = new long[MAX_SAMPLES];
             long[] polls = new long[MAX_SAMPLES];
             long[] accepted = new long[MAX_SAMPLES];
+            long[][] perQueue = new long[all.length][MAX_SAMPLES];
+            long[][] perQueueCpu = new long[all.length][MAX_SAMPLES];
             int[] count = {0};
             NfQueue q = queue;
-            Thread ct = captureThread;
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             Thread sampler = new Thread(() -> {
                 try {
@@ -81,12 +94,14 @@ public final class CaptureRawNode {
                         int i = count[0];
                         t[i] = System.nanoTime();
                         ipIn[i] = ipInReceives();
-                        if (q != null) {
-                            captured[i] = q.counter(NfQueueCounter.PACKETS);
-                            recvs[i] = q.counter(NfQueueCounter.RECV_CALLS);
-                            polls[i] = q.counter(NfQueueCounter.POLL_CALLS);
-                            accepted[i] = q.counter(NfQueueCounter.ACCEPTED);
-                            cpu[i] = mx.getThreadCpuTime(ct.getId());
+                        for (int k = 0; k < all.length; k++) { // sums over the queues
+                            perQueue[k][i] = all[k].counter(NfQueueCounter.PACKETS);
+                            perQueueCpu[k][i] = mx.getThreadCpuTime(threads[k].getId());
+                            captured[i] += perQueue[k][i];
+                            recvs[i] += all[k].counter(NfQueueCounter.RECV_CALLS);
+                            polls[i] += all[k].counter(NfQueueCounter.POLL_CALLS);
+                            accepted[i] += all[k].counter(NfQueueCounter.ACCEPTED);
+                            cpu[i] += perQueueCpu[k][i];
                         }
                         count[0] = i + 1;
                         Thread.sleep(20);
@@ -125,6 +140,7 @@ public final class CaptureRawNode {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("mode", "raw_" + args[0]);
             result.put("gatherMicros", gatherMicros);
+            result.put("queues", all.length);
             if (first < 0 || from >= last) {
                 result.put("error", "no traffic seen");
             } else {
@@ -140,31 +156,58 @@ public final class CaptureRawNode {
                     result.put("captureThreadCpu", Json.round(c / 1e9 / seconds, 2));
                     result.put("captureCpuNsPerPacket", packets == 0 ? 0 : c / packets);
                     result.put("verdictedPerSecond", Json.round((accepted[last] - accepted[from]) / seconds, 0));
-                    result.put("capturedTotal", q.counter(NfQueueCounter.PACKETS));
-                    result.put("acceptedTotal", q.counter(NfQueueCounter.ACCEPTED));
-                    result.put("sendCalls", q.counter(NfQueueCounter.SEND_CALLS));
+                    result.put("capturedTotal", sum(all, NfQueueCounter.PACKETS));
+                    result.put("acceptedTotal", sum(all, NfQueueCounter.ACCEPTED));
+                    result.put("sendCalls", sum(all, NfQueueCounter.SEND_CALLS));
                     result.put("packetsPerRecvmmsg", Json.round(rc == 0 ? 0.0 : (double) packets / rc, 1));
-                    result.put("gatherWaits", q.counter(NfQueueCounter.GATHER_WAITS));
+                    result.put("gatherWaits", sum(all, NfQueueCounter.GATHER_WAITS));
                     result.put("pollCalls", polls[last] - polls[from]);
                     result.put("recvmmsgCalls", rc);
-                    var ks = q.kernelStats();
-                    result.put("queueTotalNow", ks == null ? -1 : ks.queueTotal());
-                    result.put("queueDropped", ks == null ? -1 : ks.queueDropped());
-                    result.put("userDropped", ks == null ? -1 : ks.userDropped());
-                    result.put("parseFailures", q.counter(NfQueueCounter.PARSE_FAILURES));
-                    result.put("checksum", checksum[0] & 0xFFFF);
+                    long queueTotal = 0;
+                    long queueDropped = 0;
+                    long userDropped = 0;
+                    for (NfQueue each : all) {
+                        var ks = each.kernelStats();
+                        queueTotal += ks == null ? 0 : ks.queueTotal();
+                        queueDropped += ks == null ? 0 : ks.queueDropped();
+                        userDropped += ks == null ? 0 : ks.userDropped();
+                    }
+                    result.put("queueTotalNow", queueTotal);
+                    result.put("queueDropped", queueDropped);
+                    result.put("userDropped", userDropped);
+                    result.put("parseFailures", sum(all, NfQueueCounter.PARSE_FAILURES));
+                    long sum = 0;
+                    for (long c2 : checksum) {
+                        sum += c2;
+                    }
+                    result.put("checksum", sum & 0xFFFF);
+                    for (int k = 0; k < all.length; k++) {
+                        result.put("q" + k + "PerSecond", Json.round((perQueue[k][last] - perQueue[k][from]) / seconds, 0));
+                        result.put("q" + k + "Cpu", Json.round((perQueueCpu[k][last] - perQueueCpu[k][from]) / 1e9 / seconds, 2));
+                    }
                 }
             }
             System.out.println("RESULT " + Json.write(result));
             System.out.flush();
+        } finally {
+            // rule first (inside the guard's try), then the readers: a rule without a reader drops (fails closed).
             if (rule != null) {
                 rule.close();
             }
-        } finally {
-            if (queue != null) {
-                queue.close();
+            for (NfQueue each : all) {
+                if (each != null) {
+                    each.close();
+                }
             }
         }
+    }
+
+    private static long sum(NfQueue[] queues, NfQueueCounter counter) {
+        long total = 0;
+        for (NfQueue each : queues) {
+            total += each.counter(counter);
+        }
+        return total;
     }
 
     private static volatile boolean stopped;

@@ -40,6 +40,27 @@ public record IptablesRule(String table, String chain, boolean insertFirst, List
     }
 
     /**
+     * The capture rule spread over {@code queues} NFQUEUEs {@code firstQueue .. firstQueue + queues - 1}
+     * ({@code -j NFQUEUE --queue-balance FIRST:LAST}), one reader per queue. The kernel picks the
+     * queue by a hash of the source and destination address and the protocol (not the ports,
+     * see {@code hash_v4} in {@code nf_queue.h}): a connection always lands in the same queue, and
+     * all connections of one client address do too. {@code queues == 1} is {@link #capture}.
+     * No {@code --queue-bypass} (fails closed), no {@code --queue-cpu-fanout}.
+     */
+    public static IptablesRule captureBalanced(String vip, int port, int firstQueue, int queues) {
+        if (queues < 1 || queue(firstQueue) + queues - 1 > 65535) {
+            throw new IllegalArgumentException("invalid NFQUEUE count: value=" + queues + ", expected 1.." + (65536 - firstQueue)
+                + " from queue " + firstQueue);
+        }
+        if (queues == 1) {
+            return capture(vip, port, firstQueue);
+        }
+        return new IptablesRule("mangle", "PREROUTING", false,
+            List.of("-d", address(vip), "-p", "tcp", "--dport", Integer.toString(port(port)), "-j", "NFQUEUE", "--queue-balance",
+                firstQueue + ":" + (firstQueue + queues - 1)));
+    }
+
+    /**
      * Hold-all: every TCP packet to {@code vip} (any port) goes to NFQUEUE {@code queue}; inserted
      * first in mangle/PREROUTING so that it wins over per-port capture rules. For switchover:
      * bind a queue whose handler says HOLD, install this, move, release.

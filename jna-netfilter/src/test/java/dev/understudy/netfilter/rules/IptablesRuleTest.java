@@ -24,6 +24,25 @@ class IptablesRuleTest {
     }
 
     @Test
+    void shouldBalanceTheCaptureOverSeveralQueues() {
+        IptablesRule r = IptablesRule.captureBalanced("198.18.0.100", 7000, 4, 3);
+        assertEquals(List.of("-w", "5", "-t", "mangle", "-A", "PREROUTING", "-d", "198.18.0.100", "-p", "tcp", "--dport", "7000",
+            "-j", "NFQUEUE", "--queue-balance", "4:6"), r.arguments("-A"));
+        assertEquals(List.of("-w", "5", "-t", "mangle", "-D", "PREROUTING", "-d", "198.18.0.100", "-p", "tcp", "--dport", "7000",
+            "-j", "NFQUEUE", "--queue-balance", "4:6"), r.arguments("-D"));
+        assertFalse(r.insertFirst());
+        assertFalse(r.spec().contains("--queue-bypass"), "never fail open");
+        assertFalse(r.spec().contains("--queue-cpu-fanout"));
+        assertEquals(IptablesRule.capture("198.18.0.100", 7000, 4), IptablesRule.captureBalanced("198.18.0.100", 7000, 4, 1));
+        assertEquals("-t mangle -A PREROUTING -d 198.18.0.100 -p tcp --dport 7000 -j NFQUEUE --queue-balance 65534:65535",
+            IptablesRule.captureBalanced("198.18.0.100", 7000, 65534, 2).toString());
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.captureBalanced("198.18.0.100", 7000, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.captureBalanced("198.18.0.100", 7000, 65535, 2));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.captureBalanced("198.18.0.100", 7000, -1, 2));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.captureBalanced("198.18.0.100; x", 7000, 4, 2));
+    }
+
+    @Test
     void shouldInsertHoldAllAndDropGuardFirst() {
         IptablesRule hold = IptablesRule.holdAll("198.18.0.100", 9);
         assertTrue(hold.insertFirst());
