@@ -433,43 +433,55 @@ public final class CaptureBenchmark {
     private static String queuesJson(Map<String, Map<String, Object>> node, Map<String, Map<String, Object>> client, int queues,
                                      int flows, double seconds, long warmupMs, int smallSize, int blasterThreads, int blasterBatch,
                                      int gatherMicros, String command, Instant started) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"benchmark\": \"capture-queues\",\n");
-        sb.append("  \"command\": \"").append(command.trim()).append("\",\n");
-        sb.append("  \"started\": \"").append(started).append("\",\n");
-        sb.append("  \"environment\": {\"kernel\": \"").append(System.getProperty("os.version")).append("\", \"jdk\": \"")
-            .append(System.getProperty("java.vm.vendor")).append(' ').append(System.getProperty("java.runtime.version"))
-            .append("\", \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(", \"load_average_at_start\": \"")
-            .append(loadAtStart).append("\", \"load_average_at_end\": \"").append(loadAverage()).append("\"},\n");
-        sb.append("  \"parameters\": {\"seconds_per_run\": ").append(seconds).append(", \"warmup_ms\": ").append(warmupMs)
-            .append(", \"payload_bytes\": ").append(smallSize).append(", \"queues\": ").append(queues)
-            .append(", \"source_addresses\": ").append(flows).append(", \"blaster_threads\": ").append(blasterThreads)
-            .append(", \"flows_4_tuples\": ").append(flows * blasterThreads)
-            .append(", \"blaster_sendmmsg_batch\": ").append(blasterBatch).append(", \"gather_us\": ").append(gatherMicros)
-            .append(", \"rule\": \"-j NFQUEUE --queue-balance FIRST:FIRST+").append(queues - 1).append(" (no --queue-cpu-fanout)\"")
-            .append("},\n");
-        sb.append("  \"results\": {\n");
-        List<String> lines = new ArrayList<>();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("benchmark", "capture-queues");
+        doc.put("command", command.trim());
+        doc.put("started", started.toString());
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("kernel", System.getProperty("os.version"));
+        env.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        env.put("cores", Runtime.getRuntime().availableProcessors());
+        env.put("load_average_at_start", loadAtStart);
+        env.put("load_average_at_end", loadAverage());
+        doc.put("environment", env);
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("seconds_per_run", seconds);
+        params.put("warmup_ms", warmupMs);
+        params.put("payload_bytes", smallSize);
+        params.put("queues", queues);
+        params.put("source_addresses", flows);
+        params.put("blaster_threads", blasterThreads);
+        params.put("flows_4_tuples", flows * blasterThreads);
+        params.put("blaster_sendmmsg_batch", blasterBatch);
+        params.put("gather_us", gatherMicros);
+        params.put("rule", "-j NFQUEUE --queue-balance FIRST:FIRST+" + (queues - 1) + " (no --queue-cpu-fanout)");
+        doc.put("parameters", params);
+        Map<String, Object> results = new LinkedHashMap<>();
         for (String name : node.keySet()) {
             if (!name.startsWith("small_raw_")) {
                 continue;
             }
             Map<String, Object> m = node.get(name);
-            String key = name.substring("small_raw_".length());
-            lines.add("    \"" + key + "\": {\"queues\": " + m.getOrDefault("queues", "0") + ", \"gather_us\": " + m.get("gatherMicros")
-                + ", \"delivered_per_s\": " + m.get("segmentsPerSecond") + ", \"ip_in_receives_per_s\": " + m.get("ipInReceivesPerSecond")
-                + ", \"sender_per_s\": " + client.get(name).get("packetsPerSecond")
-                + (m.containsKey("captureThreadCpu") ? ", \"capture_threads_cpu\": " + m.get("captureThreadCpu")
-                    + ", \"capture_cpu_ns_per_packet\": " + m.get("captureCpuNsPerPacket")
-                    + ", \"packets_per_recvmmsg\": " + m.get("packetsPerRecvmmsg")
-                    + ", \"kernel_queue_dropped\": " + m.get("queueDropped") + ", \"socket_user_dropped\": " + m.get("userDropped")
-                    + ", \"per_queue_per_s\": [" + perQueue(m, "PerSecond") + "], \"per_queue_cpu\": [" + perQueue(m, "Cpu") + "]" : "")
-                + "}");
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("queues", m.getOrDefault("queues", 0));
+            r.put("gather_us", m.get("gatherMicros"));
+            r.put("delivered_per_s", m.get("segmentsPerSecond"));
+            r.put("ip_in_receives_per_s", m.get("ipInReceivesPerSecond"));
+            r.put("sender_per_s", client.get(name).get("packetsPerSecond"));
+            if (m.containsKey("captureThreadCpu")) {
+                r.put("capture_threads_cpu", m.get("captureThreadCpu"));
+                r.put("capture_cpu_ns_per_packet", m.get("captureCpuNsPerPacket"));
+                r.put("packets_per_recvmmsg", m.get("packetsPerRecvmmsg"));
+                r.put("kernel_queue_dropped", m.get("queueDropped"));
+                r.put("socket_user_dropped", m.get("userDropped"));
+                r.put("per_queue_per_s", perQueue(m, "PerSecond"));
+                r.put("per_queue_cpu", perQueue(m, "Cpu"));
+            }
+            results.put(name.substring("small_raw_".length()), r);
         }
-        sb.append(String.join(",\n", lines)).append("\n  },\n");
-        sb.append("  \"median_delivered_per_s\": {");
+        doc.put("results", results);
+        Map<String, Object> mediansOut = new LinkedHashMap<>();
         Map<String, Double> medians = new LinkedHashMap<>();
-        int j = 0;
         for (String mode : List.of("plain", "capture", "capture_queues", "capture_gather", "capture_queues_gather")) {
             List<Double> v = new ArrayList<>();
             for (String name : node.keySet()) {
@@ -483,19 +495,20 @@ public final class CaptureBenchmark {
             java.util.Collections.sort(v);
             double median = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
             medians.put(mode, median);
-            sb.append(j++ > 0 ? ", " : "").append('"').append(mode).append("\": ").append(String.format("%.0f", median));
+            mediansOut.put(mode, Json.round(median, 0));
         }
-        sb.append(", \"runs_per_case\": ").append(node.keySet().stream().filter(n -> n.matches("small_raw_plain(_r[0-9]+)?")).count());
-        sb.append("},\n");
-        sb.append("  \"runs\": {\n");
-        int i = 0;
+        mediansOut.put("runs_per_case", node.keySet().stream().filter(n -> n.matches("small_raw_plain(_r[0-9]+)?")).count());
+        doc.put("median_delivered_per_s", mediansOut);
+        Map<String, Object> runsOut = new LinkedHashMap<>();
         for (String name : node.keySet()) {
             if (name.startsWith("small_raw_")) {
-                sb.append(i++ > 0 ? ",\n" : "").append("    \"").append(name).append("\": {\"node\": ").append(Json.write(node.get(name)))
-                    .append(", \"client\": ").append(Json.write(client.get(name))).append('}');
+                Map<String, Object> pair = new LinkedHashMap<>();
+                pair.put("node", node.get(name));
+                pair.put("client", client.get(name));
+                runsOut.put(name, pair);
             }
         }
-        sb.append("\n  },\n  \"notes\": [\n");
+        doc.put("runs", runsOut);
         List<String> notes = new ArrayList<>();
         notes.add("All runs of this invocation use the same sender: CaptureBlaster, " + blasterThreads + " threads, " + blasterBatch
             + " segments per sendmmsg, source addresses 198.18.0.200.." + (200 + flows - 1) + " (" + flows + " addresses x "
@@ -531,19 +544,16 @@ public final class CaptureBenchmark {
         notes.add("Figures are rough: 2 cores shared by the blaster's threads, the kernel's softirq work for them (veth, bridge,"
             + " nfqnl_enqueue_packet, all in the sending thread's context), the capture threads (recvmmsg, verdict reinjection)"
             + " and anything else on the machine (see the load average).");
-        for (int k = 0; k < notes.size(); k++) {
-            sb.append("    \"").append(notes.get(k).replace("\"", "'")).append('"').append(k + 1 < notes.size() ? ",\n" : "\n");
-        }
-        sb.append("  ]\n}\n");
-        return sb.toString();
+        doc.put("notes", notes);
+        return Json.pretty(doc) + "\n";
     }
 
-    private static String perQueue(Map<String, Object> m, String suffix) {
-        List<String> v = new ArrayList<>();
+    private static List<Object> perQueue(Map<String, Object> m, String suffix) {
+        List<Object> v = new ArrayList<>();
         for (int k = 0; m.containsKey("q" + k + suffix); k++) {
-            v.add(String.valueOf(m.get("q" + k + suffix)));
+            v.add(m.get("q" + k + suffix));
         }
-        return String.join(", ", v);
+        return v;
     }
 
     /** Where the time went in one capture run, from its counters (see the class comment). */
