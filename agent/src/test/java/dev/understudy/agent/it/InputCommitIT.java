@@ -3,11 +3,9 @@ package dev.understudy.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.understudy.agent.status.StatusReader;
 import dev.understudy.lab.Lab;
 import dev.understudy.lab.LabApps;
 import dev.understudy.lab.junit.Privileged;
-import java.io.File;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,7 +36,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Privileged
 class InputCommitIT {
-    private static final int PORT = 7000;
+    private static final int PORT = LabCluster.PORT;
+    private static final String APP = "dev.understudy.apps.NioKvServer";
     private static final Pattern UNACKED = Pattern.compile("unacked:(\\d+)");
 
     @Test
@@ -57,19 +55,17 @@ class InputCommitIT {
     private void run(String degraded) throws Exception {
         Path work = Files.createTempDirectory("us-commit-");
         try (Lab lab = Lab.up(3)) {
-            String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
-            File primaryDir = new File(aeron.replace("{node.id}", "1"));
+            LabCluster cluster = new LabCluster(lab, work);
+            List<String> policy = List.of("-Dunderstudy.degraded=" + degraded);
             List<LabApps.Server> clones = new ArrayList<>();
-            LabApps.Server primary = null;
             Process probe = null;
             try {
                 for (int node = 2; node <= 3; node++) {
-                    clones.add(start(lab, node, "clone", degraded, work, aeron));
+                    clones.add(cluster.start(node, "clone", Jvm.JAVA_17, LabApps.appsClassPath(), APP, policy));
                 }
-                primary = start(lab, 1, "primary", degraded, work, aeron);
+                LabApps.Server primary = cluster.start(1, "primary", Jvm.JAVA_17, LabApps.appsClassPath(), APP, policy);
                 for (int node = 2; node <= 3; node++) {
-                    LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
-                        primary.process(), Duration.ofSeconds(30));
+                    LabCluster.awaitJoined(primary, node);
                 }
                 Path probeLog = work.resolve("probe.log");
                 probe = lab.spawn(Lab.CLIENT, Lab.java(List.of(), HoldProbe.class.getName(), lab.vip(), Integer.toString(PORT)),
@@ -83,7 +79,7 @@ class InputCommitIT {
                 for (LabApps.Server c : clones) {
                     signal(c.process(), "STOP");
                 }
-                awaitCounter(primaryDir, "degraded", 1, Duration.ofSeconds(30));
+                cluster.awaitEquals(1, "degraded", 1, Duration.ofSeconds(30));
                 send(commands, "INCR counter");
                 if (degraded.equals("hold")) {
                     Thread.sleep(2_000);
@@ -94,21 +90,21 @@ class InputCommitIT {
                         "the client's bytes must stay unacknowledged while no clone can hold them: " + ss);
                     assertTrue(!Files.readString(probeLog).contains("REPLY INT"),
                         "the application must not have read the request: " + Files.readString(probeLog));
-                    assertTrue(StatusReader.read(primaryDir).get("segments held") > 0);
+                    assertTrue(cluster.status(1).get("segments held") > 0);
                     for (LabApps.Server c : clones) {
                         signal(c.process(), "CONT");
                     }
                     LabApps.awaitLine(probeLog, "REPLY INT 1", probe, Duration.ofSeconds(60));
-                    awaitCounter(primaryDir, "degraded", 0, Duration.ofSeconds(30));
+                    cluster.awaitEquals(1, "degraded", 0, Duration.ofSeconds(30));
                 } else {
                     LabApps.awaitLine(probeLog, "REPLY INT 1", probe, Duration.ofSeconds(60));
-                    assertEquals(1, StatusReader.read(primaryDir).get("degraded"), "status says degraded while serving");
+                    assertEquals(1, cluster.status(1).get("degraded"), "status says degraded while serving");
                     assertTrue(Files.readString(primary.log()).contains("degraded: fewer than 1 clone(s) hold the input; serving"),
                         LabApps.tail(primary.log()));
                     for (LabApps.Server c : clones) {
                         signal(c.process(), "CONT");
                     }
-                    awaitCounter(primaryDir, "degraded", 0, Duration.ofSeconds(30));
+                    cluster.awaitEquals(1, "degraded", 0, Duration.ofSeconds(30));
                 }
                 send(commands, "GET k");
                 LabApps.awaitLine(probeLog, "REPLY VALUE before", probe, Duration.ofSeconds(30));
@@ -119,27 +115,13 @@ class InputCommitIT {
                 }
                 for (LabApps.Server c : clones) {
                     signal(c.process(), "CONT");
-                    c.stop();
                 }
-                if (primary != null) {
-                    primary.stop();
-                }
-                PrimaryRecordingIT.deleteAeronDirs(aeron, 3);
+                cluster.stopAll();
+                cluster.deleteAeronDirs();
             }
         } finally {
             PrimaryRecordingIT.deleteTree(work);
         }
-    }
-
-    private static LabApps.Server start(Lab lab, int node, String role, String degraded, Path work, String aeron)
-        throws Exception {
-        List<String> options = List.of(
-            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
-            "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
-            "-Dunderstudy.aeron.dir=" + aeron,
-            "-Dunderstudy.degraded=" + degraded);
-        return LabApps.startServer(lab, Lab.node(node), null, LabApps.appsClassPath(), options, "dev.understudy.apps.NioKvServer", PORT,
-            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
     }
 
     private static void send(OutputStream commands, String line) throws Exception {
@@ -151,18 +133,5 @@ class InputCommitIT {
         if (p.isAlive()) {
             new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static void awaitCounter(File dir, String name, long value, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Long> last = Map.of();
-        while (System.nanoTime() < deadline) {
-            last = StatusReader.read(dir);
-            if (last.getOrDefault(name, -1L) == value) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(name + " did not become " + value + ": " + last);
     }
 }

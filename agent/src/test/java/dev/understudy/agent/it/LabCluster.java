@@ -91,6 +91,20 @@ final class LabCluster {
         throw new AssertionError(counter + " of node" + node + " is " + v + ", expected >= " + target + ": " + status(node));
     }
 
+    /** Waits until {@code counter} of {@code node} equals {@code value}. */
+    void awaitEquals(int node, String counter, long value, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Long> last = Map.of();
+        while (System.nanoTime() < deadline) {
+            last = status(node);
+            if (last.getOrDefault(counter, -1L) == value) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(counter + " of node" + node + " did not become " + value + ": " + last);
+    }
+
     /** Stops every server started here (SIGTERM, then SIGKILL). */
     void stopAll() throws InterruptedException {
         for (LabApps.Server s : servers) {

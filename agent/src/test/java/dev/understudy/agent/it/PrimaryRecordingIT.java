@@ -3,11 +3,9 @@ package dev.understudy.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.understudy.agent.status.StatusReader;
 import dev.understudy.lab.Lab;
 import dev.understudy.lab.LabApps;
 import dev.understudy.lab.junit.Privileged;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Privileged
 class PrimaryRecordingIT {
-    private static final int PORT = 7000;
+    private static final int PORT = LabCluster.PORT;
     private static final int CONNECTIONS = 32;
     private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
 
@@ -64,18 +62,15 @@ class PrimaryRecordingIT {
         throws Exception {
         Path work = Files.createTempDirectory("us-recording-");
         try (Lab lab = Lab.up(3)) {
-            String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
-            List<LabApps.Server> servers = new ArrayList<>();
+            LabCluster cluster = new LabCluster(lab, work);
             List<LabApps.LoadConnection> connections;
             try {
                 for (int node = 2; node <= 3; node++) {
-                    servers.add(start(lab, java, mainClass, node, "clone", work, aeron));
+                    cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, List.of());
                 }
-                LabApps.Server primary = start(lab, java, mainClass, 1, "primary", work, aeron);
-                servers.add(primary);
+                LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), mainClass, List.of());
                 for (int node = 2; node <= 3; node++) {
-                    LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
-                        primary.process(), Duration.ofSeconds(30));
+                    LabCluster.awaitJoined(primary, node);
                 }
 
                 Path record = work.resolve("load");
@@ -94,27 +89,23 @@ class PrimaryRecordingIT {
                 connections = run.connections();
 
                 // Every record the primary published reaches both clones' journals.
-                File primaryAeron = new File(aeron.replace("{node.id}", "1"));
-                long published = awaitStable(primaryAeron, "journal position");
+                long published = cluster.awaitStable(1, "journal position");
                 for (int node = 2; node <= 3; node++) {
-                    File dir = new File(aeron.replace("{node.id}", Integer.toString(node)));
-                    awaitAtLeast(dir, "journal position", published);
+                    cluster.awaitAtLeast(node, "journal position", published, Duration.ofSeconds(30));
                 }
-                Map<String, Long> status = StatusReader.read(primaryAeron);
+                Map<String, Long> status = cluster.status(1);
                 assertEquals(0, status.get("ring full"), status::toString);
                 assertEquals(0, status.get("agent errors"), status::toString);
                 assertEquals(CONNECTIONS, status.get("connections opened"), status::toString);
             } finally {
-                for (LabApps.Server s : servers) {
-                    s.stop();
-                }
-                deleteAeronDirs(aeron, 3);
+                cluster.stopAll();
+                cluster.deleteAeronDirs();
             }
 
             assertEquals(CONNECTIONS, connections.size());
             Path load = work.resolve("load");
             for (int node = 2; node <= 3; node++) {
-                JournalStreams journal = JournalStreams.read(work.resolve("journal-" + node));
+                JournalStreams journal = JournalStreams.read(cluster.journal(node));
                 assertEquals(0, journal.sequenceGaps, "sequence gaps in node" + node + "'s journal");
                 assertEquals(0, journal.readOrderErrors, "APP_READ global order is 1, 2, 3... in node" + node);
                 assertEquals(CONNECTIONS, journal.tcpInfos, "one TCP_INFO per accepted connection in node" + node);
@@ -144,51 +135,6 @@ class PrimaryRecordingIT {
             }
         } finally {
             deleteTree(work);
-        }
-    }
-
-    private static LabApps.Server start(Lab lab, Path java, String mainClass, int node, String role, Path work,
-                                        String aeron) throws IOException, InterruptedException {
-        List<String> options = List.of(
-            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
-            "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
-            "-Dunderstudy.aeron.dir=" + aeron,
-            "-Dunderstudy.ack.quorum=1");
-        return LabApps.startServer(lab, Lab.node(node), java, LabApps.appsClassPath(), options, mainClass, PORT,
-            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
-    }
-
-    private static long awaitStable(File aeronDir, String counter) throws InterruptedException {
-        long last = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            long v = StatusReader.read(aeronDir).getOrDefault(counter, -1L);
-            if (v == last && v > 0) {
-                return v;
-            }
-            last = v;
-            Thread.sleep(300);
-        }
-        throw new AssertionError(counter + " of " + aeronDir + " did not settle: " + last);
-    }
-
-    private static void awaitAtLeast(File aeronDir, String counter, long target) throws InterruptedException {
-        long v = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            v = StatusReader.read(aeronDir).getOrDefault(counter, -1L);
-            if (v >= target) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(counter + " of " + aeronDir + " is " + v + ", expected >= " + target);
-    }
-
-    /** Removes each node's Aeron directory and its per-lab parent under /dev/shm (a killed driver leaves them). */
-    static void deleteAeronDirs(String pattern, int nodes) throws IOException {
-        for (int node = 1; node <= nodes; node++) {
-            deleteTree(Path.of(pattern.replace("{node.id}", Integer.toString(node))).getParent());
         }
     }
 
