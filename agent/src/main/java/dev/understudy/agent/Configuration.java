@@ -183,6 +183,11 @@ public final class Configuration {
     /** Default apply policy: continuous (lowest switchover time). */
     public static final String APPLY_POLICY_DEFAULT = "continuous";
 
+    /** How the application's handling of input is made the same on primary and clones: {@code serial} or {@code input-order}. */
+    public static final String DETERMINISM_PROP = "understudy.determinism";
+    /** Default determinism mode: serial turns. */
+    public static final String DETERMINISM_DEFAULT = "serial";
+
     /** Period of the time-triggered {@code CHECKPOINT} (periodic apply policy). */
     public static final String CHECKPOINT_INTERVAL_PROP = "understudy.checkpoint.interval";
     /** Default checkpoint interval. */
@@ -229,6 +234,18 @@ public final class Configuration {
         CONTINUOUS,
         /** At checkpoints; the rest is applied at switchover. */
         PERIODIC
+    }
+
+    /** How a clone's application is made to compute what the primary's computed (DESIGN.md, Determinism). */
+    public enum Determinism {
+        /**
+         * The application's handling of input runs in turns, one at a time, in an order the primary
+         * logs ({@code TURN}) and the clones follow; clock and random values read in turns are logged
+         * and handed back. Exact for thread-per-connection and pool servers.
+         */
+        SERIAL,
+        /** Only the global order of input across connections: single event-loop servers, no cost. */
+        INPUT_ORDER
     }
 
     /** What the primary does while fewer than {@link #ackQuorum()} clones are alive. */
@@ -393,6 +410,10 @@ public final class Configuration {
             "Shared secret authenticating the nodes to each other; always printed as ***.", false, true),
         new Key(APPLY_POLICY_PROP, APPLY_POLICY_DEFAULT, "one of continuous, periodic",
             "When a clone feeds recorded input to its application: as it arrives, or at checkpoints.", false, false),
+        new Key(DETERMINISM_PROP, DETERMINISM_DEFAULT, "one of serial, input-order",
+            "serial: the application's handling of input runs one turn at a time on the primary, in an order the clones "
+                + "follow, with clock and random values handed back; input-order: only the order of input across connections "
+                + "(single event-loop servers, no cost).", false, false),
         new Key(CHECKPOINT_INTERVAL_PROP, CHECKPOINT_INTERVAL_DEFAULT, "duration 1ms..1h, " + DURATION_SYNTAX,
             "Period of the time-triggered checkpoint (periodic apply policy).", false, false),
         new Key(HEARTBEAT_INTERVAL_PROP, HEARTBEAT_INTERVAL_DEFAULT, "duration 1ms..10s, " + DURATION_SYNTAX,
@@ -441,6 +462,7 @@ public final class Configuration {
     private final long journalRetentionBytes;
     private final String secret;
     private final ApplyPolicy applyPolicy;
+    private final Determinism determinism;
     private final long checkpointIntervalNs;
     private final long heartbeatIntervalNs;
     private final long failureTimeoutNs;
@@ -659,6 +681,7 @@ public final class Configuration {
         journalRetentionBytes = p.size(JOURNAL_RETENTION_SIZE_PROP, 64L << 20, 1L << 40);
         secret = p.secret();
         applyPolicy = p.enumValue(APPLY_POLICY_PROP, ApplyPolicy.class, ApplyPolicy.CONTINUOUS);
+        determinism = p.determinism();
         checkpointIntervalNs = p.duration(CHECKPOINT_INTERVAL_PROP, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.HOURS.toNanos(1));
         heartbeatIntervalNs = p.duration(HEARTBEAT_INTERVAL_PROP, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10));
         final long timeout = p.duration(FAILURE_TIMEOUT_PROP, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(60));
@@ -884,6 +907,18 @@ public final class Configuration {
 
         private String value(final String property) {
             return raw.get(key(property));
+        }
+
+        Determinism determinism() {
+            final String v = value(DETERMINISM_PROP);
+            if (v.equalsIgnoreCase("serial")) {
+                return Determinism.SERIAL;
+            }
+            if (v.equalsIgnoreCase("input-order")) {
+                return Determinism.INPUT_ORDER;
+            }
+            invalid(DETERMINISM_PROP, v, key(DETERMINISM_PROP).allowed());
+            return Determinism.SERIAL;
         }
 
         <E extends Enum<E>> E enumValue(final String property, final Class<E> type, final E fallback) {
@@ -1453,6 +1488,13 @@ public final class Configuration {
      */
     public ApplyPolicy applyPolicy() {
         return applyPolicy;
+    }
+
+    /**
+     * @return the determinism mode.
+     */
+    public Determinism determinism() {
+        return determinism;
     }
 
     /**

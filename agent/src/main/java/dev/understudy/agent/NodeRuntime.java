@@ -39,7 +39,7 @@ final class NodeRuntime {
                 startPrimary(c, inst, boot);
                 break;
             case CLONE:
-                startClone(c);
+                startClone(c, inst, boot);
                 break;
             default:
                 break;
@@ -47,22 +47,15 @@ final class NodeRuntime {
     }
 
     private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {
-        try {
-            // First: the recording hook implements the interface that lives there.
-            String hookJar = boot.get("hook.jar");
-            if (hookJar == null) {
-                throw new IllegalStateException("the agent jar carries no interceptor hook jar");
-            }
-            inst.appendToBootstrapClassLoaderSearch(new JarFile(new File(hookJar)));
-        } catch (Throwable t) {
-            fatal("the interceptors' hook jar could not be put on the bootstrap class path", t);
+        if (!appendHookJar(inst, boot)) {
             return;
         }
         PrimaryNode node;
         try {
             node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
                 c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
-                c.replicationConfig(), c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName()));
+                c.replicationConfig(), c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
+                c.determinism() == Configuration.Determinism.SERIAL));
         } catch (Throwable t) {
             fatal("the primary could not start recording", t);
             return;
@@ -81,15 +74,48 @@ final class NodeRuntime {
         }
     }
 
-    private static void startClone(Configuration c) {
+    private static void startClone(Configuration c, Instrumentation inst, Map<String, String> boot) {
+        if (!appendHookJar(inst, boot)) {
+            return;
+        }
+        CloneNode node;
         try {
-            CloneNode node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
-                c.journalConfig(), c.idleStrategy().transportName()));
-            onShutdown(node);
-            AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryNodeId() + " into " + c.journalDirectory()
-                + " (replay into the application: not in this version)", null);
+            node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
+                c.journalConfig(), c.idleStrategy().transportName(), c.servicePorts(),
+                c.determinism() == Configuration.Determinism.SERIAL, c.applyPolicy() == Configuration.ApplyPolicy.PERIODIC,
+                c.checkpointIntervalNs()));
         } catch (Throwable t) {
             fatal("the clone could not start", t);
+            return;
+        }
+        onShutdown(node);
+        try {
+            InstallReport report = Interceptors.install(inst, node.hook());
+            if (!report.ok()) {
+                fatal("interceptors not installed: " + report.describe(), null);
+                return;
+            }
+            AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryNodeId() + " into " + c.journalDirectory()
+                + ", replaying ports " + java.util.Arrays.toString(c.servicePorts()) + " into the application ("
+                + c.determinism().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ", apply "
+                + c.applyPolicy().name().toLowerCase(java.util.Locale.ROOT) + "); " + report.describe(), null);
+        } catch (Throwable t) {
+            fatal("interceptors could not be installed", t);
+        }
+    }
+
+    /** Puts the interceptors' hook jar on the bootstrap class path (first: the hooks implement its interface). */
+    private static boolean appendHookJar(Instrumentation inst, Map<String, String> boot) {
+        try {
+            String hookJar = boot.get("hook.jar");
+            if (hookJar == null) {
+                throw new IllegalStateException("the agent jar carries no interceptor hook jar");
+            }
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(new File(hookJar)));
+            return true;
+        } catch (Throwable t) {
+            fatal("the interceptors' hook jar could not be put on the bootstrap class path", t);
+            return false;
         }
     }
 

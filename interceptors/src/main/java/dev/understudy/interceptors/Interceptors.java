@@ -104,7 +104,8 @@ public final class Interceptors {
                 .with((AgentBuilder.RedefinitionStrategy.Listener) recorder)
                 .with((AgentBuilder.Listener) recorder)
                 // the default ignore() skips bootstrap classes and would instrument nothing, silently
-                .ignore(not(nameStartsWith("sun.nio.ch.")));
+                .ignore(not(nameStartsWith("sun.nio.ch.").or(named("java.util.concurrent.ThreadPoolExecutor"))
+                        .or(named("java.lang.Thread"))));
         for (Map.Entry<String, List<Resolved>> e : byType.entrySet()) {
             List<Resolved> targets = e.getValue();
             builder = builder.type(named(e.getKey())).transform((b, type, loader, module, domain) -> {

@@ -20,15 +20,25 @@ final class SocketAdvice {
 
     /** {@code SocketDispatcher.read(FileDescriptor, long address, int len)}: one {@code read(2)}. */
     static final class Read {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int fd) {
+            Hooks.beforeRead(fd);
+        }
+
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long address, @Advice.Argument(2) int length,
-                         @Advice.Return int result, @Advice.Thrown Throwable thrown) {
-            Hooks.read(fd, address, length, result, thrown);
+                         @Advice.Return(readOnly = false) int result, @Advice.Thrown Throwable thrown) {
+            result = Hooks.read(fd, address, length, result, thrown);
         }
     }
 
     /** {@code SocketDispatcher.readv(FileDescriptor, long iovAddress, int iovCount)}: one {@code readv(2)}. */
     static final class Readv {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int fd) {
+            Hooks.beforeRead(fd);
+        }
+
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long iovAddress, @Advice.Argument(2) int iovCount,
                          @Advice.Return long result, @Advice.Thrown Throwable thrown) {
@@ -67,6 +77,11 @@ final class SocketAdvice {
      * return: {@code si} is the new, connected {@code NioSocketImpl}.
      */
     static final class SocketImplAccept {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int listenFd) {
+            Hooks.beforeAccept(listenFd);
+        }
+
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@FdOf(field = "fd") int listenFd,
                          @FdOf(argument = 0, field = "fd") int fd,
@@ -82,12 +97,74 @@ final class SocketAdvice {
      * a positive result means {@code newfd} is connected to {@code saa[0]}.
      */
     static final class ChannelAccept {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int listenFd) {
+            Hooks.beforeAccept(listenFd);
+        }
+
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@FdOf(argument = 0) int listenFd, @FdOf(argument = 1) int fd,
                          @Advice.Argument(2) SocketAddress[] remote, @Advice.Return int result) {
             if (result > 0) {
                 Hooks.accept(listenFd, fd, remote[0]);
+                remote[0] = (SocketAddress) Hooks.acceptedRemote(fd, remote[0]);
             }
+        }
+    }
+
+    /**
+     * {@code NioSocketImpl.listen(int)}: on normal return the socket is listening and no accept
+     * has been possible yet.
+     */
+    static final class SocketImplListen {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(field = "fd") int fd) {
+            Hooks.listen(fd);
+        }
+    }
+
+    /** {@code NioSocketImpl.bind(InetAddress, int)}: before the bind. */
+    static final class SocketImplBind {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int fd) {
+            Hooks.beforeBind(fd);
+        }
+    }
+
+    /** {@code ServerSocketChannelImpl.netBind(SocketAddress, int)}: bind and listen in one. */
+    static final class ChannelNetBind {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int fd) {
+            Hooks.beforeBind(fd);
+        }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@FdOf(field = "fd") int fd) {
+            Hooks.listen(fd);
+        }
+    }
+
+    /** {@code SelectorImpl.lockAndDoSelect(Consumer, long)}: behind every select and selectNow. */
+    static final class Select {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter() {
+            Hooks.beforeSelect();
+        }
+    }
+
+    /** {@code ThreadPoolExecutor.getTask()}: a worker finished its task (or starts) and asks for the next. */
+    static final class TaskEnd {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter() {
+            Hooks.taskEnd();
+        }
+    }
+
+    /** {@code Thread.exit()}: the thread is ending. */
+    static final class ThreadExit {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter() {
+            Hooks.threadExit();
         }
     }
 

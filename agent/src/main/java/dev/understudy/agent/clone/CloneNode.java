@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A clone's replication follower: it appends every record the primary sends (or that catch-up
  * brings) to its own Chronicle journal and acknowledges it, which is what lets the primary
- * release the client's bytes. Replaying the journal into the clone's copy of the application is
- * the replayer's job (not in this version: the application on a clone serves nothing).
+ * release the client's bytes. The {@link Replayer} re-injects the journal into the clone's
+ * application, on its own thread.
  *
  * <p>One duty-cycle thread ({@value #THREAD_NAME}). Close stops it and closes the follower, the
  * journal (everything acknowledged is already in it) and the driver.
@@ -28,7 +28,8 @@ public final class CloneNode implements AutoCloseable {
     private static final String LOG = "clone";
 
     /** What a clone needs, resolved from the one configuration. */
-    public record Settings(int nodeId, int epoch, ReplicationConfig replication, JournalConfig journal, String idle) {
+    public record Settings(int nodeId, int epoch, ReplicationConfig replication, JournalConfig journal, String idle,
+                           int[] ports, boolean serial, boolean periodic, long checkpointIntervalNs) {
     }
 
     private final EmbeddedMediaDriver driver;
@@ -44,6 +45,7 @@ public final class CloneNode implements AutoCloseable {
     private final Counter rejectedAuth;
     private final Counter rejectedMalformed;
     private final Counter staleFrames;
+    private final Replayer replayer;
 
     private CloneNode(Settings s) {
         EmbeddedMediaDriver d = EmbeddedMediaDriver.launch(s.replication());
@@ -61,6 +63,14 @@ public final class CloneNode implements AutoCloseable {
             rejectedAuth = cs.add("frames rejected (authentication)");
             rejectedMalformed = cs.add("frames rejected (malformed)");
             staleFrames = cs.add("frames rejected (stale epoch)");
+            Replayer.Counters rc = new Replayer.Counters(cs.add("replay applied position"), cs.add("replay journal position"),
+                cs.add("replay lag (records)"), cs.add("replay lag (ms)"), cs.add("replay connections"),
+                cs.add("replay grants"), cs.add("replay waiting for the application"), cs.add("replay kept output bytes"),
+                cs.add("replay verified output bytes"), cs.add("replay divergences"), cs.add("replay diverged connections"),
+                cs.add("replay errors"), cs.add("replay stray accepts"), cs.add("replay short reads completed"));
+            java.nio.file.Path dir = s.journal().directory();
+            replayer = new Replayer(j, s.ports(), s.serial(), s.periodic(), s.checkpointIntervalNs(), rc,
+                dir.resolveSibling(dir.getFileName() + "-replay-output.tsv"));
             AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journal().directory() + " at sequence " + j.lastSequence(), null);
             clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, new MemberListener() {
                 @Override
@@ -94,7 +104,18 @@ public final class CloneNode implements AutoCloseable {
     public static CloneNode start(Settings s) {
         CloneNode n = new CloneNode(s);
         n.duty.start();
+        n.replayer.start();
         return n;
+    }
+
+    /** The socket hook that re-injects the journal into this JVM's application. */
+    public dev.understudy.interceptors.hook.SocketHook hook() {
+        return replayer.hook();
+    }
+
+    /** Applies everything journaled, whatever the apply policy (what a switchover does first). */
+    public void applyAll() {
+        replayer.applyAll();
     }
 
     private int doWork(long now) {
@@ -117,6 +138,7 @@ public final class CloneNode implements AutoCloseable {
 
     @Override
     public void close() {
+        replayer.close();
         duty.close();
         try {
             clone.close();

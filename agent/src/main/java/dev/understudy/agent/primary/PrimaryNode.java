@@ -55,7 +55,8 @@ public final class PrimaryNode implements AutoCloseable {
 
     /** What the primary needs, resolved from the one configuration. */
     public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
-                           ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle) {
+                           ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle,
+                           boolean serial) {
     }
 
     private final Settings settings;
@@ -181,7 +182,8 @@ public final class PrimaryNode implements AutoCloseable {
             }
             this.hook = new RecordingHook(table, ring, s.ports(), ringFull, acceptsUnknown, agentErrors,
                 () -> AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
-                    "the recording ring is full: application events are being lost (counter 'ring full')", null));
+                    "the recording ring is full: application events are being lost (counter 'ring full')", null),
+                s.serial() ? new Turns(cs.add("turns"), cs.add("turns forced (waited over 1 s)")) : null);
             this.driver = d;
             this.journal = j;
             this.counters = cs;

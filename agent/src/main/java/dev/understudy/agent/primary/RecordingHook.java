@@ -43,9 +43,12 @@ final class RecordingHook implements SocketHook {
     private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
     private volatile boolean ringFullSaid;
     private final Runnable onFirstRingFull;
+    /** Serial turns, or null in input-order mode. */
+    private final Turns turns;
 
     RecordingHook(ConnectionTable table, ManyToOneRingBuffer ring, int[] ports, AtomicCounter ringFull, AtomicCounter acceptsUnknown,
-                  AtomicCounter errors, Runnable onFirstRingFull) {
+                  AtomicCounter errors, Runnable onFirstRingFull, Turns turns) {
+        this.turns = turns;
         this.table = table;
         this.ring = ring;
         for (int p : ports) {
@@ -78,6 +81,9 @@ final class RecordingHook implements SocketHook {
                 return;
             }
             table.bind(c, fd);
+            if (turns != null) {
+                turns.begin();
+            }
             emit(AppEvents.ACCEPT, c.id, 0, 0, 0, fd);
         } catch (Throwable t) {
             errors.increment();
@@ -101,6 +107,9 @@ final class RecordingHook implements SocketHook {
     }
 
     private void read(Connection c, long result) {
+        if (turns != null && (result > 0 || result == -1)) {
+            turns.begin();
+        }
         if (result > 0) {
             emit(AppEvents.READ, c.id, c.readOffset, (int) result, 0, c.fd);
             c.readOffset += result;
@@ -114,6 +123,9 @@ final class RecordingHook implements SocketHook {
     public void onReadFailed(int fd, Throwable t) {
         Connection c = table.byFd(fd);
         if (c != null && t instanceof IOException) {
+            if (turns != null) {
+                turns.begin();
+            }
             emit(AppEvents.READ, c.id, c.readOffset, AppEvents.STATUS_RESET, 0, fd);
         }
     }
@@ -190,6 +202,43 @@ final class RecordingHook implements SocketHook {
                 e.bytesWritten = c.writeOffset;
                 e.commit();
             }
+        }
+    }
+
+    // ---- turn ends (serial mode) -----------------------------------------------------------
+
+    @Override
+    public void beforeRead(int fd) {
+        if (turns != null) {
+            turns.end();
+        }
+    }
+
+    @Override
+    public void beforeAccept(int listenFd) {
+        if (turns != null) {
+            turns.end();
+        }
+    }
+
+    @Override
+    public void beforeSelect() {
+        if (turns != null) {
+            turns.end();
+        }
+    }
+
+    @Override
+    public void onTaskEnd() {
+        if (turns != null) {
+            turns.end();
+        }
+    }
+
+    @Override
+    public void onThreadExit() {
+        if (turns != null) {
+            turns.end();
         }
     }
 

@@ -113,20 +113,29 @@ public final class Hooks {
         accept(listenFd, fd, new InetSocketAddress(address, port));
     }
 
-    /** Advice on {@code SocketDispatcher.read}: {@code thrown != null} means the read threw. */
-    public static void read(int fd, long address, int length, int result, Throwable thrown) {
+    /**
+     * Advice on {@code SocketDispatcher.read}: {@code thrown != null} means the read threw.
+     *
+     * @return the result the application gets ({@link SocketHook#completeRead})
+     */
+    public static int read(int fd, long address, int length, int result, Throwable thrown) {
         SocketHook h = hook;
         if (h == null) {
-            return;
+            return result;
         }
         Guard guard = GUARD.get();
         if (guard.active) {
-            return;
+            return result;
         }
         guard.active = true;
+        int r = result;
         try {
             if (thrown == null) {
-                h.onRead(fd, address, length, result);
+                long c = h.completeRead(fd, address, length, result);
+                if (c >= result && c <= length) {
+                    r = (int) c;
+                }
+                h.onRead(fd, address, length, r);
             } else {
                 h.onReadFailed(fd, thrown);
             }
@@ -135,6 +144,7 @@ public final class Hooks {
         } finally {
             guard.active = false;
         }
+        return r;
     }
 
     /** Advice on {@code SocketDispatcher.readv}. */
@@ -242,6 +252,123 @@ public final class Hooks {
         guard.active = true;
         try {
             h.onClose(fd);
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
+    /** Advice at the entry of {@code SocketDispatcher.read/readv}. */
+    public static void beforeRead(int fd) {
+        SocketHook h = hook;
+        if (h == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return;
+        }
+        guard.active = true;
+        try {
+            h.beforeRead(fd);
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
+    /** Advice at the exit of {@code NioSocketImpl.listen} and {@code ServerSocketChannelImpl.netBind}. */
+    public static void listen(int fd) {
+        point(fd, LISTEN);
+    }
+
+    /** Advice at the entry of {@code NioSocketImpl.bind} and {@code ServerSocketChannelImpl.netBind}. */
+    public static void beforeBind(int fd) {
+        point(fd, BIND);
+    }
+
+    /** Advice at the entry of the accept methods. */
+    public static void beforeAccept(int listenFd) {
+        point(listenFd, ACCEPT);
+    }
+
+    /** Advice at the entry of {@code SelectorImpl.lockAndDoSelect}. */
+    public static void beforeSelect() {
+        point(-1, SELECT);
+    }
+
+    /** Advice at the entry of {@code ThreadPoolExecutor.getTask}. */
+    public static void taskEnd() {
+        point(-1, TASK_END);
+    }
+
+    /** Advice at the entry of {@code Thread.exit}. */
+    public static void threadExit() {
+        point(-1, THREAD_EXIT);
+    }
+
+    /** Advice on {@code ServerSocketChannelImpl.implAccept}: the address the application sees, after {@link #accept}. */
+    public static Object acceptedRemote(int fd, Object remote) {
+        SocketHook h = hook;
+        if (h == null || !(remote instanceof InetSocketAddress)) {
+            return remote;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return remote;
+        }
+        guard.active = true;
+        try {
+            InetSocketAddress r = h.acceptedRemote(fd, (InetSocketAddress) remote);
+            return r == null ? remote : r;
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+            return remote;
+        } finally {
+            guard.active = false;
+        }
+    }
+
+    private static final int LISTEN = 0;
+    private static final int BIND = 1;
+    private static final int ACCEPT = 2;
+    private static final int SELECT = 3;
+    private static final int TASK_END = 4;
+    private static final int THREAD_EXIT = 5;
+
+    private static void point(int fd, int what) {
+        SocketHook h = hook;
+        if (h == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return;
+        }
+        guard.active = true;
+        try {
+            switch (what) {
+                case LISTEN:
+                    h.onListen(fd);
+                    break;
+                case BIND:
+                    h.beforeBind(fd);
+                    break;
+                case ACCEPT:
+                    h.beforeAccept(fd);
+                    break;
+                case SELECT:
+                    h.beforeSelect();
+                    break;
+                case TASK_END:
+                    h.onTaskEnd();
+                    break;
+                default:
+                    h.onThreadExit();
+                    break;
+            }
         } catch (Throwable t) {
             ERRORS.incrementAndGet();
         } finally {

@@ -81,4 +81,62 @@ public interface SocketHook {
      * first call as the end of it.
      */
     void onClose(int fd);
+
+    // ---- replay and turn points (default: nothing) ------------------------------------------
+    //
+    // These exist for a clone that re-injects recorded input and for the primary's serial turns
+    // (DESIGN.md, Determinism). Unlike the methods above they may block the calling thread: a
+    // primary waits there for its turn, a clone for the input it must be given.
+
+    /**
+     * A listening socket was bound and put in listen state on {@code fd}, before any accept on it
+     * was possible (exit of {@code NioSocketImpl.listen} and {@code ServerSocketChannelImpl.netBind}).
+     * A clone may swap the file under {@code fd} here (dup2).
+     */
+    default void onListen(int fd) {
+    }
+
+    /** A socket on {@code fd} is about to be bound (a clone may set {@code IP_FREEBIND} to bind the VIP). */
+    default void beforeBind(int fd) {
+    }
+
+    /**
+     * The peer address the application is to see for a connection just accepted on {@code fd}
+     * (called after {@link #onAccept}); a clone returns the real client's address for a connection
+     * it re-creates. Only the channel accept path ({@code ServerSocketChannel}, the JDK HTTP server)
+     * can report it; default: {@code remote}.
+     */
+    default InetSocketAddress acceptedRemote(int fd, InetSocketAddress remote) {
+        return remote;
+    }
+
+    /**
+     * Called after a read on {@code fd} returned {@code result} bytes into {@code [address,
+     * address + length)} and before {@link #onRead}; returns the result the application gets. A
+     * clone completes a recorded chunk that loopback delivered in parts here, by reading the rest
+     * into the same buffer. Default: {@code result}.
+     */
+    default long completeRead(int fd, long address, int length, long result) {
+        return result;
+    }
+
+    /** The calling thread is about to read {@code fd} (one of the points where a turn ends). */
+    default void beforeRead(int fd) {
+    }
+
+    /** The calling thread is about to accept on {@code listenFd} (a turn ends). */
+    default void beforeAccept(int listenFd) {
+    }
+
+    /** The calling thread is about to select ({@code SelectorImpl.lockAndDoSelect}; a turn ends). */
+    default void beforeSelect() {
+    }
+
+    /** The calling thread, a pool worker, finished a task and asks for the next ({@code ThreadPoolExecutor.getTask}; a turn ends). */
+    default void onTaskEnd() {
+    }
+
+    /** The calling thread is exiting ({@code Thread.exit}; a turn ends). */
+    default void onThreadExit() {
+    }
 }

@@ -98,6 +98,45 @@ public final class FileDescriptors {
         return ((addr.getByte(2) & 0xff) << 8) | (addr.getByte(3) & 0xff);
     }
 
+    /**
+     * One {@code read(2)} of up to {@code count} bytes into native memory at {@code address},
+     * without the JDK (and therefore without its interceptors).
+     *
+     * @return bytes read, {@code 0} at end of stream, or {@code -errno} (e.g. {@code -11} EAGAIN on
+     *         a non-blocking socket with nothing to read)
+     */
+    public static long readInto(int fd, long address, int count) {
+        long n = LibC.read(fd, new com.sun.jna.Pointer(address), count);
+        return n >= 0 ? n : -Native.getLastError();
+    }
+
+    /**
+     * {@code poll(2)} for input on {@code fd}.
+     *
+     * @return whether {@code fd} is readable (or at end of stream, or in error) within {@code timeoutMillis}
+     */
+    public static boolean awaitReadable(int fd, int timeoutMillis) {
+        try (Memory p = new Memory(dev.understudy.netfilter.internal.Poll.POLLFD_SIZE)) {
+            p.setInt(dev.understudy.netfilter.internal.Poll.POLLFD_FD_OFFSET, fd);
+            p.setShort(dev.understudy.netfilter.internal.Poll.POLLFD_EVENTS_OFFSET, dev.understudy.netfilter.internal.Poll.POLLIN);
+            p.setShort(dev.understudy.netfilter.internal.Poll.POLLFD_REVENTS_OFFSET, (short) 0);
+            return dev.understudy.netfilter.internal.Poll.poll(p, 1, timeoutMillis) > 0;
+        }
+    }
+
+    /**
+     * Sets {@code IP_FREEBIND} on a socket (IPv4 and IPv6 alike): it may then bind an address this
+     * host does not have (yet), such as a virtual IP held by another node.
+     *
+     * @throws ErrnoException EBADF, ENOTSOCK, ENOPROTOOPT
+     */
+    public static void setFreeBind(int fd) throws ErrnoException {
+        try (Memory one = new Memory(4)) {
+            one.setInt(0, 1);
+            LibC.check(LibC.setsockopt(fd, LibC.IPPROTO_IP, LibC.IP_FREEBIND, one, 4), "setsockopt(" + fd + ", IP_FREEBIND)");
+        }
+    }
+
     /** {@code fcntl(F_GETFL)}: file status flags (O_NONBLOCK = {@link LibC#O_NONBLOCK}, ...). */
     public static int getFlags(int fd) throws ErrnoException {
         return LibC.check(LibC.fcntl(fd, LibC.F_GETFL, 0), "fcntl(" + fd + ", F_GETFL)");

@@ -1,0 +1,591 @@
+package dev.understudy.agent.clone;
+
+import dev.understudy.agent.Configuration.LogLevel;
+import dev.understudy.agent.log.AgentLog;
+import dev.understudy.interceptors.hook.Hooks;
+import dev.understudy.netfilter.fd.FileDescriptors;
+import dev.understudy.transport.journal.Journal;
+import dev.understudy.transport.journal.JournalTailer;
+import dev.understudy.transport.record.AppReadFlyweight;
+import dev.understudy.transport.record.AppWriteFlyweight;
+import dev.understudy.transport.record.ConnOpenFlyweight;
+import dev.understudy.transport.record.ConnectionEventFlyweight;
+import dev.understudy.transport.record.RecordHeader;
+import dev.understudy.transport.record.RecordType;
+import dev.understudy.transport.record.SegmentFlyweight;
+import dev.understudy.transport.record.TcpInfoFlyweight;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Re-injects a clone's journal into the clone's own copy of the application (DESIGN.md, "Clone:
+ * updating on the flow"), on one thread ({@value #THREAD_NAME}).
+ *
+ * <p>Each connection of the primary becomes a real loopback TCP connection whose other end the
+ * replayer owns; the application accepts it from its own listener, whose file was swapped for a
+ * private loopback listener ({@link #swapListener}). Input is granted one recorded read at a time,
+ * in the primary's global read order: the replayer writes exactly that read's bytes (or shuts its
+ * end for an EOF, or resets it) and waits until the application has read them — and, in serial
+ * mode, until the thread that read them reaches its next wait, which ends the turn. The
+ * application's output is read back continuously, checked range by range against the primary's
+ * APP_WRITE CRC-32C, and kept until it is both checked and acknowledged by the client (the ACK
+ * numbers of the SEGMENT records), which is what a switchover must be able to re-send.
+ *
+ * <p>Apply policy {@code periodic}: records are applied only up to the journal position of the
+ * last period tick or characteristic event (a new connection, a close); {@link #applyAll()} lifts
+ * the limit (the re-injection a switchover does).
+ */
+final class Replayer implements AutoCloseable {
+    static final String THREAD_NAME = "understudy-replay";
+    private static final String LOG = "replay";
+    private static final long STALL_REPORT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** What the replayer reports, as counters of the node. */
+    record Counters(AtomicCounter applied, AtomicCounter journal, AtomicCounter lagRecords, AtomicCounter lagMillis,
+                    AtomicCounter connections, AtomicCounter grants, AtomicCounter waiting, AtomicCounter keptBytes,
+                    AtomicCounter verifiedBytes, AtomicCounter divergences, AtomicCounter divergedConnections,
+                    AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads) {
+    }
+
+    private final Journal journal;
+    private final int[] ports;
+    private final boolean serial;
+    private final boolean periodic;
+    private final long periodNs;
+    private final Counters counters;
+    private final Path report;
+    private final ReplayHook hook;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private final ConcurrentHashMap<Integer, ReplayConnection> byLoopbackPort = new ConcurrentHashMap<>();
+    private final Map<Long, ReplayConnection> byId = new HashMap<>();
+    private volatile ServerSocketChannel privateListener;
+    private volatile int appListenFd = -1;
+    private volatile InetSocketAddress privateAddress;
+
+    private Selector selector;
+    private JournalTailer tailer;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    private final ConnOpenFlyweight connOpen = new ConnOpenFlyweight();
+    private final SegmentFlyweight segment = new SegmentFlyweight();
+    private final AppReadFlyweight appRead = new AppReadFlyweight();
+    private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
+    private final ConnectionEventFlyweight event = new ConnectionEventFlyweight();
+    private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
+
+    /** The grant the application has not taken yet, or null. */
+    private ReplayConnection waitingFor;
+    private String waitingWhat;
+    private long waitingSince;
+    private boolean stallSaid;
+    private long appliedSequence;
+    private long applyLimit = Long.MAX_VALUE;
+    private long lastTick;
+    private volatile boolean applyAllRequested;
+    private long lastArrivalNanos;
+    private boolean firstDivergenceSaid;
+    private long firstDivergenceConnection = -1;
+    private long firstDivergenceOffset = -1;
+    private volatile String fault;
+
+    Replayer(Journal journal, int[] ports, boolean serial, boolean periodic, long periodNs, Counters counters, Path report) {
+        this.journal = journal;
+        this.ports = ports.clone();
+        this.serial = serial;
+        this.periodic = periodic;
+        this.periodNs = periodNs;
+        this.counters = counters;
+        this.report = report;
+        this.hook = new ReplayHook(this, ports, serial, counters.errors(), counters.shortReads());
+        this.thread = new Thread(() -> Hooks.suppressed(this::run), THREAD_NAME);
+        thread.setDaemon(true);
+        if (periodic) {
+            applyLimit = 0;
+        }
+    }
+
+    ReplayHook hook() {
+        return hook;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    // ---- called from application threads (through ReplayHook) --------------------------------
+
+    /**
+     * Puts a private loopback listener under the application's listening fd (dup2), so that its
+     * own accept returns the replayer's connections and nothing listens on the service port any
+     * more. Runs on the application's thread, right after its bind, before any accept.
+     */
+    synchronized void swapListener(int fd, int port) throws IOException {
+        if (privateListener != null) {
+            AgentLog.log(LogLevel.WARN, LOG, "a second listener on service port " + port + " (fd " + fd
+                + ") is not replayed: only one listener per clone", null);
+            return;
+        }
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        ch.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        InetSocketAddress at = (InetSocketAddress) ch.getLocalAddress();
+        int ours = FileDescriptors.of(ch);
+        FileDescriptors.dup2(ours, fd);
+        privateAddress = at;
+        appListenFd = fd;
+        privateListener = ch; // kept open: it holds the file too, and closing it would run the JDK's close on it
+        AgentLog.log(LogLevel.INFO, LOG, "service port " + port + " taken over (fd " + fd + "): the application accepts"
+            + " replayed connections from " + at + "; clients reaching this clone's port are refused", null);
+        wake();
+    }
+
+    boolean isReplayListener(int fd) {
+        return fd == appListenFd && fd >= 0;
+    }
+
+    ReplayConnection byLoopbackPort(int port) {
+        return byLoopbackPort.get(port);
+    }
+
+    /** Something else connected to the private listener: close it (never seen by the primary). */
+    void strayAccept(int fd) {
+        counters.strayAccepts().increment();
+    }
+
+    void fault(String what, Throwable t) {
+        fault = what + ": " + t;
+        AgentLog.log(LogLevel.ERROR, LOG, fault, null);
+    }
+
+    /** Wakes the replayer thread: a grant was taken or a turn ended. */
+    void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    /** Applies everything in the journal, whatever the policy (the re-injection at switchover). */
+    void applyAll() {
+        applyAllRequested = true;
+        wake();
+    }
+
+    /** The first divergence: connection id and offset, or -1. */
+    long[] firstDivergence() {
+        return new long[] {firstDivergenceConnection, firstDivergenceOffset};
+    }
+
+    // ---- the replayer thread -----------------------------------------------------------------
+
+    private void run() {
+        try {
+            selector = Selector.open();
+            while (!closed && privateListener == null) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            if (closed) {
+                return;
+            }
+            if (journal.firstSequence() > 1) {
+                fault("the journal starts at sequence " + journal.firstSequence() + ": the records before it were deleted"
+                    + " (journal retention), so this clone cannot rebuild the primary's state", new IllegalStateException());
+                return;
+            }
+            tailer = journal.tailer(1);
+            lastTick = System.nanoTime();
+            while (!closed) {
+                int work = drainOutput();
+                work += step();
+                if (work == 0) {
+                    LockSupport.parkNanos(waitingFor != null ? 20_000 : 200_000);
+                }
+            }
+        } catch (Throwable t) {
+            if (!closed) {
+                counters.errors().increment();
+                fault("the replayer stopped; this clone's application no longer follows the primary", t);
+            }
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    /** Applies records until a grant is outstanding or the limit is reached. */
+    private int step() throws IOException {
+        long now = System.nanoTime();
+        if (periodic) {
+            if (applyAllRequested) {
+                applyLimit = Long.MAX_VALUE;
+            } else if (now - lastTick >= periodNs) {
+                lastTick = now;
+                applyLimit = journal.lastSequence();
+            }
+        }
+        status(now);
+        if (waitingFor != null) {
+            if (!granted()) {
+                if (!stallSaid && now - waitingSince > STALL_REPORT_NS) {
+                    stallSaid = true;
+                    AgentLog.log(LogLevel.WARN, LOG, "waiting " + TimeUnit.NANOSECONDS.toSeconds(now - waitingSince)
+                        + " s for the application to take " + waitingWhat + " of connection " + waitingFor.id, null);
+                }
+                return 0;
+            }
+            waitingFor = null;
+        }
+        int applied = 0;
+        while (waitingFor == null && appliedSequence < applyLimit && applied < 256) {
+            if (tailer.poll(this::apply, 1) == 0) {
+                break;
+            }
+            applied++;
+        }
+        return applied;
+    }
+
+    /** Whether the outstanding grant was taken (and, in serial mode, its turn ended). */
+    private boolean granted() {
+        ReplayConnection c = waitingFor;
+        boolean taken = "accept".equals(waitingWhat) ? c.accepted : c.grantTaken();
+        return taken && !(serial && hook.turnHeld());
+    }
+
+    private void waitFor(ReplayConnection c, String what) {
+        waitingFor = c;
+        waitingWhat = what;
+        waitingSince = System.nanoTime();
+        stallSaid = false;
+        counters.grants().increment();
+    }
+
+    private void apply(DirectBuffer b, int at, int length) {
+        appliedSequence = RecordHeader.sequence(b, at);
+        try {
+            switch (RecordHeader.type(b, at)) {
+                case RecordType.CONN_OPEN:
+                    connOpen(b, at);
+                    break;
+                case RecordType.SEGMENT:
+                    segment(b, at);
+                    break;
+                case RecordType.TCP_INFO:
+                    accept(b, at);
+                    break;
+                case RecordType.APP_READ:
+                    read(b, at);
+                    break;
+                case RecordType.APP_WRITE:
+                    write(b, at);
+                    break;
+                case RecordType.APP_CLOSE:
+                    event.wrap(b, at);
+                    primaryClosed(byId.get(event.connectionId()));
+                    break;
+                default:
+                    break;
+            }
+        } catch (IOException e) {
+            counters.errors().increment();
+            AgentLog.log(LogLevel.WARN, LOG, "record " + appliedSequence + " (" + RecordType.name(RecordHeader.type(b, at))
+                + ") could not be applied: " + e, null);
+        }
+    }
+
+    private void connOpen(DirectBuffer b, int at) throws IOException {
+        connOpen.wrap(b, at);
+        byte[] addr = new byte[connOpen.addressFamily() == 10 ? 16 : 4];
+        connOpen.getClientAddress(addr);
+        InetSocketAddress client = new InetSocketAddress(InetAddress.getByAddress(addr), connOpen.clientPort());
+        ReplayConnection c = new ReplayConnection(connOpen.connectionId(), client, connOpen.clientIsn());
+        byId.put(c.id, c);
+        counters.connections().increment();
+        if (periodic) {
+            applyLimit = Math.max(applyLimit, journal.lastSequence()); // a characteristic event
+        }
+    }
+
+    private void segment(DirectBuffer b, int at) {
+        segment.wrap(b, at);
+        ReplayConnection c = byId.get(segment.connectionId());
+        if (c == null) {
+            return;
+        }
+        lastArrivalNanos = segment.arrivalNanos();
+        if ((segment.tcpFlags() & 0x10) != 0) {
+            c.clientAck(segment.ack());
+        }
+        int n = segment.payloadLength();
+        if (n > 0) {
+            c.payload(segment.seq(), b, segment.payloadOffset(), n);
+        }
+    }
+
+    /** The primary's application accepted the connection (its TCP_INFO is written at accept). */
+    private void accept(DirectBuffer b, int at) throws IOException {
+        tcpInfo.wrap(b, at);
+        ReplayConnection c = byId.get(tcpInfo.connectionId());
+        if (c == null || c.peer != null) {
+            return;
+        }
+        SocketChannel ch = SocketChannel.open();
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        ch.bind(new InetSocketAddress(privateAddress.getAddress(), 0));
+        c.loopbackPort = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        byLoopbackPort.put(c.loopbackPort, c);
+        ch.connect(privateAddress);
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ, c);
+        c.peer = ch;
+        if (serial) {
+            waitFor(c, "accept");
+        }
+    }
+
+    private void read(DirectBuffer b, int at) throws IOException {
+        appRead.wrap(b, at);
+        ReplayConnection c = byId.get(appRead.connectionId());
+        if (c == null || c.peer == null) {
+            return;
+        }
+        int n = appRead.byteCount();
+        if (n > 0) {
+            long offset = appRead.streamOffset();
+            if (offset != c.readOffset || offset + n > c.inboundEnd) {
+                counters.errors().increment();
+                AgentLog.log(LogLevel.WARN, LOG, "connection " + c.id + ": read of " + n + " bytes at " + offset
+                    + " but " + c.readOffset + " given and " + c.inboundEnd + " received: skipped", null);
+                return;
+            }
+            c.grantRemaining = n;
+            c.readOffset = offset + n;
+            ByteBuffer data = c.inbound(offset, n);
+            writeFully(c, data);
+            waitFor(c, "read at " + offset);
+        } else if (n == AppReadFlyweight.EOF) {
+            c.grantEof = true;
+            c.peer.shutdownOutput();
+            waitFor(c, "EOF");
+        } else if (n == AppReadFlyweight.RESET) {
+            c.grantReset = true;
+            c.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+            c.peer.close();
+            waitFor(c, "reset");
+        }
+        // TIMEOUT: nothing to give; the application's own timeout runs on the clone
+    }
+
+    private void writeFully(ReplayConnection c, ByteBuffer data) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (data.hasRemaining()) {
+            if (c.peer.write(data) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("connection " + c.id + ": the application read nothing for 30 s");
+                }
+                drainOutput();
+                LockSupport.parkNanos(50_000);
+            }
+        }
+    }
+
+    private void write(DirectBuffer b, int at) {
+        appWrite.wrap(b, at);
+        ReplayConnection c = byId.get(appWrite.connectionId());
+        if (c == null) {
+            return;
+        }
+        c.expected.addLast(new long[] {appWrite.streamOffset(), appWrite.byteCount(), appWrite.bytesCrc32c()});
+        c.primaryOutputEnd = appWrite.streamOffset() + appWrite.byteCount();
+        verify(c);
+    }
+
+    private void primaryClosed(ReplayConnection c) {
+        if (c == null) {
+            return;
+        }
+        c.primaryClosed = true;
+        if (periodic) {
+            applyLimit = Math.max(applyLimit, journal.lastSequence());
+        }
+        maybeFinish(c);
+    }
+
+    /** Reads whatever the application wrote on every connection. */
+    private int drainOutput() throws IOException {
+        if (selector.selectNow() == 0) {
+            return 0;
+        }
+        int work = 0;
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey k = it.next();
+            it.remove();
+            ReplayConnection c = (ReplayConnection) k.attachment();
+            if (!k.isValid()) {
+                continue;
+            }
+            for (int i = 0; i < 16; i++) {
+                readBuffer.clear();
+                int n;
+                try {
+                    n = c.peer.read(readBuffer);
+                } catch (IOException e) {
+                    n = -1;
+                }
+                if (n > 0) {
+                    readBuffer.flip();
+                    c.output(readBuffer);
+                    work++;
+                } else {
+                    if (n < 0) {
+                        c.peerEof = true;
+                        k.cancel();
+                    }
+                    break;
+                }
+            }
+            verify(c);
+            maybeFinish(c);
+        }
+        return work;
+    }
+
+    private void verify(ReplayConnection c) {
+        long before = c.verifiedUpTo;
+        long diverged = c.verify();
+        counters.verifiedBytes().getAndAdd(c.verifiedUpTo - before);
+        if (diverged >= 0) {
+            divergence(c, diverged, "bytes differ from the primary's");
+        }
+    }
+
+    private void divergence(ReplayConnection c, long offset, String how) {
+        if (c.divergedAt < 0) {
+            c.divergedAt = offset;
+        }
+        counters.divergences().increment();
+        counters.divergedConnections().increment();
+        if (!firstDivergenceSaid) {
+            firstDivergenceSaid = true;
+            firstDivergenceConnection = c.id;
+            firstDivergenceOffset = offset;
+            AgentLog.log(LogLevel.WARN, LOG, "divergence: connection " + c.id + " (client " + c.client + ") at output offset "
+                + offset + ": " + how + " (further divergences are counted, not logged); a switchover resets this"
+                + " connection instead of continuing it", null);
+        }
+    }
+
+    /** When both the primary and the clone's application are done with a connection, check its length and report it. */
+    private void maybeFinish(ReplayConnection c) {
+        if (c.reported || !c.primaryClosed || !(c.peerEof || c.appClosed)) {
+            return;
+        }
+        if (!c.peerEof) {
+            return; // the application closed: its last bytes and the EOF are still on the way
+        }
+        if (c.outputEnd != c.primaryOutputEnd && c.divergedAt < 0) {
+            divergence(c, Math.min(c.outputEnd, c.primaryOutputEnd), "the clone wrote " + c.outputEnd
+                + " bytes, the primary " + c.primaryOutputEnd);
+        }
+        c.reported = true;
+        writeReport(c);
+        try {
+            c.peer.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        byLoopbackPort.remove(c.loopbackPort);
+        byId.remove(c.id);
+    }
+
+    private void writeReport(ReplayConnection c) {
+        if (report == null) {
+            return;
+        }
+        String line = c.id + "\t" + c.client.getAddress().getHostAddress() + ":" + c.client.getPort() + "\t" + c.outputEnd
+            + "\t" + c.outputDigest() + "\t" + (c.divergedAt < 0 ? "same" : "diverged@" + c.divergedAt) + "\n";
+        try (Writer w = Files.newBufferedWriter(report, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND)) {
+            w.write(line);
+        } catch (IOException e) {
+            counters.errors().increment();
+        }
+    }
+
+    private long lastStatus;
+
+    private void status(long now) {
+        if (now - lastStatus < TimeUnit.MILLISECONDS.toNanos(50)) {
+            return;
+        }
+        lastStatus = now;
+        long last = journal.lastSequence();
+        counters.applied().setOrdered(appliedSequence);
+        counters.journal().setOrdered(last);
+        counters.lagRecords().setOrdered(Math.max(0, last - appliedSequence));
+        // arrival times are the primary's CLOCK_MONOTONIC; the lab's nodes share one kernel clock
+        long lagMs = last > appliedSequence && lastArrivalNanos > 0
+            ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastArrivalNanos)) : 0;
+        counters.lagMillis().setOrdered(lagMs);
+        counters.waiting().setOrdered(waitingFor != null ? 1 : 0);
+        long kept = 0;
+        for (ReplayConnection c : byId.values()) {
+            kept += c.keptBytes();
+        }
+        counters.keptBytes().setOrdered(kept);
+    }
+
+    private void closeQuietly() {
+        try {
+            if (tailer != null) {
+                tailer.close();
+            }
+        } catch (Throwable ignored) {
+            // closing
+        }
+        for (ReplayConnection c : byId.values()) {
+            if (c.peer != null && !c.reported) {
+                writeReport(c);
+            }
+        }
+        try {
+            if (selector != null) {
+                selector.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        wake();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    String fault() {
+        return fault;
+    }
+}
