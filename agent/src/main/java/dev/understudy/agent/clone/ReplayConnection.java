@@ -201,12 +201,13 @@ final class ReplayConnection {
     }
 
     /**
-     * Checks every primary range the application's output now covers.
+     * Checks every primary range the application's output now covers; the first range that
+     * differs sets {@link #divergedAt}.
      *
-     * @return the offset of the first range that differs, found by this call, or -1
+     * @return how many ranges checked by this call differ
      */
-    long verify() {
-        long found = -1;
+    int verify() {
+        int differ = 0;
         while (!expected.isEmpty()) {
             long[] r = expected.peekFirst();
             long end = r[0] + r[1];
@@ -219,13 +220,15 @@ final class ReplayConnection {
             }
             crc.reset();
             crc.update(output, (int) (r[0] - outputBase), (int) r[1]);
-            if ((int) crc.getValue() != (int) r[2] && divergedAt < 0) {
-                divergedAt = r[0];
-                found = r[0];
+            if ((int) crc.getValue() != (int) r[2]) {
+                differ++;
+                if (divergedAt < 0) {
+                    divergedAt = r[0];
+                }
             }
             verifiedUpTo = end;
         }
-        return found;
+        return differ;
     }
 
     /** SHA-256 of all the output the application wrote, as hex; call once, at the end. */

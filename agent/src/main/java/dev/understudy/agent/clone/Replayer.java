@@ -387,6 +387,7 @@ final class Replayer implements AutoCloseable {
             c.grantReset = true;
             c.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
             c.peer.close();
+            c.peerEof = true;
             waitFor(c, "reset");
         }
         // TIMEOUT: nothing to give; the application's own timeout runs on the clone
@@ -469,19 +470,27 @@ final class Replayer implements AutoCloseable {
 
     private void verify(ReplayConnection c) {
         long before = c.verifiedUpTo;
-        long diverged = c.verify();
+        boolean was = c.divergedAt >= 0;
+        int differ = c.verify();
         counters.verifiedBytes().getAndAdd(c.verifiedUpTo - before);
-        if (diverged >= 0) {
-            divergence(c, diverged, "bytes differ from the primary's");
+        if (differ > 0) {
+            divergence(c, was, c.divergedAt, differ, "bytes differ from the primary's");
         }
     }
 
-    private void divergence(ReplayConnection c, long offset, String how) {
-        if (c.divergedAt < 0) {
-            c.divergedAt = offset;
+    /** Counts {@code ranges} differing ranges of {@code c}; the connection's first divergence is marked and logged once per clone. */
+    private void divergence(ReplayConnection c, boolean already, long offset, int ranges, String how) {
+        counters.divergences().getAndAdd(ranges);
+        if (already) {
+            return;
         }
-        counters.divergences().increment();
         counters.divergedConnections().increment();
+        dev.understudy.agent.status.AgentEvents.Divergence e = new dev.understudy.agent.status.AgentEvents.Divergence();
+        if (e.isEnabled()) {
+            e.connectionId = c.id;
+            e.offset = offset;
+            e.commit();
+        }
         if (!firstDivergenceSaid) {
             firstDivergenceSaid = true;
             firstDivergenceConnection = c.id;
@@ -500,9 +509,12 @@ final class Replayer implements AutoCloseable {
         if (!c.peerEof) {
             return; // the application closed: its last bytes and the EOF are still on the way
         }
-        if (c.outputEnd != c.primaryOutputEnd && c.divergedAt < 0) {
-            divergence(c, Math.min(c.outputEnd, c.primaryOutputEnd), "the clone wrote " + c.outputEnd
-                + " bytes, the primary " + c.primaryOutputEnd);
+        if (c.outputEnd != c.primaryOutputEnd) {
+            boolean was = c.divergedAt >= 0;
+            if (!was) {
+                c.divergedAt = Math.min(c.outputEnd, c.primaryOutputEnd);
+            }
+            divergence(c, was, c.divergedAt, 1, "the clone wrote " + c.outputEnd + " bytes, the primary " + c.primaryOutputEnd);
         }
         c.reported = true;
         writeReport(c);
@@ -540,9 +552,9 @@ final class Replayer implements AutoCloseable {
         counters.applied().setOrdered(appliedSequence);
         counters.journal().setOrdered(last);
         counters.lagRecords().setOrdered(Math.max(0, last - appliedSequence));
-        // arrival times are the primary's CLOCK_MONOTONIC; the lab's nodes share one kernel clock
+        // arrival times are the primary's wall clock (CLOCK_REALTIME): lag is the age of the input being applied
         long lagMs = last > appliedSequence && lastArrivalNanos > 0
-            ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastArrivalNanos)) : 0;
+            ? Math.max(0, System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(lastArrivalNanos)) : 0;
         counters.lagMillis().setOrdered(lagMs);
         counters.waiting().setOrdered(waitingFor != null ? 1 : 0);
         long kept = 0;
@@ -550,7 +562,20 @@ final class Replayer implements AutoCloseable {
             kept += c.keptBytes();
         }
         counters.keptBytes().setOrdered(kept);
+        if (now - lastLagEvent >= TimeUnit.SECONDS.toNanos(1)) {
+            lastLagEvent = now;
+            dev.understudy.agent.status.AgentEvents.ReplayLag e = new dev.understudy.agent.status.AgentEvents.ReplayLag();
+            if (e.isEnabled()) {
+                e.records = Math.max(0, last - appliedSequence);
+                e.millis = lagMs;
+                e.applied = appliedSequence;
+                e.keptBytes = kept;
+                e.commit();
+            }
+        }
     }
+
+    private long lastLagEvent;
 
     private void closeQuietly() {
         try {

@@ -60,4 +60,34 @@ public final class AgentEvents {
         @Label("Durable sequence")
         public long durableSequence;
     }
+
+    /** A clone's application wrote, on a connection, bytes that differ from what the primary's wrote. */
+    @Name("understudy.Divergence")
+    @Label("Divergence")
+    @Description("The first output range of a connection where the clone's application differs from the primary's")
+    @Category({"Understudy", "Replay"})
+    @StackTrace(false)
+    public static final class Divergence extends Event {
+        @Label("Connection id")
+        public long connectionId;
+        @Label("Output offset")
+        public long offset;
+    }
+
+    /** A sample of a clone's replay lag (every second while replaying). */
+    @Name("understudy.ReplayLag")
+    @Label("Replay lag")
+    @Category({"Understudy", "Replay"})
+    @StackTrace(false)
+    public static final class ReplayLag extends Event {
+        @Label("Records behind")
+        public long records;
+        @Label("Lag")
+        @Timespan(Timespan.MILLISECONDS)
+        public long millis;
+        @Label("Applied sequence")
+        public long applied;
+        @Label("Kept output bytes")
+        public long keptBytes;
+    }
 }

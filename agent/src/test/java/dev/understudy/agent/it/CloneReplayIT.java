@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
@@ -29,6 +30,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * primary's APP_WRITE ranges was checked on the clone (verified bytes = bytes received), and no
  * divergence is reported.
  *
+ * <p>{@link #shouldDetectDivergenceWithoutTheDeterminismLayer} is the same run with the
+ * determinism layer off ({@code input-order}) on the two multi-threaded apps: there the clones
+ * must report divergence. Mutation check (done once, 1,000 requests): with
+ * {@code ReplayConnection.verify} taking every range as equal, the HttpCounterServer case failed
+ * (0 divergences: its responses differ only in bytes, never in length), while BlockingKvServer
+ * still diverged through the second check, the total output length ("INT 9" against "INT 10").
+ *
  * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000).
  */
 @Privileged
@@ -36,14 +44,18 @@ class CloneReplayIT {
     private static final int PORT = LabCluster.PORT;
     private static final int CONNECTIONS = 32;
     private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
-    /** Serial turns on the primary are not in yet: until then only input-order cases run. */
-    private static final boolean SERIAL_READY = true;
 
     static Stream<Arguments> apps() {
         return Jvm.javas().flatMap(java -> Stream.of(
             Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, "input-order", java),
-            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", java)))
-            .filter(a -> !"serial".equals(a.get()[3]) || SERIAL_READY);
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", java),
+            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", java)));
+    }
+
+    static Stream<Arguments> divergent() {
+        return Stream.of(
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "input-order", Jvm.JAVA_17),
+            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "input-order", Jvm.JAVA_17));
     }
 
     @ParameterizedTest(name = "{0} {3} on {4}")
@@ -51,15 +63,60 @@ class CloneReplayIT {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldWriteOnEveryCloneWhatTheClientReceivedFromThePrimary(String mainClass, String protocol, int pipeline,
                                                                     String determinism, Path java) throws Exception {
+        Run r = run(mainClass, protocol, pipeline, determinism, java, List.of());
+        for (int node = 2; node <= 3; node++) {
+            Map<String, Long> status = r.status.get(node);
+            String log = r.logs.get(node);
+            assertEquals(0, status.get("replay divergences"), () -> status + "\n" + log);
+            assertEquals(0, status.get("replay errors"), () -> status + "\n" + log);
+            assertEquals(r.received, status.get("replay verified output bytes"), status::toString);
+            assertEquals(CONNECTIONS, status.get("replay connections"), status::toString);
+            Map<Integer, String[]> report = r.reports.get(node);
+            for (LabApps.LoadConnection c : r.connections) {
+                String[] line = report.get(c.localPort());
+                String where = "node" + node + ", client port " + c.localPort();
+                assertTrue(line != null, "no replay report line for " + where + ": " + report.keySet());
+                assertEquals(c.receivedSha256(), line[3], "SHA-256 of the clone's output, " + where);
+                assertEquals("same", line[4], where);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {3} on {4}")
+    @MethodSource("divergent")
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void shouldDetectDivergenceWithoutTheDeterminismLayer(String mainClass, String protocol, int pipeline,
+                                                          String determinism, Path java) throws Exception {
+        Run r = run(mainClass, protocol, pipeline, determinism, java, List.of());
+        for (int node = 2; node <= 3; node++) {
+            Map<String, Long> status = r.status.get(node);
+            assertTrue(status.get("replay divergences") > 0, () -> "node" + status + ": no divergence detected");
+            long marked = r.reports.get(node).values().stream().filter(f -> f[4].startsWith("diverged@")).count();
+            assertEquals(status.get("replay diverged connections"), marked, "connections marked diverged in the report");
+        }
+    }
+
+    /** What a run leaves: LoadClient's view, and each clone's status, log tail and replay report. */
+    static final class Run {
+        List<LabApps.LoadConnection> connections;
+        long received;
+        final Map<Integer, Map<String, Long>> status = new HashMap<>();
+        final Map<Integer, String> logs = new HashMap<>();
+        final Map<Integer, Map<Integer, String[]>> reports = new HashMap<>();
+    }
+
+    static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra)
+        throws Exception {
         Path work = Files.createTempDirectory("us-replay-");
+        Run r = new Run();
         try (Lab lab = Lab.up(3)) {
             LabCluster cluster = new LabCluster(lab, work);
-            List<String> opts = List.of("-Dunderstudy.determinism=" + determinism);
-            List<LabApps.LoadConnection> connections;
-            long received = 0;
+            List<String> opts = new ArrayList<>(List.of("-Dunderstudy.determinism=" + determinism));
+            opts.addAll(extra);
             try {
+                LabApps.Server[] clones = new LabApps.Server[4];
                 for (int node = 2; node <= 3; node++) {
-                    cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
+                    clones[node] = cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
                 }
                 LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
                 for (int node = 2; node <= 3; node++) {
@@ -69,52 +126,47 @@ class CloneReplayIT {
                 List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
                     REQUESTS, pipeline, 7, false));
                 args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s"));
-                LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
+                CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                LabApps.LoadRun run = load.get(7, TimeUnit.MINUTES);
                 assertTrue(run.ok(), () -> "LoadClient: " + run.problems() + " " + run.firstErrors() + "\n"
                     + LabApps.tail(primary.log()));
-                connections = run.connections();
-                for (LabApps.LoadConnection c : connections) {
-                    received += Files.size(c.receivedFile(record));
+                r.connections = run.connections();
+                for (LabApps.LoadConnection c : r.connections) {
+                    r.received += Files.size(c.receivedFile(record));
                 }
-                final long receivedBytes = received;
                 long published = cluster.awaitStable(1, "journal position");
                 for (int node = 2; node <= 3; node++) {
                     cluster.awaitAtLeast(node, "replay applied position", published, Duration.ofMinutes(3));
-                    cluster.awaitAtLeast(node, "replay verified output bytes", receivedBytes, Duration.ofSeconds(60));
-                    Map<String, Long> status = cluster.status(node);
-                    String log = tail(cluster, node);
-                    assertEquals(0, status.get("replay divergences"), () -> status + "\n" + log);
-                    assertEquals(0, status.get("replay errors"), () -> status + "\n" + log);
-                    assertEquals(receivedBytes, status.get("replay verified output bytes"), status::toString);
-                    assertEquals(CONNECTIONS, status.get("replay connections"), status::toString);
+                    cluster.awaitStable(node, "replay verified output bytes");
+                    r.status.put(node, cluster.status(node));
+                    r.logs.put(node, LabApps.tail(clones[node].log()));
                 }
             } finally {
                 cluster.stopAll();
                 cluster.deleteAeronDirs();
             }
             for (int node = 2; node <= 3; node++) {
-                Map<Integer, String[]> report = report(cluster.journal(node));
-                for (LabApps.LoadConnection c : connections) {
-                    String[] line = report.get(c.localPort());
-                    String where = "node" + node + ", client port " + c.localPort();
-                    assertTrue(line != null, "no replay report line for " + where + ": " + report.keySet());
-                    assertEquals(c.receivedSha256(), line[3], "SHA-256 of the clone's output, " + where);
-                    assertEquals("same", line[4], where);
-                }
+                r.reports.put(node, report(cluster.journal(node)));
             }
+            return r;
         } finally {
             PrimaryRecordingIT.deleteTree(work);
         }
-    }
-
-    private static String tail(LabCluster cluster, int node) {
-        return cluster.servers.size() >= node ? LabApps.tail(cluster.servers.get(node - 2).log()) : "";
     }
 
     /** The clone's replay report: client port → {id, client, bytes, sha256, same|diverged@offset}. */
     static Map<Integer, String[]> report(Path journal) throws java.io.IOException {
         Path file = journal.resolveSibling(journal.getFileName() + "-replay-output.tsv");
         Map<Integer, String[]> out = new HashMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
         for (String line : Files.readAllLines(file)) {
             String[] f = line.split("\t");
             int port = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1));
