@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ends the key, as is ({@code %41} appends three characters), following {@link KvStore#checkValue}.
  * Every response has a {@code Content-Length}, so connections stay open.
  *
- * <p>Usage: {@code java dev.understudy.apps.HttpCounterServer PORT [BIND_ADDRESS]}.
+ * <p>Usage: {@code java [-Dapps.admin.port=P] dev.understudy.apps.HttpCounterServer PORT [BIND_ADDRESS]}
+ * ({@link ServerArgs}); the optional admin port answers {@code DUMP} out of band ({@link AdminPort}).
  */
 public final class HttpCounterServer implements AutoCloseable {
     private static final String INCR = "/incr/";
@@ -75,9 +76,10 @@ public final class HttpCounterServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws IOException {
-        InetSocketAddress bind = ServerArgs.parseOrExit("HttpCounterServer", args);
+        KvStore store = new KvStore();
+        InetSocketAddress bind = ServerArgs.startOrExit("HttpCounterServer", args, store);
         // HttpServer's dispatcher thread is not a daemon: it keeps the JVM alive.
-        HttpCounterServer s = start(bind, new KvStore());
+        HttpCounterServer s = start(bind, store);
         ServerArgs.announce(s.port());
     }
 

@@ -131,26 +131,43 @@ class LoadClientTest {
         assertEquals(8 * 4 + 4, first.dump().count(), "own counters of 8 connections + 4 shared");
     }
 
+    /** Also: an admin port on the same store reports the DUMP the service port reported after the run. */
     @Test
     void shouldRunCleanWithSharedAppendsAgainstEveryServer() throws Exception {
         List<LoadClient.Summary> kv = new java.util.ArrayList<>();
-        try (BlockingKvServer s = BlockingKvServer.start(LOOPBACK, new KvStore())) {
+        KvStore blockingStore = new KvStore();
+        try (BlockingKvServer s = BlockingKvServer.start(LOOPBACK, blockingStore);
+             AdminPort admin = AdminPort.start(LOOPBACK, blockingStore)) {
             kv.add(LoadClient.run(config(s.port(), LoadClient.Protocol.KV).withSharedAppends(4)));
+            assertEquals(dumpLine(kv.get(0)), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
         }
-        try (NioKvServer s = NioKvServer.start(LOOPBACK, new KvStore())) {
+        KvStore nioStore = new KvStore();
+        try (NioKvServer s = NioKvServer.start(LOOPBACK, nioStore); AdminPort admin = AdminPort.start(LOOPBACK, nioStore)) {
             kv.add(LoadClient.run(config(s.port(), LoadClient.Protocol.KV).withSharedAppends(4).withLoad(8, 1000, 16)));
+            assertEquals(dumpLine(kv.get(1)), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
         }
         for (LoadClient.Summary s : kv) {
             assertTrue(s.ok(), s.toJson());
             assertEquals(8 * (1000 + 8 + 4 + 4), s.completed(), s.toJson());
         }
         LoadClient.Summary http;
-        try (HttpCounterServer s = HttpCounterServer.start(LOOPBACK, new KvStore())) {
+        KvStore httpStore = new KvStore();
+        try (HttpCounterServer s = HttpCounterServer.start(LOOPBACK, httpStore);
+             AdminPort admin = AdminPort.start(LOOPBACK, httpStore)) {
             http = LoadClient.run(config(s.port(), LoadClient.Protocol.HTTP).withSharedAppends(4));
+            assertEquals(dumpLine(http), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
         }
         assertTrue(http.ok(), http.toJson());
         assertEquals(8 * (1000 + 4 + 4 + 4), http.completed(), http.toJson());
         assertEquals(8 * 4 + 4 + 4, http.dump().count(), "own counters of 8 connections + 4 shared + 4 shared logs");
+    }
+
+    private static String dumpLine(LoadClient.Summary s) {
+        return KvProtocol.DUMP + s.dump().count() + " " + s.dump().sha256();
+    }
+
+    private static InetSocketAddress address(AdminPort admin) {
+        return new InetSocketAddress("127.0.0.1", admin.port());
     }
 
     @Test
