@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Replies to pipelined requests are batched: they are written when the input has no more
  * bytes ready (or 64 KiB have piled up).
  *
- * <p>Usage: {@code java dev.understudy.apps.BlockingKvServer PORT [BIND_ADDRESS]}.
+ * <p>Usage: {@code java [-Dapps.admin.port=P] dev.understudy.apps.BlockingKvServer PORT [BIND_ADDRESS]}
+ * ({@link ServerArgs}); the optional admin port answers {@code DUMP} out of band ({@link AdminPort}).
  *
  * <p>Thread-safety: {@link #close()} may be called from any thread.
  */
@@ -54,8 +55,9 @@ public final class BlockingKvServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws IOException {
-        InetSocketAddress bind = ServerArgs.parseOrExit("BlockingKvServer", args);
-        BlockingKvServer s = start(bind, new KvStore(), false);
+        KvStore store = new KvStore();
+        InetSocketAddress bind = ServerArgs.startOrExit("BlockingKvServer", args, store);
+        BlockingKvServer s = start(bind, store, false);
         ServerArgs.announce(s.port());
     }
 

@@ -20,20 +20,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <caption>requests and responses; the body is one line in {@link KvProtocol}'s reply format</caption>
  *   <tr><th>request</th><th>status</th><th>body</th></tr>
  *   <tr><td>{@code POST /incr/{k}}</td><td>200</td><td>{@code INT n}</td></tr>
+ *   <tr><td>{@code POST /append/{k}/{v}}</td><td>200</td><td>{@code INT length}: {@code v} appended to the
+ *       value of {@code k} (absent counts as empty), its new length in characters ({@link KvStore#append})</td></tr>
  *   <tr><td>{@code GET /get/{k}}</td><td>200 / 404</td><td>{@code VALUE v} / {@code NIL}</td></tr>
  *   <tr><td>{@code GET /dump}</td><td>200</td><td>{@code DUMP count sha256hex}</td></tr>
- *   <tr><td>bad key, non-counter value</td><td>400</td><td>{@code ERR reason}</td></tr>
+ *   <tr><td>bad key, non-counter value, bad or missing {@code v}, value over
+ *       {@value KvStore#MAX_VALUE} characters</td><td>400</td><td>{@code ERR reason}</td></tr>
  *   <tr><td>wrong method</td><td>405</td><td>{@code ERR method not allowed}</td></tr>
  *   <tr><td>any other path</td><td>404</td><td>{@code ERR not found}</td></tr>
  * </table>
  *
  * Keys follow {@link KvStore#checkKey} and must not contain {@code /}; they are taken from the
- * raw (undecoded) path. Every response has a {@code Content-Length}, so connections stay open.
+ * raw (undecoded) path, and so is the appended {@code v}: everything after the {@code /} that
+ * ends the key, as is ({@code %41} appends three characters), following {@link KvStore#checkValue}.
+ * Every response has a {@code Content-Length}, so connections stay open.
  *
- * <p>Usage: {@code java dev.understudy.apps.HttpCounterServer PORT [BIND_ADDRESS]}.
+ * <p>Usage: {@code java [-Dapps.admin.port=P] dev.understudy.apps.HttpCounterServer PORT [BIND_ADDRESS]}
+ * ({@link ServerArgs}); the optional admin port answers {@code DUMP} out of band ({@link AdminPort}).
  */
 public final class HttpCounterServer implements AutoCloseable {
     private static final String INCR = "/incr/";
+    private static final String APPEND = "/append/";
     private static final String GET = "/get/";
     private static final String DUMP = "/dump";
 
@@ -69,9 +76,10 @@ public final class HttpCounterServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws IOException {
-        InetSocketAddress bind = ServerArgs.parseOrExit("HttpCounterServer", args);
+        KvStore store = new KvStore();
+        InetSocketAddress bind = ServerArgs.startOrExit("HttpCounterServer", args, store);
         // HttpServer's dispatcher thread is not a daemon: it keeps the JVM alive.
-        HttpCounterServer s = start(bind, new KvStore());
+        HttpCounterServer s = start(bind, store);
         ServerArgs.announce(s.port());
     }
 
@@ -100,6 +108,29 @@ public final class HttpCounterServer implements AutoCloseable {
                 }
                 Long n = store.incr(key);
                 respond(ex, n == null ? 400 : 200, n == null ? KvProtocol.ERR + "not an integer" : KvProtocol.INT + n);
+            } else if (path.startsWith(APPEND)) {
+                if (!method.equals("POST")) {
+                    respond(ex, 405, KvProtocol.ERR + "method not allowed");
+                    return;
+                }
+                String rest = path.substring(APPEND.length());
+                int slash = rest.indexOf('/');
+                if (slash < 0) {
+                    respond(ex, 400, KvProtocol.ERR + "wrong number of arguments");
+                    return;
+                }
+                String key = rest.substring(0, slash);
+                String value = rest.substring(slash + 1);
+                String why = checkKey(key);
+                if (why == null) {
+                    why = KvStore.checkValue(value);
+                }
+                if (why != null) {
+                    respond(ex, 400, KvProtocol.ERR + why);
+                    return;
+                }
+                int length = store.append(key, value);
+                respond(ex, length < 0 ? 400 : 200, length < 0 ? KvProtocol.ERR + "value too long" : KvProtocol.INT + length);
             } else if (path.startsWith(GET)) {
                 if (!method.equals("GET")) {
                     respond(ex, 405, KvProtocol.ERR + "method not allowed");

@@ -37,8 +37,9 @@ import java.util.concurrent.locks.LockSupport;
  * seeded request stream ({@link LoadStream}) with a configurable pipelining depth; every
  * reply is checked against what it must be. It is the judge of every failover test, so it
  * counts every unexpected event on a connection as an error, by kind: a wrong reply
- * (mismatch, including a malformed one and a final shared-counter GET below what the
- * connection saw), a reset, an EOF, a timeout (a reply, or a write, taking longer than
+ * (mismatch, including a malformed one, a final shared-counter GET below what the
+ * connection saw and a shared log that lost, repeated or reordered one of the connection's
+ * tokens), a reset, an EOF, a timeout (a reply, or a write, taking longer than
  * {@code --reply-timeout}), a failed connect, bytes after the last reply that no request asked
  * for (trailing bytes), a gap between two replies longer than {@code --max-gap}, and any
  * other exception (other, with its message). A connection that fails is not reopened: the
@@ -61,6 +62,7 @@ import java.util.concurrent.locks.LockSupport;
  *     [--connections 16] [--requests 2000] [--pipeline 1] [--seed 1] [--duration 60s]
  *     [--reply-timeout 10s] [--own-keys 4] [--shared-keys 4] [--key-prefix lc] [--dump]
  *     [--allow-duration-stop] [--max-gap T] [--record-dir DIR] [--trailing-wait 200ms] [--send-buffer 0]
+ *     [--shared-appends 0]
  * </pre>
  *
  * It prints ONE line of JSON ({@link Summary#toJson()}) on stdout and exits 0 when the run is
@@ -89,11 +91,15 @@ public final class LoadClient {
      * @param recordDir         where to write each connection's sent and received bytes; null = do not
      * @param trailingWait      how long to wait after the last reply for trailing bytes
      * @param sendBuffer        SO_SNDBUF of each connection in bytes, 0 = the system's (autotuned) default
+     * @param sharedAppends     shared logs every connection APPENDs tokens to ({@link LoadStream}); 0 = none,
+     *                          the streams of earlier versions byte for byte. Above 0 it needs a fixed
+     *                          {@code requests} and a worst-case log size ({@link LoadStream#sharedLogBound})
+     *                          within {@link KvStore#MAX_VALUE}, so no APPEND is ever refused
      */
     public record Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
                          long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                          String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
-                         Duration trailingWait, int sendBuffer) {
+                         Duration trailingWait, int sendBuffer, int sharedAppends) {
         public Config {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid target host: value=" + host + ", expected a host");
@@ -138,6 +144,22 @@ public final class LoadClient {
             if (sendBuffer < 0 || sendBuffer > 64 * 1024 * 1024) {
                 throw new IllegalArgumentException("invalid --send-buffer: value=" + sendBuffer + ", expected 0..67108864 (0 = default)");
             }
+            if (sharedAppends < 0 || sharedAppends > 1000) {
+                throw new IllegalArgumentException("invalid --shared-appends: value=" + sharedAppends + ", expected 0..1000");
+            }
+            if (sharedAppends > 0 && requests == 0) {
+                throw new IllegalArgumentException("invalid --shared-appends: value=" + sharedAppends
+                    + " with --requests 0: a run until --duration could grow a shared log past KvStore.MAX_VALUE ("
+                    + KvStore.MAX_VALUE + " characters); give a --requests bound (with --allow-duration-stop if the"
+                    + " duration is to end it)");
+            }
+            long bound = LoadStream.sharedLogBound(connections, requests, sharedAppends);
+            if (bound > KvStore.MAX_VALUE) {
+                throw new IllegalArgumentException("invalid --shared-appends: value=" + sharedAppends + " with --connections "
+                    + connections + " and --requests " + requests + ": a shared log could reach " + bound
+                    + " characters, more than KvStore.MAX_VALUE (" + KvStore.MAX_VALUE + "); use more shared logs,"
+                    + " fewer connections or fewer requests");
+            }
         }
 
         /** The settings without the strictness options: no duration stop allowed, no gap limit, no recording. */
@@ -145,7 +167,7 @@ public final class LoadClient {
                       long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                       String keyPrefix, boolean dump) {
             this(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0);
+                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0, 0);
         }
 
         /** KV, 16 connections x 2,000 requests, no pipelining, seed 1, 60 s wall time, 10 s reply timeout, no dump. */
@@ -156,75 +178,81 @@ public final class LoadClient {
 
         /** Requests per connection when it is not stopped (random part + finale), or -1 for {@code --requests 0}. */
         public long expectedPerConnection() {
-            return LoadStream.expected(protocol, requests, ownKeys, sharedKeys);
+            return LoadStream.expected(protocol, requests, ownKeys, sharedKeys, sharedAppends);
         }
 
         public Config withProtocol(Protocol p) {
             return new Config(host, port, p, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withLoad(int connections, long requests, int pipeline) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withSeed(long s) {
             return new Config(host, port, protocol, connections, requests, pipeline, s, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withDuration(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, d, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withReplyTimeout(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, d, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withKeys(int own, int shared) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, own,
-                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withDump(boolean d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withKeyPrefix(String p) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withAllowDurationStop(boolean allow) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         /** A gap limit, or null for none. */
         public Config withMaxGap(Duration limit) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer, sharedAppends);
         }
 
         /** A directory for the per-connection byte records, or null for none. */
         public Config withRecordDir(Path dir) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer, sharedAppends);
         }
 
         public Config withTrailingWait(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer, sharedAppends);
+        }
+
+        /** Shared logs to APPEND to, 0 for none (see {@link LoadStream}). */
+        public Config withSharedAppends(int logs) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, logs);
         }
 
         /** SO_SNDBUF of each connection, 0 for the system default. */
         public Config withSendBuffer(int bytes) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes, sharedAppends);
         }
     }
 
@@ -530,6 +558,8 @@ public final class LoadClient {
         "  --record-dir DIR       write each connection's bytes to DIR/conn-<index>-<localPort>.sent/.recv",
         "  --own-keys N           counters (and strings, kv) per connection (default 4)",
         "  --shared-keys N        counters all connections INCR (default 4)",
+        "  --shared-appends N     N shared logs all connections APPEND tokens to, so the final state",
+        "                         depends on the order of their requests (default 0 = none)",
         "  --key-prefix P         key namespace, [A-Za-z0-9_-]{1,32} (default lc)",
         "  --dump                 after the run, ask the server for its DUMP digest",
         "prints one JSON line; exit 0 = ok, 1 = not ok (errors, or requests missing), 2 = usage");
@@ -560,6 +590,7 @@ public final class LoadClient {
         Path recordDir = null;
         Duration trailingWait = d.trailingWait();
         int sendBuffer = 0;
+        int sharedAppends = 0;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (opt.equals("--help") || opt.equals("-h")) {
@@ -641,6 +672,9 @@ public final class LoadClient {
                 case "--key-prefix":
                     keyPrefix = v;
                     break;
+                case "--shared-appends":
+                    sharedAppends = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, parseLong(opt, v)));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option: " + opt);
             }
@@ -649,7 +683,7 @@ public final class LoadClient {
             throw new IllegalArgumentException("missing --target HOST:PORT");
         }
         return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout,
-            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer);
+            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
     }
 
     private static long parseLong(String opt, String v) {
@@ -1194,7 +1228,8 @@ public final class LoadClient {
 
         private void exchange() {
             LoadStream stream = new LoadStream(config.protocol(), config.seed(), index, config.keyPrefix(),
-                config.ownKeys(), config.sharedKeys(), config.requests(), config.host() + ":" + config.port());
+                config.ownKeys(), config.sharedKeys(), config.sharedAppends(), config.requests(),
+                config.host() + ":" + config.port());
             ArrayDeque<LoadStream.Request> inflight = new ArrayDeque<>();
             ArrayDeque<Long> sentAt = new ArrayDeque<>();
             ByteArrayOutputStream batch = new ByteArrayOutputStream(1024);

@@ -24,7 +24,8 @@ import java.util.Iterator;
  * A connection whose queued replies exceed {@value #MAX_PENDING} bytes is not read from until
  * they drain (back-pressure on a client that does not read).
  *
- * <p>Usage: {@code java dev.understudy.apps.NioKvServer PORT [BIND_ADDRESS]}.
+ * <p>Usage: {@code java [-Dapps.admin.port=P] dev.understudy.apps.NioKvServer PORT [BIND_ADDRESS]}
+ * ({@link ServerArgs}); the optional admin port answers {@code DUMP} out of band ({@link AdminPort}).
  *
  * <p>Thread-safety: all I/O happens on the selector thread; {@link #close()} may be called
  * from any thread.
@@ -87,8 +88,9 @@ public final class NioKvServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws IOException {
-        InetSocketAddress bind = ServerArgs.parseOrExit("NioKvServer", args);
-        NioKvServer s = start(bind, new KvStore(), false);
+        KvStore store = new KvStore();
+        InetSocketAddress bind = ServerArgs.startOrExit("NioKvServer", args, store);
+        NioKvServer s = start(bind, store, false);
         ServerArgs.announce(s.port());
     }
 

@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
  */
 public final class LabApps {
     private static final Pattern LISTENING = Pattern.compile("(?m)^LISTENING (\\d+)\\s*$");
+    private static final Pattern ADMIN = Pattern.compile("(?m)^ADMIN (\\d+)\\s*$");
+    private static final Pattern DUMP = Pattern.compile("(?m)^(DUMP \\d+ [0-9a-f]{64})\\s*$");
+    /** What starting a JVM in a host may take on top of an admin query's own timeout. */
+    private static final Duration JVM_START = Duration.ofSeconds(30);
 
     private LabApps() {
     }
@@ -280,6 +284,40 @@ public final class LabApps {
             throw new IOException("LoadClient in " + host + " exited " + r.exitCode() + " without a summary: " + r.output().trim());
         }
         return new LoadRun(r.exitCode(), json, Json.object(json), r.output());
+    }
+
+    /**
+     * The admin port a server announced ({@code ADMIN <port>}, printed before {@code LISTENING}
+     * when it was started with {@code -Dapps.admin.port=P}; see {@code dev.understudy.apps.ServerArgs}),
+     * or -1 when it has none.
+     */
+    public static int adminPort(Server server) throws IOException {
+        String out = Files.exists(server.log()) ? Files.readString(server.log(), StandardCharsets.UTF_8) : "";
+        Matcher m = ADMIN.matcher(out);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    /**
+     * Asks the app listening on admin port {@code adminPort} in {@code host} for its state, from
+     * inside that host's namespace ({@code dev.understudy.apps.AdminClient 127.0.0.1 PORT} run
+     * with {@link Lab#exec}), so it works on a clone whose service port belongs to the replay
+     * machinery and for an app reachable only inside its namespace.
+     *
+     * @param timeout bound of the query itself; the JVM's start may add up to 30 s
+     * @return the reply line {@code DUMP count sha256hex}, as the KV {@code DUMP} reply and the
+     *         body of {@code GET /dump}
+     * @throws IOException when the query fails (the message carries the client's output)
+     */
+    public static String adminDump(Lab lab, String host, int adminPort, Duration timeout) throws IOException {
+        List<String> cmd = Lab.java(List.of(), "dev.understudy.apps.AdminClient", "127.0.0.1",
+            Integer.toString(adminPort), timeout.toMillis() + "ms");
+        Host.Result r = lab.exec(host, timeout.plus(JVM_START), cmd.toArray(new String[0]));
+        Matcher m = DUMP.matcher(r.output());
+        if (r.exitCode() != 0 || !m.find()) {
+            throw new IOException("AdminClient for port " + adminPort + " in " + host + " exited " + r.exitCode() + ": "
+                + r.output().trim());
+        }
+        return m.group(1);
     }
 
     /** The usual load-client arguments for a target in the lab. */

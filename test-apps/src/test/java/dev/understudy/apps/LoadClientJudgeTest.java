@@ -97,6 +97,11 @@ class LoadClientJudgeTest {
             .withReplyTimeout(Duration.ofSeconds(5));
     }
 
+    /** One connection of 400 requests appending to one shared log {@code j.sharedlog.0}. */
+    private static LoadClient.Config logConfig(int port) {
+        return config(port, 1, 400).withSharedAppends(1).withKeyPrefix("j");
+    }
+
     private static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
@@ -258,6 +263,61 @@ class LoadClientJudgeTest {
         assertTrue(r.firstErrors().get(0).contains("final GET of shared lc.shared.0"), r.firstErrors().toString());
         assertEquals(r.expected(), r.completed());
         assertFalse(r.ok());
+    }
+
+    // Mutation check: with the growth check of LoadStream#sharedLogAppend removed the test
+    // failed (mismatches 0 for the repeated length); with the token walk of
+    // LoadStream#sharedLogGet removed it failed (mismatches 0 for the swapped tokens).
+    @Test
+    @Timeout(20)
+    void shouldCountAWrongAppendLengthAndAReorderedSharedLogAsMismatches() throws Exception {
+        LoadClient.Summary control;
+        try (FakeServer s = FakeServer.kv((conn, n, line, right, out) -> right + "\n")) {
+            control = LoadClient.run(logConfig(s.port()).withLoad(2, 400, 4));
+        }
+        assertTrue(control.ok(), control.toJson());
+
+        // the second APPEND of the connection is answered with the length of the first
+        LoadClient.Summary wrongLength;
+        java.util.concurrent.atomic.AtomicReference<String> first = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger appends = new java.util.concurrent.atomic.AtomicInteger();
+        try (FakeServer s = FakeServer.kv((conn, n, line, right, out) -> {
+            if (line.startsWith("APPEND j.sharedlog.0 ")) {
+                int k = appends.incrementAndGet();
+                if (k == 1) {
+                    first.set(right);
+                } else if (k == 2) {
+                    return first.get() + "\n";
+                }
+            }
+            return right + "\n";
+        })) {
+            wrongLength = LoadClient.run(logConfig(s.port()));
+        }
+        assertEquals(1, wrongLength.mismatches(), wrongLength.toJson());
+        assertTrue(wrongLength.firstErrors().get(0).contains("shared log j.sharedlog.0 went from length"),
+            wrongLength.firstErrors().toString());
+        assertFalse(wrongLength.ok());
+
+        // the final GET returns the log with the connection's first two tokens swapped
+        LoadClient.Summary reordered;
+        try (FakeServer s = FakeServer.kv((conn, n, line, right, out) -> {
+            if (line.equals("GET j.sharedlog.0")) {
+                String[] t = right.substring("VALUE ".length()).split("\\.");
+                String[] swapped = t.clone();
+                swapped[0] = t[1];
+                swapped[1] = t[0];
+                return "VALUE " + String.join(".", swapped) + ".\n";
+            }
+            return right + "\n";
+        })) {
+            reordered = LoadClient.run(logConfig(s.port()));
+        }
+        assertEquals(1, reordered.mismatches(), reordered.toJson());
+        assertTrue(reordered.firstErrors().get(0).contains("final GET of shared log j.sharedlog.0"),
+            reordered.firstErrors().toString());
+        assertEquals(reordered.expected(), reordered.completed());
+        assertFalse(reordered.ok());
     }
 
     // Mutation check: with ok() ignoring sent != expected the test failed (ok true without

@@ -41,6 +41,9 @@ class LoadClientTest {
         assertEquals(LoadClient.Config.defaults("h", 1).withAllowDurationStop(true).withMaxGap(Duration.ofMillis(250))
             .withRecordDir(java.nio.file.Path.of("/tmp/rec")).withTrailingWait(Duration.ofSeconds(1)).withSendBuffer(8192), strict);
         assertEquals(null, LoadClient.Config.defaults("h", 1).maxGap(), "no gap limit by default");
+        assertEquals(LoadClient.Config.defaults("h", 1).withSharedAppends(4),
+            LoadClient.parseArgs(new String[] {"--target", "h:1", "--shared-appends", "4"}));
+        assertEquals(0, LoadClient.Config.defaults("h", 1).sharedAppends(), "no shared logs by default");
         assertEquals(LoadClient.DEFAULT_TRAILING_WAIT, LoadClient.Config.defaults("h", 1).trailingWait());
         assertNull(LoadClient.parseArgs(new String[] {"--help"}));
         assertEquals(Duration.ofMinutes(2), LoadClient.parseDuration("--duration", "2m"));
@@ -68,6 +71,17 @@ class LoadClientTest {
             () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--trailing-wait", "2m"})).getMessage().contains("--trailing-wait"));
         assertTrue(assertThrows(IllegalArgumentException.class,
             () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--send-buffer", "-1"})).getMessage().contains("--send-buffer"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--shared-appends", "-1"})).getMessage().contains("value=-1"));
+        // fail fast, before any request, rather than let a shared log reach KvStore.MAX_VALUE and get ERR replies
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> LoadClient.parseArgs(new String[] {"--target", "h:1", "--shared-appends", "4", "--requests", "0"}))
+            .getMessage().contains("--requests 0"));
+        String tooBig = assertThrows(IllegalArgumentException.class, () -> LoadClient.parseArgs(new String[] {"--target",
+            "h:1", "--shared-appends", "4", "--connections", "32", "--requests", "100000"})).getMessage();
+        assertTrue(tooBig.contains("could reach 1100000 characters, more than KvStore.MAX_VALUE (1048576)"), tooBig);
+        assertEquals(4, LoadClient.parseArgs(new String[] {"--target", "h:1", "--shared-appends", "4", "--connections",
+            "32", "--requests", "20000"}).sharedAppends(), "the documented run fits");
     }
 
     @Test
@@ -115,6 +129,45 @@ class LoadClientTest {
         assertEquals(0, second.errors(), second.toJson());
         assertNotNull(first.dump());
         assertEquals(8 * 4 + 4, first.dump().count(), "own counters of 8 connections + 4 shared");
+    }
+
+    /** Also: an admin port on the same store reports the DUMP the service port reported after the run. */
+    @Test
+    void shouldRunCleanWithSharedAppendsAgainstEveryServer() throws Exception {
+        List<LoadClient.Summary> kv = new java.util.ArrayList<>();
+        KvStore blockingStore = new KvStore();
+        try (BlockingKvServer s = BlockingKvServer.start(LOOPBACK, blockingStore);
+             AdminPort admin = AdminPort.start(LOOPBACK, blockingStore)) {
+            kv.add(LoadClient.run(config(s.port(), LoadClient.Protocol.KV).withSharedAppends(4)));
+            assertEquals(dumpLine(kv.get(0)), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
+        }
+        KvStore nioStore = new KvStore();
+        try (NioKvServer s = NioKvServer.start(LOOPBACK, nioStore); AdminPort admin = AdminPort.start(LOOPBACK, nioStore)) {
+            kv.add(LoadClient.run(config(s.port(), LoadClient.Protocol.KV).withSharedAppends(4).withLoad(8, 1000, 16)));
+            assertEquals(dumpLine(kv.get(1)), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
+        }
+        for (LoadClient.Summary s : kv) {
+            assertTrue(s.ok(), s.toJson());
+            assertEquals(8 * (1000 + 8 + 4 + 4), s.completed(), s.toJson());
+        }
+        LoadClient.Summary http;
+        KvStore httpStore = new KvStore();
+        try (HttpCounterServer s = HttpCounterServer.start(LOOPBACK, httpStore);
+             AdminPort admin = AdminPort.start(LOOPBACK, httpStore)) {
+            http = LoadClient.run(config(s.port(), LoadClient.Protocol.HTTP).withSharedAppends(4));
+            assertEquals(dumpLine(http), AdminClient.dump(address(admin), Duration.ofSeconds(5)));
+        }
+        assertTrue(http.ok(), http.toJson());
+        assertEquals(8 * (1000 + 4 + 4 + 4), http.completed(), http.toJson());
+        assertEquals(8 * 4 + 4 + 4, http.dump().count(), "own counters of 8 connections + 4 shared + 4 shared logs");
+    }
+
+    private static String dumpLine(LoadClient.Summary s) {
+        return KvProtocol.DUMP + s.dump().count() + " " + s.dump().sha256();
+    }
+
+    private static InetSocketAddress address(AdminPort admin) {
+        return new InetSocketAddress("127.0.0.1", admin.port());
     }
 
     @Test

@@ -73,6 +73,19 @@ class ServersTest {
             assertEquals("400 ERR missing key", http("POST", base + "/incr/"));
             assertTrue(http("GET", base + "/dump").matches("200 DUMP 1 [0-9a-f]{64}"));
 
+            // APPEND, as KvStore#append: the new length; an absent key counts as empty
+            assertEquals("200 INT 3", http("POST", base + "/append/log/c0."));
+            assertEquals("200 INT 8", http("POST", base + "/append/log/c1r2."));
+            assertEquals("200 VALUE c0.c1r2.", http("GET", base + "/get/log"));
+            assertEquals("200 INT 11", http("POST", base + "/append/log/a/b"), "the rest of the path, slashes too");
+            assertEquals("200 INT 14", http("POST", base + "/append/log/%41"), "the raw path, undecoded");
+            assertEquals("400 ERR missing value", http("POST", base + "/append/log/"));
+            assertEquals("400 ERR wrong number of arguments", http("POST", base + "/append/log"));
+            assertEquals("400 ERR missing key", http("POST", base + "/append//x"));
+            assertEquals("405 ERR method not allowed", http("GET", base + "/append/log/x"));
+            assertEquals("400 ERR not an integer", http("POST", base + "/incr/log"));
+            assertEquals("200 VALUE c0.c1r2.a/b%41", http("GET", base + "/get/log"));
+
             // three requests on one connection, pipelined in one write: keep-alive and in-order replies
             try (Socket c = new Socket("127.0.0.1", s.port())) {
                 c.setSoTimeout(5000);

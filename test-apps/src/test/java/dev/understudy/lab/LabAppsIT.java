@@ -48,8 +48,8 @@ class LabAppsIT {
         }
     }
 
-    private static LabApps.Server start(String app, String tag) throws Exception {
-        return LabApps.startServer(lab, Lab.node(1), List.of(), "dev.understudy.apps." + app, 7000,
+    private static LabApps.Server start(String app, String tag, String... jvmOptions) throws Exception {
+        return LabApps.startServer(lab, Lab.node(1), List.of(jvmOptions), "dev.understudy.apps." + app, 7000,
             logs.resolve(tag + "-" + app + ".log"), START);
     }
 
@@ -116,6 +116,29 @@ class LabAppsIT {
         }
         assertEquals(digests[0], digests[1], "same seed on a fresh " + first + " and " + second);
         assertEquals(counts[0], counts[1]);
+    }
+
+    /**
+     * With {@code -Dapps.admin.port=7001} each app answers DUMP on its admin port, asked from
+     * inside its namespace, exactly as its service port answered the load client's {@code --dump}
+     * after a run whose final state depends on the order of the connections' requests.
+     */
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"BlockingKvServer,kv", "NioKvServer,kv", "HttpCounterServer,http"})
+    void shouldAnswerTheAdminDumpInsideTheNamespaceAsTheServicePortDid(String app, String protocol) throws Exception {
+        LabApps.Server server = start(app, "admin", "-Dapps.admin.port=7001");
+        try {
+            assertEquals(7001, LabApps.adminPort(server), LabApps.tail(server.log()));
+            List<String> args = LabApps.loadArgs(protocol, lab.vip() + ":" + server.port(), 8, 1000, 1, 7, true);
+            args.addAll(List.of("--shared-appends", "4"));
+            LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, RUN);
+            assertTrue(run.ok(), run.json());
+            assertEquals(8 * (1000 + (protocol.equals("kv") ? 8 : 4) + 4 + 4), run.completed(), run.json());
+            String admin = LabApps.adminDump(lab, Lab.node(1), 7001, Duration.ofSeconds(5));
+            assertEquals("DUMP " + run.dumpCount() + " " + run.dumpSha256(), admin);
+        } finally {
+            server.stop();
+        }
     }
 
     @Test
