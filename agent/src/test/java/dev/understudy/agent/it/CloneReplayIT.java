@@ -28,7 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every connection, the bytes the clone's app wrote (SHA-256 over the whole stream, from the
  * clone's replay report) equal what LoadClient received from the primary, every one of the
  * primary's APP_WRITE ranges was checked on the clone (verified bytes = bytes received), and no
- * divergence is reported.
+ * divergence is reported; and each clone's application, asked directly on its admin port, has the
+ * primary's state ({@code DUMP}), with shared keys that every connection APPENDs to so that the
+ * state depends on the order of requests across connections.
  *
  * <p>{@link #shouldDetectDivergenceWithoutTheDeterminismLayer} is the same run with the
  * determinism layer off ({@code input-order}) on the two multi-threaded apps: there the clones
@@ -44,6 +46,10 @@ class CloneReplayIT {
     private static final int PORT = LabCluster.PORT;
     private static final int CONNECTIONS = 32;
     private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
+    /** Shared keys every connection APPENDs to: the final state depends on the order of requests across connections. */
+    private static final int SHARED_APPENDS = 4;
+    /** Each app's out-of-band admin port (not a service port: neither recorded nor replayed). */
+    private static final int ADMIN_PORT = 7001;
 
     static Stream<Arguments> apps() {
         return Jvm.javas().flatMap(java -> Stream.of(
@@ -71,6 +77,8 @@ class CloneReplayIT {
             assertEquals(0, status.get("replay errors"), () -> status + "\n" + log);
             assertEquals(r.received, status.get("replay verified output bytes"), status::toString);
             assertEquals(CONNECTIONS, status.get("replay connections"), status::toString);
+            assertTrue(r.primaryDump.startsWith("DUMP "), r.primaryDump);
+            assertEquals(r.primaryDump, r.dumps.get(node), "node" + node + "'s application state (DUMP) against the primary's");
             Map<Integer, String[]> report = r.reports.get(node);
             for (LabApps.LoadConnection c : r.connections) {
                 String[] line = report.get(c.localPort());
@@ -103,6 +111,8 @@ class CloneReplayIT {
         final Map<Integer, Map<String, Long>> status = new HashMap<>();
         final Map<Integer, String> logs = new HashMap<>();
         final Map<Integer, Map<Integer, String[]>> reports = new HashMap<>();
+        String primaryDump;
+        final Map<Integer, String> dumps = new HashMap<>();
     }
 
     static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra)
@@ -111,7 +121,8 @@ class CloneReplayIT {
         Run r = new Run();
         try (Lab lab = Lab.up(3)) {
             LabCluster cluster = new LabCluster(lab, work);
-            List<String> opts = new ArrayList<>(List.of("-Dunderstudy.determinism=" + determinism));
+            List<String> opts = new ArrayList<>(List.of("-Dunderstudy.determinism=" + determinism,
+                "-Dapps.admin.port=" + ADMIN_PORT));
             opts.addAll(extra);
             try {
                 LabApps.Server[] clones = new LabApps.Server[4];
@@ -125,7 +136,8 @@ class CloneReplayIT {
                 Path record = work.resolve("load");
                 List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
                     REQUESTS, pipeline, 7, false));
-                args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s"));
+                args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s",
+                    "--shared-appends", Integer.toString(SHARED_APPENDS)));
                 CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
                     try {
                         return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
@@ -146,6 +158,10 @@ class CloneReplayIT {
                     cluster.awaitStable(node, "replay verified output bytes");
                     r.status.put(node, cluster.status(node));
                     r.logs.put(node, LabApps.tail(clones[node].log()));
+                }
+                r.primaryDump = LabApps.adminDump(lab, Lab.node(1), ADMIN_PORT, Duration.ofSeconds(30));
+                for (int node = 2; node <= 3; node++) {
+                    r.dumps.put(node, LabApps.adminDump(lab, Lab.node(node), ADMIN_PORT, Duration.ofSeconds(30)));
                 }
             } finally {
                 cluster.stopAll();
