@@ -1,0 +1,132 @@
+package dev.understudy.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.understudy.lab.Host;
+import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
+import dev.understudy.lab.junit.Privileged;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A clone's life around the replay, in the lab, with {@code BlockingKvServer} in serial mode (the
+ * app whose state depends most on the order of turns):
+ * <ol>
+ *   <li>phase A: node2 is the only clone; LoadClient runs 32 connections × {@code REQUESTS/2};</li>
+ *   <li>node3 starts late, with an empty journal: it catches up and replays from the start;</li>
+ *   <li>phase B: 32 new connections × {@code REQUESTS/2}; while it runs, node2 is SIGKILLed and
+ *       restarted — it rebuilds its state from its own journal and follows on;</li>
+ *   <li>at the end both clones report 0 divergences, checked every output byte LoadClient
+ *       received in both phases, and their {@code DUMP}s equal the primary's;</li>
+ *   <li>connection attempts from {@code client} to each clone's service port are refused, and
+ *       the clone's state is unchanged afterwards.</li>
+ * </ol>
+ * Mutation check (done once): with the replayer starting its tailer after the journal's last
+ * sequence instead of at the first, the test failed on the restarted node2 (its applied position
+ * never reached the primary's: it could not rebuild from its own journal).
+ */
+@Privileged
+class CloneLifecycleIT {
+    private static final int PORT = LabCluster.PORT;
+    private static final int ADMIN_PORT = 7001;
+    private static final int CONNECTIONS = 32;
+    private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
+    private static final String MAIN = "dev.understudy.apps.BlockingKvServer";
+
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void shouldRebuildARestartedAndALateCloneAndRefuseOutsideConnections() throws Exception {
+        Path work = Files.createTempDirectory("us-lifecycle-");
+        Path java = Jvm.JAVA_17;
+        try (Lab lab = Lab.up(3)) {
+            LabCluster cluster = new LabCluster(lab, work);
+            List<String> opts = List.of("-Dunderstudy.determinism=serial", "-Dapps.admin.port=" + ADMIN_PORT);
+            try {
+                cluster.start(2, "clone", java, LabApps.appsClassPath(), MAIN, opts);
+                LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), MAIN, opts);
+                LabCluster.awaitJoined(primary, 2);
+
+                long received = load(lab, work, "a", 7);
+
+                cluster.start(3, "clone", java, LabApps.appsClassPath(), MAIN, opts);
+                LabCluster.awaitJoined(primary, 3);
+
+                long afterA = cluster.status(1).get("journal position");
+                CompletableFuture<Long> phaseB = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return load(lab, work, "b", 8);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                // mid-phase B: SIGKILL node2 once the primary has recorded some of phase B, and restart it
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+                while (cluster.status(1).get("journal position") < afterA + afterA / 3 && !phaseB.isDone()
+                    && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(!phaseB.isDone(), "phase B ended before node2 could be killed mid-load");
+                LabApps.Server node2 = cluster.servers.get(0);
+                node2.kill();
+                cluster.servers.remove(node2);
+                cluster.start(2, "clone", java, LabApps.appsClassPath(), MAIN, opts);
+                received += phaseB.get(8, TimeUnit.MINUTES);
+
+                long published = cluster.awaitStable(1, "journal position");
+                String primaryDump = LabApps.adminDump(lab, Lab.node(1), ADMIN_PORT, Duration.ofSeconds(30));
+                for (int node = 2; node <= 3; node++) {
+                    cluster.awaitAtLeast(node, "replay applied position", published, Duration.ofMinutes(3));
+                    cluster.awaitAtLeast(node, "replay verified output bytes", received, Duration.ofMinutes(1));
+                    Map<String, Long> status = cluster.status(node);
+                    assertEquals(0, status.get("replay divergences"), "node" + node + ": " + status);
+                    assertEquals(0, status.get("replay errors"), "node" + node + ": " + status);
+                    assertEquals(received, status.get("replay verified output bytes"), "node" + node + ": " + status);
+                    assertEquals(2 * CONNECTIONS, status.get("replay connections"), "node" + node + ": " + status);
+                    String dump = LabApps.adminDump(lab, Lab.node(node), ADMIN_PORT, Duration.ofSeconds(30));
+                    assertEquals(primaryDump, dump, "node" + node + "'s DUMP against the primary's");
+
+                    // outside connections to a clone's service port are refused and change nothing
+                    String target = lab.address(Lab.node(node));
+                    Host.Result r = lab.exec(Lab.CLIENT, Duration.ofSeconds(10), "bash", "-c",
+                        "exec 3<>/dev/tcp/" + target + "/" + PORT + " && printf 'INCR a.shared.0\\n' >&3");
+                    assertNotEquals(0, r.exitCode(), "a connection to node" + node + ":" + PORT + " was accepted: " + r);
+                    assertTrue(r.output().contains("refused"), r.output());
+                    assertEquals(dump, LabApps.adminDump(lab, Lab.node(node), ADMIN_PORT, Duration.ofSeconds(30)));
+                    assertEquals(0, cluster.status(node).get("replay stray accepts"));
+                }
+            } finally {
+                cluster.stopAll();
+                cluster.deleteAeronDirs();
+            }
+        } finally {
+            PrimaryRecordingIT.deleteTree(work);
+        }
+    }
+
+    /** One LoadClient phase through the VIP; returns the bytes it received. */
+    private static long load(Lab lab, Path work, String prefix, long seed) throws Exception {
+        Path record = work.resolve("load-" + prefix);
+        List<String> args = new ArrayList<>(LabApps.loadArgs("kv", lab.vip() + ":" + PORT, CONNECTIONS, REQUESTS / 2, 4,
+            seed, false));
+        args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s", "--key-prefix", prefix,
+            "--shared-appends", "4"));
+        LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
+        assertTrue(run.ok(), () -> "LoadClient phase " + prefix + ": " + run.problems() + " " + run.firstErrors());
+        long received = 0;
+        for (LabApps.LoadConnection c : run.connections()) {
+            received += Files.size(c.receivedFile(record));
+        }
+        return received;
+    }
+}
