@@ -80,9 +80,38 @@ public final class AgentCli {
                 return 1;
             }
         }
+        if (args.length == 3 && "--invoke".equals(args[0])) {
+            try {
+                out.println(invoke(args[1], args[2]));
+                return 0;
+            } catch (final Exception e) {
+                err.println(Agent.PREFIX + "invoke " + args[2] + " on pid " + args[1] + ": " + e);
+                return 1;
+            }
+        }
         err.println(Agent.PREFIX + (args.length == 0 ? "no command" : "unknown arguments: " + String.join(" ", args)));
         err.print(usage());
         return USAGE_ERROR;
+    }
+
+    /**
+     * Invokes operation {@code operation} of the {@code dev.understudy:type=Node} MBean of the JVM
+     * {@code pid} through the Attach API and its local JMX connector (started if needed).
+     */
+    static String invoke(final String pid, final String operation) throws Exception {
+        final com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
+        try {
+            final String address = vm.startLocalManagementAgent();
+            try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(
+                new javax.management.remote.JMXServiceURL(address))) {
+                final Object r = c.getMBeanServerConnection().invoke(
+                    new javax.management.ObjectName(dev.understudy.agent.status.NodeMBean.OBJECT_NAME), operation,
+                    new Object[0], new String[0]);
+                return String.valueOf(r);
+            }
+        } finally {
+            vm.detach();
+        }
     }
 
     /**
@@ -93,7 +122,9 @@ public final class AgentCli {
         sb.append("Usage:\n")
             .append("  java -javaagent:understudy-agent.jar[=key=value,...] <your application>\n")
             .append("  java -jar understudy-agent.jar --version | --help | --config-table | --check-config [key=value,...]\n")
-            .append("  java -jar understudy-agent.jar --status AERON_DIR   (a running node's counters)\n\n")
+            .append("  java -jar understudy-agent.jar --status AERON_DIR   (a running node's counters)\n")
+            .append("  java -jar understudy-agent.jar --invoke PID OPERATION   (a node's JMX operation, e.g. applyAll;\n")
+            .append("      run it in the node's network namespace: the JVM's local JMX connector listens on its loopback)\n\n")
             .append("Configuration keys. Precedence: agent argument (key=value, no 'understudy.' prefix;\n")
             .append("an element without '=' continues a list value) > system property -Dunderstudy.<key>\n")
             .append("> environment UNDERSTUDY_<KEY> > default.\n\n");

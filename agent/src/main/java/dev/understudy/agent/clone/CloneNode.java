@@ -105,6 +105,14 @@ public final class CloneNode implements AutoCloseable {
         CloneNode n = new CloneNode(s);
         n.duty.start();
         n.replayer.start();
+        dev.understudy.agent.status.NodeMBean.operation("applyAll",
+            "Apply everything in the journal to the application now, whatever the apply policy", () -> {
+                n.replayer.applyAll();
+                return "applying up to journal sequence " + n.journal.lastSequence();
+            });
+        dev.understudy.agent.status.NodeMBean.operation("divergedConnections",
+            "Connections whose output differed from the primary's: id, client, first differing offset",
+            n.replayer::describeDivergences);
         return n;
     }
 

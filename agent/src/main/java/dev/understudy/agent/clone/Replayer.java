@@ -188,6 +188,15 @@ final class Replayer implements AutoCloseable {
         wake();
     }
 
+    /** Every diverged connection so far, one line each ("id client offset"), for JMX. */
+    String describeDivergences() {
+        synchronized (diverged) {
+            return diverged.isEmpty() ? "none" : String.join("\n", diverged);
+        }
+    }
+
+    private final java.util.List<String> diverged = new java.util.ArrayList<>();
+
     /** The first divergence: connection id and offset, or -1. */
     long[] firstDivergence() {
         return new long[] {firstDivergenceConnection, firstDivergenceOffset};
@@ -234,9 +243,12 @@ final class Replayer implements AutoCloseable {
         if (periodic) {
             if (applyAllRequested) {
                 applyLimit = Long.MAX_VALUE;
-            } else if (now - lastTick >= periodNs) {
-                lastTick = now;
-                applyLimit = journal.lastSequence();
+            } else {
+                if (now - lastTick >= periodNs) {
+                    lastTick = now;
+                    applyLimit = Math.max(applyLimit, journal.lastSequence());
+                }
+                scoutCharacteristicEvents();
             }
         }
         status(now);
@@ -260,6 +272,27 @@ final class Replayer implements AutoCloseable {
         }
         return applied;
     }
+
+    /**
+     * Periodic policy: reads ahead of the applied position for characteristic events (a new
+     * connection, a close, a checkpoint) and lets the replayer apply up to each.
+     */
+    private void scoutCharacteristicEvents() {
+        if (scout == null) {
+            scout = journal.tailer(1);
+        }
+        for (int i = 0; i < 4096 && scout.poll(scoutHandler, 1) > 0; i++) {
+            // scoutHandler moves applyLimit
+        }
+    }
+
+    private JournalTailer scout;
+    private final dev.understudy.transport.record.RecordHandler scoutHandler = (b, at, length) -> {
+        int type = RecordHeader.type(b, at);
+        if (type == RecordType.CONN_OPEN || type == RecordType.APP_CLOSE || type == RecordType.CHECKPOINT) {
+            applyLimit = Math.max(applyLimit, RecordHeader.sequence(b, at));
+        }
+    };
 
     /** Whether the outstanding grant was taken (and, in serial mode, its turn ended). */
     private boolean granted() {
@@ -317,9 +350,6 @@ final class Replayer implements AutoCloseable {
         ReplayConnection c = new ReplayConnection(connOpen.connectionId(), client, connOpen.clientIsn());
         byId.put(c.id, c);
         counters.connections().increment();
-        if (periodic) {
-            applyLimit = Math.max(applyLimit, journal.lastSequence()); // a characteristic event
-        }
     }
 
     private void segment(DirectBuffer b, int at) {
@@ -422,9 +452,6 @@ final class Replayer implements AutoCloseable {
             return;
         }
         c.primaryClosed = true;
-        if (periodic) {
-            applyLimit = Math.max(applyLimit, journal.lastSequence());
-        }
         maybeFinish(c);
     }
 
@@ -485,6 +512,11 @@ final class Replayer implements AutoCloseable {
             return;
         }
         counters.divergedConnections().increment();
+        synchronized (diverged) {
+            if (diverged.size() < 10_000) {
+                diverged.add(c.id + " " + c.client + " " + offset);
+            }
+        }
         dev.understudy.agent.status.AgentEvents.Divergence e = new dev.understudy.agent.status.AgentEvents.Divergence();
         if (e.isEnabled()) {
             e.connectionId = c.id;
@@ -581,6 +613,9 @@ final class Replayer implements AutoCloseable {
         try {
             if (tailer != null) {
                 tailer.close();
+            }
+            if (scout != null) {
+                scout.close();
             }
         } catch (Throwable ignored) {
             // closing

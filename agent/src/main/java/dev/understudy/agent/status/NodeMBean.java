@@ -23,6 +23,18 @@ public final class NodeMBean implements DynamicMBean {
 
     private final Supplier<Map<String, Long>> counters;
 
+    /** The node's operations (name → description, action), registered by the role once it runs. */
+    private static final Map<String, Map.Entry<String, Supplier<String>>> OPERATIONS =
+        new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    /**
+     * Adds an operation without parameters to the node's MBean; {@code action} returns a line saying
+     * what it did. Replaces an operation of the same name.
+     */
+    public static void operation(String name, String description, Supplier<String> action) {
+        OPERATIONS.put(name, Map.entry(description, action));
+    }
+
     private NodeMBean(Supplier<Map<String, Long>> counters) {
         this.counters = counters;
     }
@@ -84,8 +96,13 @@ public final class NodeMBean implements DynamicMBean {
     }
 
     @Override
-    public Object invoke(String actionName, Object[] params, String[] signature) {
-        throw new UnsupportedOperationException("no operations yet: " + actionName);
+    public Object invoke(String actionName, Object[] params, String[] signature) throws javax.management.ReflectionException {
+        Map.Entry<String, Supplier<String>> op = OPERATIONS.get(actionName);
+        if (op == null || (params != null && params.length > 0)) {
+            throw new javax.management.ReflectionException(new NoSuchMethodException(actionName),
+                "no operation " + actionName + "() on this node; operations: " + OPERATIONS.keySet());
+        }
+        return op.getValue().get();
     }
 
     @Override
@@ -96,7 +113,10 @@ public final class NodeMBean implements DynamicMBean {
         for (String name : all.keySet()) {
             attrs[i++] = new MBeanAttributeInfo(name, "long", "agent counter '" + name + "'", true, false, false);
         }
-        return new MBeanInfo(NodeMBean.class.getName(), "Understudy node status", attrs, null,
-            new MBeanOperationInfo[0], null);
+        MBeanOperationInfo[] ops = OPERATIONS.entrySet().stream()
+            .map(e -> new MBeanOperationInfo(e.getKey(), e.getValue().getKey(), new javax.management.MBeanParameterInfo[0],
+                "java.lang.String", MBeanOperationInfo.ACTION))
+            .toArray(MBeanOperationInfo[]::new);
+        return new MBeanInfo(NodeMBean.class.getName(), "Understudy node status", attrs, null, ops, null);
     }
 }

@@ -69,7 +69,41 @@ class CloneReplayIT {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldWriteOnEveryCloneWhatTheClientReceivedFromThePrimary(String mainClass, String protocol, int pipeline,
                                                                     String determinism, Path java) throws Exception {
-        Run r = run(mainClass, protocol, pipeline, determinism, java, List.of());
+        assertClonesAgree(run(mainClass, protocol, pipeline, determinism, java, List.of()));
+    }
+
+    /**
+     * Apply policy {@code periodic} with a period longer than the run: mid-load the clones have
+     * applied only up to the last characteristic event (the connections' opens), far behind their
+     * journals; after the load an explicit re-injection ({@code applyAll}, the JMX operation, run
+     * with {@code understudy-agent.jar --invoke} in each clone's namespace) brings them to the
+     * same state and output as the primary. (The connections' closes at the end of the load are
+     * characteristic events too, so most of what was held back is applied there; {@code applyAll}
+     * applies what follows the last close.)
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void shouldAgreeWithPeriodicApplyAfterAFinalReinjection() throws Exception {
+        Step behind = (lab, cluster, clones) -> {
+            for (int node = 2; node <= 3; node++) {
+                Map<String, Long> st = cluster.status(node);
+                assertTrue(st.get("replay applied position") + 10_000 < st.get("journal position"),
+                    "periodic apply: node" + node + " should hold records back mid-load: " + st);
+            }
+        };
+        Step reinject = (lab, cluster, clones) -> {
+            for (int node = 2; node <= 3; node++) {
+                dev.understudy.lab.Host.Result res = lab.exec(Lab.node(node), Duration.ofSeconds(60), Jvm.JAVA_17.toString(),
+                    "-jar", Jvm.agentJar().toString(), "--invoke", Long.toString(clones[node].process().pid()), "applyAll");
+                assertEquals(0, res.exitCode(), res::toString);
+                assertTrue(res.output().contains("applying up to journal sequence"), res.output());
+            }
+        };
+        assertClonesAgree(run("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17,
+            List.of("-Dunderstudy.apply.policy=periodic", "-Dunderstudy.checkpoint.interval=1h"), behind, reinject));
+    }
+
+    private static void assertClonesAgree(Run r) {
         for (int node = 2; node <= 3; node++) {
             Map<String, Long> status = r.status.get(node);
             String log = r.logs.get(node);
@@ -115,8 +149,18 @@ class CloneReplayIT {
         final Map<Integer, String> dumps = new HashMap<>();
     }
 
+    /** Something done to the running cluster (mid-load, or once the load is over). */
+    interface Step {
+        void accept(Lab lab, LabCluster cluster, LabApps.Server[] clones) throws Exception;
+    }
+
     static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra)
         throws Exception {
+        return run(mainClass, protocol, pipeline, determinism, java, extra, null, null);
+    }
+
+    static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra,
+                   Step midLoad, Step afterLoad) throws Exception {
         Path work = Files.createTempDirectory("us-replay-");
         Run r = new Run();
         try (Lab lab = Lab.up(3)) {
@@ -145,6 +189,15 @@ class CloneReplayIT {
                         throw new IllegalStateException(e);
                     }
                 });
+                if (midLoad != null) {
+                    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+                    while (cluster.status(1).get("journal position") < 50_000 && !load.isDone()
+                        && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    assertTrue(!load.isDone(), "the load ended before the mid-load step");
+                    midLoad.accept(lab, cluster, clones);
+                }
                 LabApps.LoadRun run = load.get(7, TimeUnit.MINUTES);
                 assertTrue(run.ok(), () -> "LoadClient: " + run.problems() + " " + run.firstErrors() + "\n"
                     + LabApps.tail(primary.log()));
@@ -153,6 +206,9 @@ class CloneReplayIT {
                     r.received += Files.size(c.receivedFile(record));
                 }
                 long published = cluster.awaitStable(1, "journal position");
+                if (afterLoad != null) {
+                    afterLoad.accept(lab, cluster, clones);
+                }
                 for (int node = 2; node <= 3; node++) {
                     cluster.awaitAtLeast(node, "replay applied position", published, Duration.ofMinutes(3));
                     cluster.awaitStable(node, "replay verified output bytes");
