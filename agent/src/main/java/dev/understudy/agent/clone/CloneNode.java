@@ -53,6 +53,11 @@ public final class CloneNode implements AutoCloseable {
         AgentCounters cs = null;
         try {
             j = Journal.open(s.journal());
+            if (j.lastSequence() > 0 && j.firstSequence() > 1) {
+                throw new IllegalStateException("this clone cannot be rebuilt from its journal " + s.journal().directory()
+                    + ": it starts at sequence " + j.firstSequence() + ", the records before it were deleted (journal"
+                    + " retention); delete the directory to rejoin from a peer whose journal still starts at sequence 1");
+            }
             cs = new AgentCounters(d.aeron());
             cs.add("role (1 primary, 2 clone)").setOrdered(2);
             cs.add("epoch").setOrdered(s.epoch());

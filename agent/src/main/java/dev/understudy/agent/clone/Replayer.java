@@ -172,6 +172,21 @@ final class Replayer implements AutoCloseable {
         counters.strayAccepts().increment();
     }
 
+    /**
+     * The journal (filled by catch-up from a peer whose journal no longer starts at the beginning)
+     * lacks the start of the record: the application cannot be brought to the primary's state. The
+     * clone stops rather than follow with a state that is not the primary's.
+     */
+    private void cannotRebuild(long first) {
+        AgentLog.log(LogLevel.ERROR, LOG, "this clone cannot be rebuilt: its journal starts at sequence " + first
+            + ", the records before it were deleted (journal retention) on every node it caught up from; stopping the JVM"
+            + " (exit " + EXIT_CANNOT_REBUILD + "). Keep understudy.journal.retention longer than a clone may be away.", null);
+        Runtime.getRuntime().halt(EXIT_CANNOT_REBUILD);
+    }
+
+    /** Exit status of a clone that cannot rebuild the primary's state (EX_SOFTWARE, as a failed start). */
+    static final int EXIT_CANNOT_REBUILD = 70;
+
     void fault(String what, Throwable t) {
         fault = what + ": " + t;
         AgentLog.log(LogLevel.ERROR, LOG, fault, null);
@@ -211,11 +226,6 @@ final class Replayer implements AutoCloseable {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
             if (closed) {
-                return;
-            }
-            if (journal.firstSequence() > 1) {
-                fault("the journal starts at sequence " + journal.firstSequence() + ": the records before it were deleted"
-                    + " (journal retention), so this clone cannot rebuild the primary's state", new IllegalStateException());
                 return;
             }
             tailer = journal.tailer(1);
@@ -310,7 +320,11 @@ final class Replayer implements AutoCloseable {
     }
 
     private void apply(DirectBuffer b, int at, int length) {
-        appliedSequence = RecordHeader.sequence(b, at);
+        long sequence = RecordHeader.sequence(b, at);
+        if (appliedSequence == 0 && sequence > 1) {
+            cannotRebuild(sequence);
+        }
+        appliedSequence = sequence;
         try {
             switch (RecordHeader.type(b, at)) {
                 case RecordType.CONN_OPEN:
