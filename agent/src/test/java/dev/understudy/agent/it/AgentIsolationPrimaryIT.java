@@ -97,7 +97,7 @@ class AgentIsolationPrimaryIT {
                 cluster.deleteAeronDirs();
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
         }
     }
 }

@@ -104,7 +104,7 @@ class AgentOwnSocketsIT {
                     where, ids.opened.size(), ids.perType);
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
         }
     }
 

@@ -110,7 +110,7 @@ class CloneLifecycleIT {
                 cluster.deleteAeronDirs();
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
         }
     }
 

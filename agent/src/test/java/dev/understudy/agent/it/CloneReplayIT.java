@@ -39,7 +39,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (0 divergences: its responses differ only in bytes, never in length), while BlockingKvServer
  * still diverged through the second check, the total output length ("INT 9" against "INT 10").
  *
- * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000).
+ * <p>Every run also checks the primary's recording in both clones' journals
+ * ({@link RecordingChecks#assertJournalsHoldTheRecording}).
+ *
+ * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000; the
+ * divergence cases, which only need to show that divergence is found, run a tenth of it).
  */
 @Privileged
 class CloneReplayIT {
@@ -100,7 +104,7 @@ class CloneReplayIT {
             }
         };
         assertClonesAgree(run("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17,
-            List.of("-Dunderstudy.apply.policy=periodic", "-Dunderstudy.checkpoint.interval=1h"), behind, reinject));
+            List.of("-Dunderstudy.apply.policy=periodic", "-Dunderstudy.checkpoint.interval=1h"), REQUESTS, behind, reinject));
     }
 
     private static void assertClonesAgree(Run r) {
@@ -129,7 +133,7 @@ class CloneReplayIT {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldDetectDivergenceWithoutTheDeterminismLayer(String mainClass, String protocol, int pipeline,
                                                           String determinism, Path java) throws Exception {
-        Run r = run(mainClass, protocol, pipeline, determinism, java, List.of());
+        Run r = run(mainClass, protocol, pipeline, determinism, java, List.of(), Math.max(1000, REQUESTS / 10), null, null);
         for (int node = 2; node <= 3; node++) {
             Map<String, Long> status = r.status.get(node);
             assertTrue(status.get("replay divergences") > 0, () -> "node" + status + ": no divergence detected");
@@ -156,11 +160,11 @@ class CloneReplayIT {
 
     static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra)
         throws Exception {
-        return run(mainClass, protocol, pipeline, determinism, java, extra, null, null);
+        return run(mainClass, protocol, pipeline, determinism, java, extra, REQUESTS, null, null);
     }
 
     static Run run(String mainClass, String protocol, int pipeline, String determinism, Path java, List<String> extra,
-                   Step midLoad, Step afterLoad) throws Exception {
+                   long requests, Step midLoad, Step afterLoad) throws Exception {
         Path work = Files.createTempDirectory("us-replay-");
         Run r = new Run();
         try (Lab lab = Lab.up(3)) {
@@ -179,7 +183,7 @@ class CloneReplayIT {
                 }
                 Path record = work.resolve("load");
                 List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
-                    REQUESTS, pipeline, 7, false));
+                    requests, pipeline, 7, false));
                 args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s",
                     "--shared-appends", Integer.toString(SHARED_APPENDS)));
                 CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
@@ -226,9 +230,10 @@ class CloneReplayIT {
             for (int node = 2; node <= 3; node++) {
                 r.reports.put(node, report(cluster.journal(node)));
             }
+            RecordingChecks.assertJournalsHoldTheRecording(cluster, r.connections, work.resolve("load"), CONNECTIONS);
             return r;
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
         }
     }
 

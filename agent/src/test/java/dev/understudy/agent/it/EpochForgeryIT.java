@@ -85,9 +85,9 @@ class EpochForgeryIT {
                 cluster.deleteAeronDirs();
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
             if (forgerAeron != null) {
-                PrimaryRecordingIT.deleteTree(Path.of(forgerAeron));
+                RecordingChecks.deleteTree(Path.of(forgerAeron));
             }
         }
     }

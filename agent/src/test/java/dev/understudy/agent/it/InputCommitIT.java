@@ -120,7 +120,7 @@ class InputCommitIT {
                 cluster.deleteAeronDirs();
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
         }
     }
 

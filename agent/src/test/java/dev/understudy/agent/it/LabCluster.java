@@ -116,7 +116,7 @@ final class LabCluster {
     /** Deletes the nodes' Aeron directories in /dev/shm (after {@link #stopAll()}). */
     void deleteAeronDirs() throws IOException {
         for (int node = 1; node <= lab.nodes(); node++) {
-            PrimaryRecordingIT.deleteTree(aeronDir(node).toPath().getParent());
+            RecordingChecks.deleteTree(aeronDir(node).toPath().getParent());
         }
     }
 }

@@ -173,9 +173,9 @@ class MalformedInputIT {
                 cluster.deleteAeronDirs();
             }
         } finally {
-            PrimaryRecordingIT.deleteTree(work);
+            RecordingChecks.deleteTree(work);
             if (forgerAeron != null) {
-                PrimaryRecordingIT.deleteTree(Path.of(forgerAeron));
+                RecordingChecks.deleteTree(Path.of(forgerAeron));
             }
         }
     }
