@@ -3,7 +3,9 @@
  * by fd number, to a {@link dev.understudy.interceptors.hook.SocketHook}. Public API:
  * {@link dev.understudy.interceptors.Interceptors#install} returning an
  * {@link dev.understudy.interceptors.InstallReport}, and the hook package; everything else here is
- * package-private.
+ * package-private. {@link dev.understudy.interceptors.Determinism#install} does the same for clock
+ * values and randomness: advice and call-site substitutions that pass them through a
+ * {@link dev.understudy.interceptors.hook.ValueHook}.
  *
  * <p>Layout: the advice is intercepted at the lowest layer every socket API shares
  * ({@code sun.nio.ch.SocketDispatcher}: one call per syscall), plus the Java callers of the native

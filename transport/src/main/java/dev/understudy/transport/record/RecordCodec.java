@@ -89,7 +89,9 @@ public final class RecordCodec {
      * Like {@link #validate} without counting: for callers that count at another level (a frame).
      * Checks, in order: header present, length in bounds, record complete, version, CRC, type, the
      * length against the type's layout, then the body fields the layout constrains (a SEGMENT's payload
-     * length and segment flags, an APP_READ's byte count or status).
+     * length and segment flags, an APP_READ's byte count or status, a TURN's kind, ordinal and order, a
+     * CLOCK's or RANDOM's turn order, index, source and the nanos adjustment or payload length its
+     * source allows).
      *
      * @return a {@link RecordErrors} code
      */
@@ -128,10 +130,25 @@ public final class RecordCodec {
             }
         } else if (length != RecordType.fixedLength(type)) {
             return RecordErrors.BAD_BODY;
-        } else if (type == RecordType.APP_READ
-            && !AppReadFlyweight.isValidByteCount(buffer.getInt(offset + AppReadFlyweight.BYTE_COUNT_OFFSET, ORDER))) {
+        } else if (!hasValidFixedBody(type, buffer, offset)) {
             return RecordErrors.BAD_BODY;
         }
         return RecordErrors.OK;
+    }
+
+    /** The body fields a fixed-length type's layout constrains; the length is already checked. */
+    private static boolean hasValidFixedBody(int type, DirectBuffer buffer, int offset) {
+        switch (type) {
+            case RecordType.APP_READ:
+                return AppReadFlyweight.isValidByteCount(buffer.getInt(offset + AppReadFlyweight.BYTE_COUNT_OFFSET, ORDER));
+            case RecordType.TURN:
+                return TurnFlyweight.hasValidBody(buffer, offset);
+            case RecordType.CLOCK:
+                return ClockFlyweight.hasValidBody(buffer, offset);
+            case RecordType.RANDOM:
+                return RandomFlyweight.hasValidBody(buffer, offset);
+            default:
+                return true;
+        }
     }
 }

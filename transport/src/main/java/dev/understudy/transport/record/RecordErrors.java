@@ -19,7 +19,11 @@ public final class RecordErrors {
     public static final int BAD_TYPE = 4;
     /** The CRC-32C stored in the record does not match its bytes. */
     public static final int BAD_CRC = 5;
-    /** The record's length does not match its type's layout (e.g. SEGMENT payload length). */
+    /**
+     * The record's length does not match its type's layout (e.g. SEGMENT payload length), or a body
+     * field is outside the range its layout allows (e.g. an APP_READ byte count of 0, an unknown TURN
+     * kind, a CLOCK or RANDOM source).
+     */
     public static final int BAD_BODY = 6;
     /** The frame header is inconsistent with its content (record count, padding, flags). */
     public static final int BAD_FRAME = 7;

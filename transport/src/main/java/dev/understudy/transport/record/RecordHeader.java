@@ -66,7 +66,9 @@ public class RecordHeader {
      * The version this codec writes and accepts. 2: APP_READ gained the stream offset, APP_WRITE the
      * stream offset, SEGMENT the arrival time and segment flags, CONN_OPEN's option bits became the
      * kernel's {@code TCPI_OPT_*}, TCP_INFO was added. A version-1 record is rejected
-     * ({@link RecordErrors#BAD_VERSION}), never misread.
+     * ({@link RecordErrors#BAD_VERSION}), never misread. TURN, CLOCK and RANDOM were added within
+     * version 2: no existing layout changed, and a reader that predates them rejects them as
+     * {@link RecordErrors#BAD_TYPE}.
      */
     public static final int CURRENT_VERSION = 2;
     /** Records in a batch start at multiples of this, relative to the frame. */

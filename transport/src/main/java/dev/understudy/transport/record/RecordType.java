@@ -29,15 +29,21 @@ public final class RecordType {
     public static final int FENCE = 10;
     /** The primary kernel's view of a connection (options, send state, timestamp clock): {@link TcpInfoFlyweight}. */
     public static final int TCP_INFO = 11;
+    /** The primary ran one turn of the application, named by the event that started it: {@link TurnFlyweight}. */
+    public static final int TURN = 12;
+    /** A clock value the application read: {@link ClockFlyweight}. */
+    public static final int CLOCK = 13;
+    /** A seed or random bytes the application drew: {@link RandomFlyweight}. */
+    public static final int RANDOM = 14;
 
     /** Lowest valid type code. */
     public static final int MIN = CONN_OPEN;
     /** Highest valid type code. */
-    public static final int MAX = TCP_INFO;
+    public static final int MAX = RANDOM;
 
     private static final String[] NAMES = {
         null, "CONN_OPEN", "SEGMENT", "APP_READ", "APP_WRITE", "APP_CLOSE", "APP_SHUTDOWN_OUTPUT", "CHECKPOINT",
-        "HEARTBEAT", "PROMOTE", "FENCE", "TCP_INFO"
+        "HEARTBEAT", "PROMOTE", "FENCE", "TCP_INFO", "TURN", "CLOCK", "RANDOM"
     };
 
     private static final int[] LENGTHS = {
@@ -52,7 +58,10 @@ public final class RecordType {
         HeartbeatFlyweight.LENGTH,
         EpochChangeFlyweight.LENGTH,
         EpochChangeFlyweight.LENGTH,
-        TcpInfoFlyweight.LENGTH
+        TcpInfoFlyweight.LENGTH,
+        TurnFlyweight.LENGTH,
+        ClockFlyweight.LENGTH,
+        RandomFlyweight.LENGTH
     };
 
     private RecordType() {

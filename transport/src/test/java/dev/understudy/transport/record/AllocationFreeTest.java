@@ -17,6 +17,10 @@ class AllocationFreeTest {
     private final SegmentFlyweight segment = new SegmentFlyweight();
     private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
     private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
+    private final TurnFlyweight turn = new TurnFlyweight();
+    private final ClockFlyweight clock = new ClockFlyweight();
+    private final RandomFlyweight random = new RandomFlyweight();
+    private final byte[] randomBytes = new byte[RandomFlyweight.MAX_PAYLOAD];
     private final RecordCodec codec = new RecordCodec();
     private final RecordBatchReader reader = new RecordBatchReader();
     private long sink;
@@ -29,9 +33,17 @@ class AllocationFreeTest {
             for (int i = 0; i < 8; i++) {
                 long s = (long) f * 8 + i;
                 int at = writer.claim(SegmentFlyweight.lengthFor(100));
-                switch (i & 3) {
+                switch (i) {
                     case 0 -> appRead.wrapForEncode(buffer, at, 1, s).connectionId(i).streamOffset(s * 10).readOrder(s)
-                        .byteCount(i == 4 ? AppReadFlyweight.EOF : 10);
+                        .byteCount((f & 1) == 0 ? 10 : AppReadFlyweight.EOF);
+                    case 4 -> turn.wrapForEncode(buffer, at, 1, s).connectionId(i).kind(TurnFlyweight.READ).ordinal(s)
+                        .turnOrder(s);
+                    case 5 -> clock.wrapForEncode(buffer, at, 1, s).turnOrder(s).index(i).source(ClockFlyweight.INSTANT)
+                        .value(s).nanos(i);
+                    case 6 -> random.wrapForEncode(buffer, at, 1, s).turnOrder(s).index(i).source(RandomFlyweight.BYTES)
+                        .payload(randomBytes, 0, RandomFlyweight.MAX_PAYLOAD);
+                    case 7 -> random.wrapForEncode(buffer, at, 1, s).turnOrder(s).index(i).source(RandomFlyweight.SEED)
+                        .seed(s);
                     case 1 -> segment.wrapForEncode(buffer, at, 1, s).connectionId(i).arrivalNanos(s).seq(s)
                         .timestamps(s, 0).payloadLength(100);
                     case 2 -> appWrite.wrapForEncode(buffer, at, 1, s).connectionId(i).streamOffset(s).byteCount(10)

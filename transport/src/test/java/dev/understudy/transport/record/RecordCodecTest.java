@@ -130,6 +130,149 @@ class RecordCodecTest {
         assertEquals(3, codec.counters().get(RecordErrors.BAD_BODY));
     }
 
+    /** Re-encodes a valid TURN, CLOCK or RANDOM, overwrites one field raw (as a buggy or hostile writer would), seals, validates. */
+    private int withField(int type, int source, int fieldOffset, int width, long value) {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[128]);
+        switch (type) {
+            case RecordType.TURN -> new TurnFlyweight().wrapForEncode(b, 0, 1, 1).connectionId(5).kind(TurnFlyweight.READ)
+                .ordinal(3).turnOrder(9);
+            case RecordType.CLOCK -> {
+                ClockFlyweight c = new ClockFlyweight().wrapForEncode(b, 0, 1, 1).turnOrder(9).index(2).source(source).value(77);
+                if (source == ClockFlyweight.INSTANT) {
+                    c.nanos(500);
+                }
+            }
+            default -> {
+                RandomFlyweight r = new RandomFlyweight().wrapForEncode(b, 0, 1, 1).turnOrder(9).index(2).source(source);
+                if (source == RandomFlyweight.BYTES) {
+                    r.payload(new byte[] {1, 2, 3}, 0, 3);
+                } else {
+                    r.seed(0x1234);
+                }
+            }
+        }
+        if (width == 8) {
+            b.putLong(fieldOffset, value, RecordHeader.ORDER);
+        } else {
+            b.putInt(fieldOffset, (int) value, RecordHeader.ORDER);
+        }
+        codec.seal(b, 0);
+        return codec.validate(b, 0, RecordType.fixedLength(type));
+    }
+
+    // Mutation check (done once, JDK 17): with each condition of TurnFlyweight.hasValidBody removed in
+    // turn (kind, ordinal, turn order), this test failed on that field's rejected value.
+    @Test
+    void shouldRejectEveryOutOfRangeTurnField() {
+        int t = RecordType.TURN;
+        for (int kind = TurnFlyweight.READ; kind <= TurnFlyweight.TASK; kind++) {
+            assertEquals(RecordErrors.OK, withField(t, 0, TurnFlyweight.KIND_OFFSET, 4, kind), "kind " + kind);
+        }
+        assertEquals(RecordErrors.OK, withField(t, 0, TurnFlyweight.ORDINAL_OFFSET, 8, 0));
+        assertEquals(RecordErrors.OK, withField(t, 0, TurnFlyweight.TURN_ORDER_OFFSET, 8, Long.MAX_VALUE));
+        assertEquals(RecordErrors.OK, withField(t, 0, TurnFlyweight.CONNECTION_ID_OFFSET, 8, TurnFlyweight.NO_CONNECTION));
+        assertEquals(0, codec.counters().total());
+        for (long kind : new long[] {0, 5, -1, Integer.MIN_VALUE}) {
+            assertEquals(RecordErrors.BAD_BODY, withField(t, 0, TurnFlyweight.KIND_OFFSET, 4, kind), "kind " + kind);
+        }
+        for (long n : new long[] {-1, Long.MIN_VALUE}) {
+            assertEquals(RecordErrors.BAD_BODY, withField(t, 0, TurnFlyweight.ORDINAL_OFFSET, 8, n), "ordinal " + n);
+            assertEquals(RecordErrors.BAD_BODY, withField(t, 0, TurnFlyweight.TURN_ORDER_OFFSET, 8, n), "turn order " + n);
+        }
+        assertEquals(8, codec.counters().get(RecordErrors.BAD_BODY));
+        TurnFlyweight f = new TurnFlyweight().wrapForEncode(new UnsafeBuffer(new byte[64]), 0, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> f.kind(0));
+        assertThrows(IllegalArgumentException.class, () -> f.kind(5));
+    }
+
+    // Mutation check (done once, JDK 17): with each condition of ClockFlyweight.hasValidBody removed in
+    // turn (turn order, index, source, INSTANT's nanos range, other sources' nanos == 0), this test
+    // failed on that field's rejected value.
+    @Test
+    void shouldRejectEveryOutOfRangeClockField() {
+        int c = RecordType.CLOCK;
+        for (int source = ClockFlyweight.WALL_MILLIS; source <= ClockFlyweight.INSTANT; source++) {
+            assertEquals(RecordErrors.OK, withField(c, source, ClockFlyweight.TURN_ORDER_OFFSET, 8, -1), "source " + source);
+            assertEquals(RecordErrors.OK, withField(c, source, ClockFlyweight.INDEX_OFFSET, 4, 0), "source " + source);
+            assertEquals(RecordErrors.OK, withField(c, source, ClockFlyweight.VALUE_OFFSET, 8, Long.MIN_VALUE));
+        }
+        assertEquals(RecordErrors.OK, withField(c, ClockFlyweight.INSTANT, ClockFlyweight.NANOS_OFFSET, 4, 0));
+        assertEquals(RecordErrors.OK, withField(c, ClockFlyweight.INSTANT, ClockFlyweight.NANOS_OFFSET, 4, 999_999_999));
+        assertEquals(0, codec.counters().total());
+
+        int rejected = 0;
+        for (int source = ClockFlyweight.WALL_MILLIS; source <= ClockFlyweight.INSTANT; source++) {
+            assertEquals(RecordErrors.BAD_BODY, withField(c, source, ClockFlyweight.TURN_ORDER_OFFSET, 8, -2), "turn order");
+            assertEquals(RecordErrors.BAD_BODY, withField(c, source, ClockFlyweight.INDEX_OFFSET, 4, -1), "index");
+            rejected += 2;
+        }
+        for (long source : new long[] {0, 4, -1}) {
+            assertEquals(RecordErrors.BAD_BODY, withField(c, ClockFlyweight.WALL_MILLIS, ClockFlyweight.SOURCE_OFFSET, 4, source),
+                "source " + source);
+            rejected++;
+        }
+        for (long nanos : new long[] {-1, 1_000_000_000, Integer.MIN_VALUE}) {
+            assertEquals(RecordErrors.BAD_BODY, withField(c, ClockFlyweight.INSTANT, ClockFlyweight.NANOS_OFFSET, 4, nanos),
+                "INSTANT nanos " + nanos);
+            rejected++;
+        }
+        for (int source : new int[] {ClockFlyweight.WALL_MILLIS, ClockFlyweight.NANO_TIME}) {
+            assertEquals(RecordErrors.BAD_BODY, withField(c, source, ClockFlyweight.NANOS_OFFSET, 4, 1), "nanos with source " + source);
+            rejected++;
+        }
+        assertEquals(rejected, codec.counters().get(RecordErrors.BAD_BODY));
+        ClockFlyweight f = new ClockFlyweight().wrapForEncode(new UnsafeBuffer(new byte[64]), 0, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> f.source(4));
+        assertThrows(IllegalArgumentException.class, () -> f.nanos(1_000_000_000));
+        assertThrows(IllegalArgumentException.class, () -> f.nanos(-1));
+    }
+
+    // Mutation check (done once, JDK 17): with each condition of RandomFlyweight.hasValidBody removed in
+    // turn (turn order, index, source, BYTES' length range, the seeds' length of 8), this test failed on
+    // that field's rejected value. (The source check first survived: the invalid sources were written
+    // over a 3-byte BYTES record, which the length check rejected anyway.)
+    @Test
+    void shouldRejectEveryOutOfRangeRandomField() {
+        int r = RecordType.RANDOM;
+        for (int source = RandomFlyweight.SEED; source <= RandomFlyweight.TLR_SEED; source++) {
+            assertEquals(RecordErrors.OK, withField(r, source, RandomFlyweight.TURN_ORDER_OFFSET, 8, -1), "source " + source);
+            assertEquals(RecordErrors.OK, withField(r, source, RandomFlyweight.INDEX_OFFSET, 4, Integer.MAX_VALUE));
+        }
+        assertEquals(RecordErrors.OK, withField(r, RandomFlyweight.BYTES, RandomFlyweight.PAYLOAD_LENGTH_OFFSET, 4, 1));
+        assertEquals(RecordErrors.OK, withField(r, RandomFlyweight.BYTES, RandomFlyweight.PAYLOAD_LENGTH_OFFSET, 4, 32));
+        assertEquals(0, codec.counters().total());
+
+        int rejected = 0;
+        for (int source = RandomFlyweight.SEED; source <= RandomFlyweight.TLR_SEED; source++) {
+            assertEquals(RecordErrors.BAD_BODY, withField(r, source, RandomFlyweight.TURN_ORDER_OFFSET, 8, -2), "turn order");
+            assertEquals(RecordErrors.BAD_BODY, withField(r, source, RandomFlyweight.INDEX_OFFSET, 4, -1), "index");
+            rejected += 2;
+        }
+        for (long source : new long[] {0, 4, -1}) {
+            // over a seed-shaped record (length 8), so that the length check alone would let it pass
+            assertEquals(RecordErrors.BAD_BODY, withField(r, RandomFlyweight.SEED, RandomFlyweight.SOURCE_OFFSET, 4, source),
+                "source " + source);
+            rejected++;
+        }
+        for (long length : new long[] {0, 33, -1, Integer.MAX_VALUE}) {
+            assertEquals(RecordErrors.BAD_BODY,
+                withField(r, RandomFlyweight.BYTES, RandomFlyweight.PAYLOAD_LENGTH_OFFSET, 4, length), "BYTES length " + length);
+            rejected++;
+        }
+        for (int source : new int[] {RandomFlyweight.SEED, RandomFlyweight.TLR_SEED}) {
+            for (long length : new long[] {7, 9, 32, 0}) {
+                assertEquals(RecordErrors.BAD_BODY, withField(r, source, RandomFlyweight.PAYLOAD_LENGTH_OFFSET, 4, length),
+                    "seed length " + length + " with source " + source);
+                rejected++;
+            }
+        }
+        assertEquals(rejected, codec.counters().get(RecordErrors.BAD_BODY));
+        RandomFlyweight f = new RandomFlyweight().wrapForEncode(new UnsafeBuffer(new byte[80]), 0, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> f.source(0));
+        assertThrows(IllegalArgumentException.class, () -> f.payload(new byte[33], 0, 33));
+        assertThrows(IllegalArgumentException.class, () -> f.payload(new byte[1], 0, 0));
+    }
+
     @Test
     void shouldRejectUnknownSegmentFlagsAndKeepATimestampOfZero() {
         UnsafeBuffer b = new UnsafeBuffer(new byte[256]);

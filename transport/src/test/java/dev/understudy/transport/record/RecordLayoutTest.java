@@ -218,6 +218,91 @@ class RecordLayoutTest {
     }
 
     @Test
+    void shouldLayOutTurn() {
+        ByteBuffer e = expected(64, 12, 4, 77);
+        e.putLong(24, -1).putInt(32, 2).putLong(40, 0x1_0000_0003L).putLong(48, 1L << 50).putLong(56, 0x0A0B0C0D0E0F1011L);
+        new TurnFlyweight().wrapForEncode(buffer, 0, 4, 77).connectionId(TurnFlyweight.NO_CONNECTION)
+            .kind(TurnFlyweight.ACCEPT).ordinal(0x1_0000_0003L).turnOrder(1L << 50).sourceId(0x0A0B0C0D0E0F1011L);
+        assertArrayEquals(sealed(e), actual(64));
+        TurnFlyweight r = new TurnFlyweight().wrap(buffer, 0);
+        assertEquals(RecordType.TURN, r.type());
+        assertEquals(-1, r.connectionId());
+        assertEquals(TurnFlyweight.ACCEPT, r.kind());
+        assertEquals(0x1_0000_0003L, r.ordinal());
+        assertEquals(1L << 50, r.turnOrder());
+        assertEquals(0x0A0B0C0D0E0F1011L, r.sourceId());
+        // the kinds' wire codes, as literals
+        assertEquals(1, TurnFlyweight.READ);
+        assertEquals(2, TurnFlyweight.ACCEPT);
+        assertEquals(3, TurnFlyweight.TIMER);
+        assertEquals(4, TurnFlyweight.TASK);
+    }
+
+    @Test
+    void shouldLayOutClock() {
+        ByteBuffer e = expected(56, 13, 2, 78);
+        e.putLong(24, 123_456_789_012L).putInt(32, 7).putInt(36, 3).putLong(40, 1_764_547_200L).putInt(48, 999_999_999);
+        new ClockFlyweight().wrapForEncode(buffer, 0, 2, 78).turnOrder(123_456_789_012L).index(7)
+            .source(ClockFlyweight.INSTANT).value(1_764_547_200L).nanos(999_999_999);
+        assertArrayEquals(sealed(e), actual(56));
+        ClockFlyweight r = new ClockFlyweight().wrap(buffer, 0);
+        assertEquals(RecordType.CLOCK, r.type());
+        assertEquals(123_456_789_012L, r.turnOrder());
+        assertEquals(7, r.index());
+        assertEquals(ClockFlyweight.INSTANT, r.source());
+        assertEquals(1_764_547_200L, r.value());
+        assertEquals(999_999_999, r.nanos());
+
+        e = expected(56, 13, 2, 79);
+        e.putLong(24, -1).putInt(32, 0).putInt(36, 2).putLong(40, -5_000_000_000L);
+        new ClockFlyweight().wrapForEncode(buffer, 0, 2, 79).turnOrder(TurnFlyweight.OUTSIDE_TURN)
+            .source(ClockFlyweight.NANO_TIME).value(-5_000_000_000L); // nanoTime may well be negative
+        assertArrayEquals(sealed(e), actual(56));
+        assertEquals(1, ClockFlyweight.WALL_MILLIS);
+        assertEquals(2, ClockFlyweight.NANO_TIME);
+        assertEquals(3, ClockFlyweight.INSTANT);
+    }
+
+    @Test
+    void shouldLayOutRandomSeedAndBytes() {
+        ByteBuffer e = expected(80, 14, 5, 80);
+        e.putLong(24, 41).putInt(32, 3).putInt(36, 1).putInt(40, 8).putLong(48, 0x8877665544332211L);
+        new RandomFlyweight().wrapForEncode(buffer, 0, 5, 80).turnOrder(41).index(3).source(RandomFlyweight.SEED)
+            .seed(0x8877665544332211L);
+        assertArrayEquals(sealed(e), actual(80));
+        RandomFlyweight r = new RandomFlyweight().wrap(buffer, 0);
+        assertEquals(RecordType.RANDOM, r.type());
+        assertEquals(41, r.turnOrder());
+        assertEquals(3, r.index());
+        assertEquals(RandomFlyweight.SEED, r.source());
+        assertEquals(8, r.payloadLength());
+        assertEquals(0x8877665544332211L, r.seed());
+        assertEquals(0x11, r.payloadByte(0), "little-endian");
+
+        byte[] bytes = new byte[40];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (0xA0 + i);
+        }
+        e = expected(80, 14, 5, 81);
+        e.putLong(24, 42).putInt(32, 4).putInt(36, 2).putInt(40, 5);
+        for (int i = 0; i < 5; i++) {
+            e.put(48 + i, bytes[35 + i]); // the tail of a 40-byte nextBytes: its second record
+        }
+        // written over the seed record: the payload past the length must be zeroed again
+        new RandomFlyweight().wrapForEncode(buffer, 0, 5, 81).turnOrder(42).index(4).source(RandomFlyweight.BYTES)
+            .seed(-1).payload(bytes, 35, 5);
+        assertArrayEquals(sealed(e), actual(80));
+        byte[] out = new byte[8];
+        assertEquals(5, r.wrap(buffer, 0).getPayload(out, 1));
+        assertEquals((byte) (0xA0 + 35), out[1]);
+        assertEquals((byte) (0xA0 + 39), out[5]);
+        assertEquals(0, out[6]);
+        assertEquals(1, RandomFlyweight.SEED);
+        assertEquals(2, RandomFlyweight.BYTES);
+        assertEquals(3, RandomFlyweight.TLR_SEED);
+    }
+
+    @Test
     void shouldUseTheKernelsTcpiOptBits() {
         // include/uapi/linux/tcp.h: TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4, TCPI_OPT_ECN 8
         assertEquals(1, TcpOptions.TCPI_OPT_TIMESTAMPS);
@@ -297,7 +382,17 @@ class RecordLayoutTest {
         assertEquals("TCP_INFO", RecordType.name(RecordType.TCP_INFO));
         assertEquals(72, RecordType.fixedLength(RecordType.TCP_INFO));
         assertEquals(72, RecordType.fixedLength(RecordType.SEGMENT));
-        assertEquals(RecordType.TCP_INFO, RecordType.MAX);
+        assertEquals(12, RecordType.TURN);
+        assertEquals(13, RecordType.CLOCK);
+        assertEquals(14, RecordType.RANDOM);
+        assertEquals("TURN", RecordType.name(RecordType.TURN));
+        assertEquals("CLOCK", RecordType.name(RecordType.CLOCK));
+        assertEquals("RANDOM", RecordType.name(RecordType.RANDOM));
+        assertEquals(64, RecordType.fixedLength(RecordType.TURN));
+        assertEquals(56, RecordType.fixedLength(RecordType.CLOCK));
+        assertEquals(80, RecordType.fixedLength(RecordType.RANDOM));
+        assertEquals(RecordType.RANDOM, RecordType.MAX);
+        assertEquals("UNKNOWN(15)", RecordType.name(15));
     }
 
     @Test

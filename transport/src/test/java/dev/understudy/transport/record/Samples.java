@@ -14,6 +14,10 @@ final class Samples {
     private final HeartbeatFlyweight heartbeat = new HeartbeatFlyweight();
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
+    private final TurnFlyweight turn = new TurnFlyweight();
+    private final ClockFlyweight clock = new ClockFlyweight();
+    private final RandomFlyweight random = new RandomFlyweight();
+    private final byte[] randomBytes = new byte[RandomFlyweight.MAX_PAYLOAD];
 
     /** Largest record {@link #encode} writes. */
     static final int MAX_LENGTH = SegmentFlyweight.lengthFor(1500);
@@ -76,6 +80,39 @@ final class Samples {
                     .sndMss(1448).rcvMss(1460).serverIsn(seed * 13).sndUna(seed * 17).sndNxt(seed * 17 + 100)
                     .timestampClock(seed >>> 16).clockReadNanos(seed).unackedBytes(100).notsentBytes(seed & 0xFFFF)
                     .length();
+            case RecordType.TURN: {
+                int kind = TurnFlyweight.READ + (int) Math.floorMod(seed, 4);
+                return turn.wrapForEncode(b, offset, epoch, sequence)
+                    .connectionId(kind == TurnFlyweight.READ ? seed & Long.MAX_VALUE : TurnFlyweight.NO_CONNECTION)
+                    .kind(kind).ordinal((seed >>> 8) & 0xFFFF).turnOrder((seed >>> 1) & Long.MAX_VALUE)
+                    .sourceId(kind == TurnFlyweight.ACCEPT || kind == TurnFlyweight.TIMER ? seed >>> 40 : 0).length();
+            }
+            case RecordType.CLOCK: {
+                int source = ClockFlyweight.WALL_MILLIS + (int) Math.floorMod(seed, 3);
+                ClockFlyweight c = clock.wrapForEncode(b, offset, epoch, sequence)
+                    .turnOrder(Math.floorMod(seed, 5) == 0 ? TurnFlyweight.OUTSIDE_TURN : (seed >>> 2) & Long.MAX_VALUE)
+                    .index((int) Math.floorMod(seed, 100)).source(source).value(seed);
+                if (source == ClockFlyweight.INSTANT) {
+                    c.nanos((int) Math.floorMod(seed, ClockFlyweight.MAX_NANOS + 1));
+                }
+                return c.length();
+            }
+            case RecordType.RANDOM: {
+                int source = RandomFlyweight.SEED + (int) Math.floorMod(seed, 3);
+                RandomFlyweight r = random.wrapForEncode(b, offset, epoch, sequence)
+                    .turnOrder(Math.floorMod(seed, 7) == 0 ? TurnFlyweight.OUTSIDE_TURN : (seed >>> 3) & Long.MAX_VALUE)
+                    .index((int) Math.floorMod(seed, 50)).source(source);
+                if (source == RandomFlyweight.BYTES) {
+                    int n = 1 + (int) Math.floorMod(seed >>> 5, RandomFlyweight.MAX_PAYLOAD);
+                    for (int i = 0; i < n; i++) {
+                        randomBytes[i] = (byte) (seed >>> i);
+                    }
+                    r.payload(randomBytes, 0, n);
+                } else {
+                    r.seed(seed);
+                }
+                return r.length();
+            }
             default:
                 throw new IllegalArgumentException("invalid sample record type: value=" + type);
         }
