@@ -67,6 +67,7 @@ final class NodeRuntime {
                 fatal("interceptors not installed: " + report.describe(), null);
                 return;
             }
+            installDeterminism(inst, node.valueHook());
             AgentLog.log(LogLevel.INFO, LOG, "primary recording ports " + java.util.Arrays.toString(c.servicePorts())
                 + " on " + c.vip().getHostAddress() + ", ack quorum " + c.ackQuorum() + "; " + report.describe(), null);
         } catch (Throwable t) {
@@ -95,6 +96,7 @@ final class NodeRuntime {
                 fatal("interceptors not installed: " + report.describe(), null);
                 return;
             }
+            installDeterminism(inst, node.valueHook());
             AgentLog.log(LogLevel.INFO, LOG, "clone following node " + c.primaryNodeId() + " into " + c.journalDirectory()
                 + ", replaying ports " + java.util.Arrays.toString(c.servicePorts()) + " into the application ("
                 + c.determinism().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ", apply "
@@ -103,6 +105,38 @@ final class NodeRuntime {
             fatal("interceptors could not be installed", t);
         }
     }
+
+    /**
+     * Serial mode: clock and randomness call sites go through {@code hook} (a primary records the
+     * values its application reads in turns, a clone hands them back). Application classes are
+     * every class but the JDK's and the agent's own; a target that does not transform stops the JVM
+     * like the socket interceptors.
+     */
+    private static void installDeterminism(Instrumentation inst, dev.understudy.interceptors.hook.ValueHook hook) {
+        if (hook == null) {
+            return;
+        }
+        InstallReport report = dev.understudy.interceptors.Determinism.install(inst, hook, APPLICATION_TYPES);
+        if (!report.ok()) {
+            fatal("clock and randomness interceptors not installed: " + report.describe(), null);
+        }
+    }
+
+    private static final net.bytebuddy.matcher.ElementMatcher<net.bytebuddy.description.type.TypeDescription> APPLICATION_TYPES =
+        net.bytebuddy.matcher.ElementMatchers.not(net.bytebuddy.matcher.ElementMatchers.<net.bytebuddy.description.type.TypeDescription>nameStartsWith("java.")
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("javax."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("jdk."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("sun."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("com.sun."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("dev.understudy.agent."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("dev.understudy.interceptors."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("dev.understudy.transport."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("dev.understudy.netfilter."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("net.bytebuddy."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("io.aeron."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("org.agrona."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("net.openhft."))
+            .or(net.bytebuddy.matcher.ElementMatchers.nameStartsWith("org.slf4j.")));
 
     /** Puts the interceptors' hook jar on the bootstrap class path (first: the hooks implement its interface). */
     private static boolean appendHookJar(Instrumentation inst, Map<String, String> boot) {

@@ -46,8 +46,13 @@ public final class CloneNode implements AutoCloseable {
     private final Counter rejectedMalformed;
     private final Counter staleFrames;
     private final Replayer replayer;
+    private Counter valuesHanded;
+    private Counter valuesMissing;
+
+    private final boolean serial;
 
     private CloneNode(Settings s) {
+        this.serial = s.serial();
         EmbeddedMediaDriver d = EmbeddedMediaDriver.launch(s.replication());
         Journal j = null;
         AgentCounters cs = null;
@@ -73,6 +78,8 @@ public final class CloneNode implements AutoCloseable {
                 cs.add("replay grants"), cs.add("replay waiting for the application"), cs.add("replay kept output bytes"),
                 cs.add("replay verified output bytes"), cs.add("replay divergences"), cs.add("replay diverged connections"),
                 cs.add("replay errors"), cs.add("replay stray accepts"), cs.add("replay short reads completed"));
+            valuesHanded = cs.add("replay values handed back");
+            valuesMissing = cs.add("replay values missing");
             java.nio.file.Path dir = s.journal().directory();
             replayer = new Replayer(j, s.ports(), s.serial(), s.periodic(), s.checkpointIntervalNs(), rc,
                 dir.resolveSibling(dir.getFileName() + "-replay-output.tsv"));
@@ -124,6 +131,11 @@ public final class CloneNode implements AutoCloseable {
     /** The socket hook that re-injects the journal into this JVM's application. */
     public dev.understudy.interceptors.hook.SocketHook hook() {
         return replayer.hook();
+    }
+
+    /** The clock and randomness hook of serial mode (hands back the primary's values in turns), or null. */
+    public dev.understudy.interceptors.hook.ValueHook valueHook() {
+        return serial ? new ReplayValues(replayer.hook(), replayer, valuesHanded, valuesMissing) : null;
     }
 
     /** Applies everything journaled, whatever the apply policy (what a switchover does first). */

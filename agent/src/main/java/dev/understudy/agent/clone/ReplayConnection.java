@@ -47,6 +47,8 @@ final class ReplayConnection {
     volatile boolean grantEof;
     /** A reset was granted and the application's read has not failed yet. */
     volatile boolean grantReset;
+    /** Serial mode: the order of the turn the grant in progress starts (from its TURN record), or -1. */
+    volatile long grantTurn = -1;
     /** Stream offset of the next byte the application reads. */
     long readOffset;
 

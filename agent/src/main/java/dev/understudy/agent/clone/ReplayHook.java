@@ -37,6 +37,8 @@ final class ReplayHook implements SocketHook {
     private final AtomicCounter errors;
     private final AtomicCounter shortReads;
     private volatile Thread holder;
+    /** Per thread: {order of the turn it holds, values read in it}; order -1 when it holds none. */
+    private final ThreadLocal<long[]> turnOf = ThreadLocal.withInitial(() -> new long[] {-1, 0});
 
     ReplayHook(Replayer replayer, int[] ports, boolean serial, AtomicCounter errors, AtomicCounter shortReads) {
         this.replayer = replayer;
@@ -90,7 +92,7 @@ final class ReplayHook implements SocketHook {
         c.appFd = fd;
         byFd.put(fd, c);
         if (serial) {
-            holder = Thread.currentThread();
+            hold(c);
         }
         c.accepted = true;
         replayer.wake();
@@ -127,13 +129,13 @@ final class ReplayHook implements SocketHook {
             }
             c.grantRemaining = granted - got;
             if (c.grantRemaining == 0) {
-                taken();
+                taken(c);
             }
             return got;
         }
         if (result == -1 && c.grantEof) {
             c.grantEof = false;
-            taken();
+            taken(c);
         }
         return result;
     }
@@ -159,15 +161,44 @@ final class ReplayHook implements SocketHook {
         ReplayConnection c = byFd.get(fd);
         if (c != null && c.grantReset) {
             c.grantReset = false;
-            taken();
+            taken(c);
         }
     }
 
-    private void taken() {
+    private void taken(ReplayConnection c) {
         if (serial) {
-            holder = Thread.currentThread();
+            hold(c);
         }
         replayer.wake();
+    }
+
+    /** The calling thread starts the turn of {@code c}'s grant. */
+    private void hold(ReplayConnection c) {
+        long[] t = turnOf.get();
+        t[0] = c.grantTurn;
+        t[1] = 0;
+        holder = Thread.currentThread();
+    }
+
+    /**
+     * For a clock or random value the calling thread reads: {turn order, index} with the index
+     * advanced, or null when the thread holds no turn (the value is real, as on the primary).
+     */
+    /** Takes back the index {@link #slot()} just advanced. */
+    void unslot() {
+        turnOf.get()[1]--;
+    }
+
+    long[] slot() {
+        if (holder != Thread.currentThread()) {
+            return null;
+        }
+        long[] t = turnOf.get();
+        if (t[0] < 0) {
+            return null;
+        }
+        t[1]++;
+        return t;
     }
 
     @Override
@@ -188,6 +219,7 @@ final class ReplayHook implements SocketHook {
     /** The calling thread reached a wait: if it holds the turn, the turn ends. */
     private void endTurn() {
         if (holder == Thread.currentThread()) {
+            turnOf.get()[0] = -1;
             holder = null;
             replayer.wake();
         }
@@ -219,7 +251,7 @@ final class ReplayHook implements SocketHook {
             long granted = c.grantRemaining;
             c.grantRemaining = Math.max(0, granted - result);
             if (c.grantRemaining == 0) {
-                taken();
+                taken(c);
             }
         }
     }

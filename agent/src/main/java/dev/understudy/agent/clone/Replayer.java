@@ -93,6 +93,16 @@ final class Replayer implements AutoCloseable {
     private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
     private final ConnectionEventFlyweight event = new ConnectionEventFlyweight();
     private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
+    private final dev.understudy.transport.record.TurnFlyweight turn = new dev.understudy.transport.record.TurnFlyweight();
+    private final dev.understudy.transport.record.ClockFlyweight clock = new dev.understudy.transport.record.ClockFlyweight();
+    private final dev.understudy.transport.record.RandomFlyweight random = new dev.understudy.transport.record.RandomFlyweight();
+    private long pendingTurnConnection = -2;
+    private long pendingTurnOrder = -1;
+
+    /** Clock and random values of the primary's turns, read ahead: key (turn order, index) → {source, value, nanos or length}. */
+    private final ConcurrentHashMap<Long, long[]> values = new ConcurrentHashMap<>();
+    private JournalTailer valuesTailer;
+    private long valuesSequence;
 
     /** The grant the application has not taken yet, or null. */
     private ReplayConnection waitingFor;
@@ -232,6 +242,9 @@ final class Replayer implements AutoCloseable {
             lastTick = System.nanoTime();
             while (!closed) {
                 int work = drainOutput();
+                if (serial) {
+                    work += readValuesAhead();
+                }
                 work += step();
                 if (work == 0) {
                     LockSupport.parkNanos(waitingFor != null ? 20_000 : 200_000);
@@ -342,6 +355,11 @@ final class Replayer implements AutoCloseable {
                 case RecordType.APP_WRITE:
                     write(b, at);
                     break;
+                case RecordType.TURN:
+                    turn.wrap(b, at);
+                    pendingTurnConnection = turn.connectionId();
+                    pendingTurnOrder = turn.turnOrder();
+                    break;
                 case RecordType.APP_CLOSE:
                     event.wrap(b, at);
                     primaryClosed(byId.get(event.connectionId()));
@@ -389,6 +407,7 @@ final class Replayer implements AutoCloseable {
         if (c == null || c.peer != null) {
             return;
         }
+        c.grantTurn = takeTurn(c);
         SocketChannel ch = SocketChannel.open();
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         ch.bind(new InetSocketAddress(privateAddress.getAddress(), 0));
@@ -418,16 +437,19 @@ final class Replayer implements AutoCloseable {
                     + " but " + c.readOffset + " given and " + c.inboundEnd + " received: skipped", null);
                 return;
             }
+            c.grantTurn = takeTurn(c);
             c.grantRemaining = n;
             c.readOffset = offset + n;
             ByteBuffer data = c.inbound(offset, n);
             writeFully(c, data);
             waitFor(c, "read at " + offset);
         } else if (n == AppReadFlyweight.EOF) {
+            c.grantTurn = takeTurn(c);
             c.grantEof = true;
             c.peer.shutdownOutput();
             waitFor(c, "EOF");
         } else if (n == AppReadFlyweight.RESET) {
+            c.grantTurn = takeTurn(c);
             c.grantReset = true;
             c.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
             c.peer.close();
@@ -435,6 +457,68 @@ final class Replayer implements AutoCloseable {
             waitFor(c, "reset");
         }
         // TIMEOUT: nothing to give; the application's own timeout runs on the clone
+    }
+
+    /** The order of the turn the primary logged for {@code c}'s next event (its TURN record precedes it), or -1. */
+    private long takeTurn(ReplayConnection c) {
+        long order = pendingTurnConnection == c.id ? pendingTurnOrder : -1;
+        pendingTurnConnection = -2;
+        pendingTurnOrder = -1;
+        return order;
+    }
+
+    /** Serial mode: reads CLOCK and RANDOM records ahead of the applied position, for the application threads. */
+    private int readValuesAhead() {
+        if (valuesTailer == null) {
+            valuesTailer = journal.tailer(1);
+        }
+        int n = valuesTailer.poll(valuesHandler, 1024);
+        if (values.size() > 1_000_000) {
+            values.clear(); // values of turns the application never asked for; bounded, counted as missing if asked
+        }
+        return n;
+    }
+
+    private final dev.understudy.transport.record.RecordHandler valuesHandler = (b, at, length) -> {
+        int type = RecordHeader.type(b, at);
+        if (type == RecordType.CLOCK) {
+            clock.wrap(b, at);
+            values.put(key(clock.turnOrder(), clock.index()), new long[] {clock.source(), clock.value(), clock.nanos()});
+        } else if (type == RecordType.RANDOM) {
+            random.wrap(b, at);
+            long v = 0;
+            int len = random.payloadLength();
+            for (int i = 0; i < Math.min(8, len); i++) {
+                v |= (random.payloadByte(i) & 0xffL) << (8 * i);
+            }
+            values.put(key(random.turnOrder(), random.index()), new long[] {random.source(), v, len});
+        }
+    };
+
+    static long key(long turnOrder, long index) {
+        return (turnOrder << 20) | (index & 0xFFFFF);
+    }
+
+    /**
+     * The value the primary read at (turn order, index), waiting for its record at most {@code timeoutNs};
+     * null if it never comes (the clone's application asks for a value the primary's did not read).
+     */
+    long[] awaitValue(long turnOrder, long index, long timeoutNs) {
+        long k = key(turnOrder, index);
+        long[] v = values.remove(k);
+        if (v != null) {
+            return v;
+        }
+        long deadline = System.nanoTime() + timeoutNs;
+        while (System.nanoTime() < deadline) {
+            wake();
+            LockSupport.parkNanos(20_000);
+            v = values.remove(k);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
     }
 
     private void writeFully(ReplayConnection c, ByteBuffer data) throws IOException {
@@ -630,6 +714,9 @@ final class Replayer implements AutoCloseable {
             }
             if (scout != null) {
                 scout.close();
+            }
+            if (valuesTailer != null) {
+                valuesTailer.close();
             }
         } catch (Throwable ignored) {
             // closing

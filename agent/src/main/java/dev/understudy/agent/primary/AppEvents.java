@@ -31,6 +31,15 @@ final class AppEvents {
     static final int SHUTDOWN_OUTPUT = 4;
     /** The application accepted the connection: the duty cycle emits its TCP_INFO. */
     static final int ACCEPT = 5;
+    /**
+     * Serial mode: a turn began. Connection id; stream offset = the turn's order; count = the
+     * TURN kind (read or accept); fd = the ordinal of that kind on the connection.
+     */
+    static final int TURN = 6;
+    /** A clock value read in a turn: connection id = turn order; stream offset = value; count = index; crc = nanos; fd = source. */
+    static final int CLOCK = 7;
+    /** Up to 8 random bytes handed out in a turn: connection id = turn order; stream offset = the bytes (LE); count = index; crc = length; fd = source. */
+    static final int RANDOM = 8;
 
     static final int CONNECTION_ID_OFFSET = 0;
     static final int STREAM_OFFSET_OFFSET = 8;
@@ -62,6 +71,9 @@ final class AppEvents {
             case CLOSE: return "CLOSE";
             case SHUTDOWN_OUTPUT: return "SHUTDOWN_OUTPUT";
             case ACCEPT: return "ACCEPT";
+            case TURN: return "TURN";
+            case CLOCK: return "CLOCK";
+            case RANDOM: return "RANDOM";
             default: return "UNKNOWN(" + kind + ")";
         }
     }

@@ -22,6 +22,8 @@ final class Connection {
     volatile int fd = -1;
     /** Bytes of this connection the application has read so far. */
     long readOffset;
+    /** Read turns begun on this connection (the ordinal of the next TURN of kind READ). */
+    long readTurns;
     /** Bytes of this connection the application has written so far. */
     long writeOffset;
     volatile boolean closed;

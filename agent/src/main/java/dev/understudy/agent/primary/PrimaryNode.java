@@ -60,6 +60,7 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private final Settings settings;
+    private final RecordingValues values;
     private final EmbeddedMediaDriver driver;
     private final Journal journal;
     private final AgentCounters counters;
@@ -180,10 +181,15 @@ public final class PrimaryNode implements AutoCloseable {
             for (int port : s.ports()) {
                 rules.add(iptables.install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
             }
+            final RecordingHook[] emitter = new RecordingHook[1];
+            Turns turns = s.serial() ? new Turns(cs.add("turns"), cs.add("turns forced (waited over 1 s)"),
+                (conn, kind, ordinal, order) -> emitter[0].emitTurn(conn, kind, ordinal, order)) : null;
             this.hook = new RecordingHook(table, ring, s.ports(), ringFull, acceptsUnknown, agentErrors,
                 () -> AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
                     "the recording ring is full: application events are being lost (counter 'ring full')", null),
-                s.serial() ? new Turns(cs.add("turns"), cs.add("turns forced (waited over 1 s)")) : null);
+                turns);
+            emitter[0] = hook;
+            this.values = turns == null ? null : new RecordingValues(turns, hook, cs.add("values recorded"));
             this.driver = d;
             this.journal = j;
             this.counters = cs;
@@ -325,6 +331,15 @@ public final class PrimaryNode implements AutoCloseable {
             case AppEvents.SHUTDOWN_OUTPUT:
                 recordLength = dev.understudy.transport.record.ConnectionEventFlyweight.LENGTH;
                 break;
+            case AppEvents.TURN:
+                recordLength = dev.understudy.transport.record.TurnFlyweight.LENGTH;
+                break;
+            case AppEvents.CLOCK:
+                recordLength = dev.understudy.transport.record.ClockFlyweight.LENGTH;
+                break;
+            case AppEvents.RANDOM:
+                recordLength = dev.understudy.transport.record.RandomFlyweight.LENGTH;
+                break;
             case AppEvents.ACCEPT:
                 Connection c = table.byFd(fd);
                 if (c == null || c.id != connectionId) {
@@ -360,6 +375,15 @@ public final class PrimaryNode implements AutoCloseable {
             case AppEvents.SHUTDOWN_OUTPUT:
                 len = encoder.shutdownOutput(out, to, connectionId);
                 break;
+            case AppEvents.TURN:
+                len = encoder.turn(out, to, connectionId, count, fd, streamOffset);
+                break;
+            case AppEvents.CLOCK:
+                len = encoder.clock(out, to, connectionId, count, fd, streamOffset, b.getInt(at + AppEvents.CRC_OFFSET));
+                break;
+            case AppEvents.RANDOM:
+                len = encoder.random(out, to, connectionId, count, fd, streamOffset, b.getInt(at + AppEvents.CRC_OFFSET));
+                break;
             default:
                 len = encoder.tcpInfo(out, to, connectionId, tcpInfoReader, realtimeNanos());
                 break;
@@ -372,6 +396,11 @@ public final class PrimaryNode implements AutoCloseable {
             readOrder++;
         }
         return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /** The clock and randomness hook of serial mode (records values read in turns), or null in input-order mode. */
+    public dev.understudy.interceptors.hook.ValueHook valueHook() {
+        return values;
     }
 
     /** Counters of the capture, for status and tests. */

@@ -27,6 +27,9 @@ final class RecordEncoder {
     private final AppWriteFlyweight appWrite = new AppWriteFlyweight();
     private final ConnectionEventFlyweight event = new ConnectionEventFlyweight();
     private final TcpInfoFlyweight tcpInfo = new TcpInfoFlyweight();
+    private final dev.understudy.transport.record.TurnFlyweight turn = new dev.understudy.transport.record.TurnFlyweight();
+    private final dev.understudy.transport.record.ClockFlyweight clock = new dev.understudy.transport.record.ClockFlyweight();
+    private final dev.understudy.transport.record.RandomFlyweight random = new dev.understudy.transport.record.RandomFlyweight();
 
     /** CONN_OPEN from the client's SYN; the server's ISN is not known yet (0: the handshake's ACK and TCP_INFO give it). */
     int connOpen(MutableDirectBuffer b, int at, Connection c, TcpSegment syn) {
@@ -84,6 +87,29 @@ final class RecordEncoder {
         appRead.wrapForEncode(b, at, 0, 0).connectionId(connectionId).streamOffset(streamOffset).readOrder(readOrder)
             .byteCount(count);
         return AppReadFlyweight.LENGTH;
+    }
+
+    int turn(MutableDirectBuffer b, int at, long connectionId, int kind, long ordinal, long turnOrder) {
+        turn.wrapForEncode(b, at, 0, 0).connectionId(connectionId).kind(kind).ordinal(ordinal).turnOrder(turnOrder)
+            .sourceId(0);
+        return dev.understudy.transport.record.TurnFlyweight.LENGTH;
+    }
+
+    int clock(MutableDirectBuffer b, int at, long turnOrder, int index, int source, long value, int nanos) {
+        clock.wrapForEncode(b, at, 0, 0).turnOrder(turnOrder).index(index).source(source).value(value).nanos(nanos);
+        return dev.understudy.transport.record.ClockFlyweight.LENGTH;
+    }
+
+    private final byte[] randomBytes = new byte[8];
+
+    /** A RANDOM record of up to 8 bytes ({@code bytes}, little-endian, {@code length} of them). */
+    int random(MutableDirectBuffer b, int at, long turnOrder, int index, int source, long bytes, int length) {
+        for (int i = 0; i < 8; i++) {
+            randomBytes[i] = (byte) (bytes >>> (8 * i));
+        }
+        random.wrapForEncode(b, at, 0, 0).turnOrder(turnOrder).index(index).source(source)
+            .payload(randomBytes, 0, length);
+        return dev.understudy.transport.record.RandomFlyweight.LENGTH;
     }
 
     int appWrite(MutableDirectBuffer b, int at, long connectionId, long streamOffset, int count, int crc) {

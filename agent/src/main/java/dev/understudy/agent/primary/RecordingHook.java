@@ -82,7 +82,7 @@ final class RecordingHook implements SocketHook {
             }
             table.bind(c, fd);
             if (turns != null) {
-                turns.begin();
+                turns.begin(c.id, dev.understudy.transport.record.TurnFlyweight.ACCEPT, 0);
             }
             emit(AppEvents.ACCEPT, c.id, 0, 0, 0, fd);
         } catch (Throwable t) {
@@ -108,7 +108,7 @@ final class RecordingHook implements SocketHook {
 
     private void read(Connection c, long result) {
         if (turns != null && (result > 0 || result == -1)) {
-            turns.begin();
+            turns.begin(c.id, dev.understudy.transport.record.TurnFlyweight.READ, c.readTurns++);
         }
         if (result > 0) {
             emit(AppEvents.READ, c.id, c.readOffset, (int) result, 0, c.fd);
@@ -124,7 +124,7 @@ final class RecordingHook implements SocketHook {
         Connection c = table.byFd(fd);
         if (c != null && t instanceof IOException) {
             if (turns != null) {
-                turns.begin();
+                turns.begin(c.id, dev.understudy.transport.record.TurnFlyweight.READ, c.readTurns++);
             }
             emit(AppEvents.READ, c.id, c.readOffset, AppEvents.STATUS_RESET, 0, fd);
         }
@@ -240,6 +240,21 @@ final class RecordingHook implements SocketHook {
         if (turns != null) {
             turns.end();
         }
+    }
+
+    /** Writes a TURN event (called by {@link Turns} under the turn). */
+    void emitTurn(long connectionId, int kind, long ordinal, long order) {
+        emit(AppEvents.TURN, connectionId, order, kind, 0, (int) Math.min(Integer.MAX_VALUE, ordinal));
+    }
+
+    /** Writes a CLOCK event for the value at {@code slot} = {turn order, index}. */
+    void emitClock(long[] slot, int source, long value, int nanos) {
+        emit(AppEvents.CLOCK, slot[0], value, (int) slot[1] - 1, nanos, source);
+    }
+
+    /** Writes RANDOM events (8 bytes each) for {@code length} bytes of randomness starting at {@code slot}'s index. */
+    void emitRandom(long[] slot, int source, long bytes, int length) {
+        emit(AppEvents.RANDOM, slot[0], bytes, (int) slot[1] - 1, length, source);
     }
 
     private void emit(int kind, long connectionId, long streamOffset, int count, int crc, int fd) {

@@ -111,7 +111,7 @@ class CloneReplayIT {
         for (int node = 2; node <= 3; node++) {
             Map<String, Long> status = r.status.get(node);
             String log = r.logs.get(node);
-            assertEquals(0, status.get("replay divergences"), () -> status + "\n" + log);
+            assertEquals(0, status.get("replay divergences"), () -> status + "\nprimary: " + r.primaryStatus + "\n" + log);
             assertEquals(0, status.get("replay errors"), () -> status + "\n" + log);
             assertEquals(r.received, status.get("replay verified output bytes"), status::toString);
             assertEquals(CONNECTIONS, status.get("replay connections"), status::toString);
@@ -150,6 +150,7 @@ class CloneReplayIT {
         final Map<Integer, String> logs = new HashMap<>();
         final Map<Integer, Map<Integer, String[]>> reports = new HashMap<>();
         String primaryDump;
+        Map<String, Long> primaryStatus;
         final Map<Integer, String> dumps = new HashMap<>();
     }
 
@@ -210,6 +211,7 @@ class CloneReplayIT {
                     r.received += Files.size(c.receivedFile(record));
                 }
                 long published = cluster.awaitStable(1, "journal position");
+                r.primaryStatus = cluster.status(1);
                 if (afterLoad != null) {
                     afterLoad.accept(lab, cluster, clones);
                 }
