@@ -233,6 +233,20 @@ final class ReplayConnection {
         return differ;
     }
 
+    /** Up to {@code max} bytes of kept output from {@code offset}, printable (for the divergence log line). */
+    String excerpt(long offset, int max) {
+        if (offset < outputBase || offset >= outputEnd) {
+            return "(not kept)";
+        }
+        int n = (int) Math.min(max, outputEnd - offset);
+        StringBuilder sb = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            int ch = output[(int) (offset - outputBase) + i] & 0xff;
+            sb.append(ch >= 32 && ch < 127 ? (char) ch : ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : ".");
+        }
+        return sb.toString();
+    }
+
     /** SHA-256 of all the output the application wrote, as hex; call once, at the end. */
     String outputDigest() {
         byte[] d = digest.digest();

@@ -64,7 +64,7 @@ final class Replayer implements AutoCloseable {
     record Counters(AtomicCounter applied, AtomicCounter journal, AtomicCounter lagRecords, AtomicCounter lagMillis,
                     AtomicCounter connections, AtomicCounter grants, AtomicCounter waiting, AtomicCounter keptBytes,
                     AtomicCounter verifiedBytes, AtomicCounter divergences, AtomicCounter divergedConnections,
-                    AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads) {
+                    AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads, AtomicCounter valuesUnclaimed) {
     }
 
     private final Journal journal;
@@ -626,8 +626,8 @@ final class Replayer implements AutoCloseable {
             firstDivergenceConnection = c.id;
             firstDivergenceOffset = offset;
             AgentLog.log(LogLevel.WARN, LOG, "divergence: connection " + c.id + " (client " + c.client + ") at output offset "
-                + offset + ": " + how + " (further divergences are counted, not logged); a switchover resets this"
-                + " connection instead of continuing it", null);
+                + offset + ": " + how + "; the clone wrote \"" + c.excerpt(offset, 160) + "\" (further divergences are"
+                + " counted, not logged); a switchover resets this connection instead of continuing it", null);
         }
     }
 
@@ -692,6 +692,7 @@ final class Replayer implements AutoCloseable {
             kept += c.keptBytes();
         }
         counters.keptBytes().setOrdered(kept);
+        counters.valuesUnclaimed().setOrdered(values.size());
         if (now - lastLagEvent >= TimeUnit.SECONDS.toNanos(1)) {
             lastLagEvent = now;
             dev.understudy.agent.status.AgentEvents.ReplayLag e = new dev.understudy.agent.status.AgentEvents.ReplayLag();
