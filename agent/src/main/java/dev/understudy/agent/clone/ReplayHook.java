@@ -127,15 +127,21 @@ final class ReplayHook implements SocketHook {
                 shortReads.increment();
                 got = topUp(fd, address, got, want);
             }
+            if (granted - got == 0) {
+                // the turn is this thread's before the replayer can see the grant taken: else it could
+                // grant the next input while this thread's turn has not begun, and two turns overlap
+                taken(c);
+            }
             c.grantRemaining = granted - got;
             if (c.grantRemaining == 0) {
-                taken(c);
+                replayer.wake();
             }
             return got;
         }
         if (result == -1 && c.grantEof) {
-            c.grantEof = false;
             taken(c);
+            c.grantEof = false;
+            replayer.wake();
         }
         return result;
     }
@@ -160,16 +166,17 @@ final class ReplayHook implements SocketHook {
     public void onReadFailed(int fd, Throwable t) {
         ReplayConnection c = byFd.get(fd);
         if (c != null && c.grantReset) {
-            c.grantReset = false;
             taken(c);
+            c.grantReset = false;
+            replayer.wake();
         }
     }
 
+    /** The calling thread takes {@code c}'s grant: in serial mode its turn begins (call before publishing the grant as taken). */
     private void taken(ReplayConnection c) {
         if (serial) {
             hold(c);
         }
-        replayer.wake();
     }
 
     /** The calling thread starts the turn of {@code c}'s grant. */
@@ -249,10 +256,11 @@ final class ReplayHook implements SocketHook {
         ReplayConnection c = byFd.get(fd);
         if (c != null && result > 0) {
             long granted = c.grantRemaining;
-            c.grantRemaining = Math.max(0, granted - result);
-            if (c.grantRemaining == 0) {
+            if (granted - result <= 0) {
                 taken(c);
             }
+            c.grantRemaining = Math.max(0, granted - result);
+            replayer.wake();
         }
     }
 

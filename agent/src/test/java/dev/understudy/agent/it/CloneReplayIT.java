@@ -55,19 +55,11 @@ class CloneReplayIT {
     /** Each app's out-of-band admin port (not a service port: neither recorded nor replayed). */
     private static final int ADMIN_PORT = 7001;
 
-    /**
-     * Not here yet: HttpCounterServer in serial mode. Its clones hand back every recorded clock
-     * value but a few (4 of 32,384 in a run of 32 × 1,000 requests), read by a pool thread that no
-     * longer held its turn on the clone, so a few {@code Date} headers differ by a second and the
-     * clones report those connections diverged. Run it with {@code -Dunderstudy.it.http-serial=true}.
-     */
     static Stream<Arguments> apps() {
-        boolean http = Boolean.getBoolean("understudy.it.http-serial");
         return Jvm.javas().flatMap(java -> Stream.of(
             Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, "input-order", java),
             Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", java),
-            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", java))
-            .filter(a -> http || !"dev.understudy.apps.HttpCounterServer".equals(a.get()[0])));
+            Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", java)));
     }
 
     static Stream<Arguments> divergent() {
