@@ -196,9 +196,17 @@ public final class LabApps {
     public static Server startServer(Lab lab, String host, Path java, String classPath, List<String> jvmOptions,
                                      String mainClass, int port, Path log, Duration timeout)
         throws IOException, InterruptedException {
+        return startServer(lab, host, java, classPath, jvmOptions, mainClass, port, null, log, timeout);
+    }
+
+    /** Like the method above, with the server's bind address as its second argument ({@code null}: its default). */
+    public static Server startServer(Lab lab, String host, Path java, String classPath, List<String> jvmOptions,
+                                     String mainClass, int port, String bindAddress, Path log, Duration timeout)
+        throws IOException, InterruptedException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Files.deleteIfExists(log);
-        List<String> cmd = new ArrayList<>(Lab.java(jvmOptions, mainClass, Integer.toString(port)));
+        List<String> cmd = new ArrayList<>(bindAddress == null ? Lab.java(jvmOptions, mainClass, Integer.toString(port))
+            : Lab.java(jvmOptions, mainClass, Integer.toString(port), bindAddress));
         if (java != null) {
             cmd.set(0, java.toString());
         }

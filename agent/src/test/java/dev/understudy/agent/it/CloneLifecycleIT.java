@@ -114,6 +114,32 @@ class CloneLifecycleIT {
         }
     }
 
+    /**
+     * An application that binds the VIP itself: on a clone, which does not hold the VIP, its bind
+     * succeeds (the agent sets {@code IP_FREEBIND}) and the app starts. Mutation check (done once):
+     * without {@code ReplayHook.beforeBind}, the clone's app exited "Cannot assign requested address".
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldLetTheApplicationBindTheVipOnAClone() throws Exception {
+        Path work = Files.createTempDirectory("us-vipbind-");
+        try (Lab lab = Lab.up(2)) {
+            LabCluster cluster = new LabCluster(lab, work);
+            try {
+                LabApps.Server clone = cluster.start(2, "clone", Jvm.JAVA_17, LabApps.appsClassPath(),
+                    "dev.understudy.apps.NioKvServer", List.of(), lab.vip());
+                assertTrue(clone.process().isAlive(), LabApps.tail(clone.log()));
+                assertTrue(Files.readString(clone.log()).contains("service port " + PORT + " taken over"),
+                    LabApps.tail(clone.log()));
+            } finally {
+                cluster.stopAll();
+                cluster.deleteAeronDirs();
+            }
+        } finally {
+            RecordingChecks.deleteTree(work);
+        }
+    }
+
     /** One LoadClient phase through the VIP; returns the bytes it received. */
     private static long load(Lab lab, Path work, String prefix, long seed) throws Exception {
         Path record = work.resolve("load-" + prefix);

@@ -45,13 +45,19 @@ final class LabCluster {
 
     LabApps.Server start(int node, String role, Path java, String classPath, String mainClass, List<String> extra)
         throws IOException, InterruptedException {
+        return start(node, role, java, classPath, mainClass, extra, null);
+    }
+
+    /** Like the method above, the app binding {@code bindAddress} (e.g. the VIP) instead of its default. */
+    LabApps.Server start(int node, String role, Path java, String classPath, String mainClass, List<String> extra,
+                         String bindAddress) throws IOException, InterruptedException {
         List<String> options = new ArrayList<>(List.of(
             "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
             "-Dunderstudy.journal.dir=" + journal(node),
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=1"));
         options.addAll(extra);
-        LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT,
+        LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT, bindAddress,
             work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
         servers.add(s);
         return s;
