@@ -86,8 +86,10 @@ final class SocketAdvice {
         static void exit(@FdOf(field = "fd") int listenFd,
                          @FdOf(argument = 0, field = "fd") int fd,
                          @FieldOf(argument = 0, field = "address") InetAddress address,
-                         @FieldOf(argument = 0, field = "port") int port) {
+                         @FieldOf(argument = 0, field = "port") int port,
+                         @Advice.Argument(0) java.net.SocketImpl accepted) {
             Hooks.accept(listenFd, fd, address, port);
+            Hooks.acceptedImpl(fd, accepted);
         }
     }
 

@@ -23,6 +23,7 @@ final class ReplayConnection {
     final long id;
     final InetSocketAddress client;
     final long clientIsn;
+    final int servicePort;
 
     // ---- inbound: the client's stream, from SEGMENTs ----------------------------------------
     private byte[] inbound = new byte[4096];
@@ -80,8 +81,9 @@ final class ReplayConnection {
     /** Offset of the first range whose bytes differ from the primary's, or -1. */
     long divergedAt = -1;
 
-    ReplayConnection(long id, InetSocketAddress client, long clientIsn) {
+    ReplayConnection(long id, InetSocketAddress client, long clientIsn, int servicePort) {
         this.id = id;
+        this.servicePort = servicePort;
         this.client = client;
         this.clientIsn = clientIsn;
         try {

@@ -105,6 +105,35 @@ final class ReplayHook implements SocketHook {
     }
 
     @Override
+    public void onAcceptedImpl(int fd, java.net.SocketImpl impl) {
+        ReplayConnection c = byFd.get(fd);
+        if (c == null || IMPL_ADDRESS == null) {
+            return;
+        }
+        IMPL_ADDRESS.set(impl, c.client.getAddress());
+        IMPL_PORT.set(impl, c.client.getPort());
+    }
+
+    /** {@code java.net.SocketImpl.address} and {@code .port}: what {@code Socket.getInetAddress()/getPort()} report. */
+    private static final java.lang.invoke.VarHandle IMPL_ADDRESS;
+    private static final java.lang.invoke.VarHandle IMPL_PORT;
+
+    static {
+        java.lang.invoke.VarHandle a = null;
+        java.lang.invoke.VarHandle p = null;
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.privateLookupIn(java.net.SocketImpl.class,
+                java.lang.invoke.MethodHandles.lookup());
+            a = l.findVarHandle(java.net.SocketImpl.class, "address", java.net.InetAddress.class);
+            p = l.findVarHandle(java.net.SocketImpl.class, "port", int.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // java.net not opened to the agent: the classic Socket path reports the loopback peer
+        }
+        IMPL_ADDRESS = a;
+        IMPL_PORT = p;
+    }
+
+    @Override
     public void beforeRead(int fd) {
         endTurn();
     }

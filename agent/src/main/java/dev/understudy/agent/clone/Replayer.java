@@ -80,9 +80,11 @@ final class Replayer implements AutoCloseable {
 
     private final ConcurrentHashMap<Integer, ReplayConnection> byLoopbackPort = new ConcurrentHashMap<>();
     private final Map<Long, ReplayConnection> byId = new HashMap<>();
-    private volatile ServerSocketChannel privateListener;
-    private volatile int appListenFd = -1;
-    private volatile InetSocketAddress privateAddress;
+    /** Service port → the private loopback listener now under the application's listening fd. */
+    private final ConcurrentHashMap<Integer, InetSocketAddress> privateByPort = new ConcurrentHashMap<>();
+    /** The private listeners, kept open: each holds its file too, and closing one would run the JDK's close on it. */
+    private final java.util.List<ServerSocketChannel> privateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Set<Integer> appListenFds = ConcurrentHashMap.newKeySet();
 
     private Selector selector;
     private JournalTailer tailer;
@@ -151,9 +153,9 @@ final class Replayer implements AutoCloseable {
      * more. Runs on the application's thread, right after its bind, before any accept.
      */
     synchronized void swapListener(int fd, int port) throws IOException {
-        if (privateListener != null) {
+        if (privateByPort.containsKey(port)) {
             AgentLog.log(LogLevel.WARN, LOG, "a second listener on service port " + port + " (fd " + fd
-                + ") is not replayed: only one listener per clone", null);
+                + ") is not replayed: one listener per service port", null);
             return;
         }
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -161,16 +163,16 @@ final class Replayer implements AutoCloseable {
         InetSocketAddress at = (InetSocketAddress) ch.getLocalAddress();
         int ours = FileDescriptors.of(ch);
         FileDescriptors.dup2(ours, fd);
-        privateAddress = at;
-        appListenFd = fd;
-        privateListener = ch; // kept open: it holds the file too, and closing it would run the JDK's close on it
+        privateListeners.add(ch);
+        appListenFds.add(fd);
+        privateByPort.put(port, at);
         AgentLog.log(LogLevel.INFO, LOG, "service port " + port + " taken over (fd " + fd + "): the application accepts"
             + " replayed connections from " + at + "; clients reaching this clone's port are refused", null);
         wake();
     }
 
     boolean isReplayListener(int fd) {
-        return fd == appListenFd && fd >= 0;
+        return fd >= 0 && appListenFds.contains(fd);
     }
 
     ReplayConnection byLoopbackPort(int port) {
@@ -232,7 +234,7 @@ final class Replayer implements AutoCloseable {
     private void run() {
         try {
             selector = Selector.open();
-            while (!closed && privateListener == null) {
+            while (!closed && privateByPort.isEmpty()) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
             if (closed) {
@@ -379,7 +381,8 @@ final class Replayer implements AutoCloseable {
         byte[] addr = new byte[connOpen.addressFamily() == 10 ? 16 : 4];
         connOpen.getClientAddress(addr);
         InetSocketAddress client = new InetSocketAddress(InetAddress.getByAddress(addr), connOpen.clientPort());
-        ReplayConnection c = new ReplayConnection(connOpen.connectionId(), client, connOpen.clientIsn());
+        ReplayConnection c = new ReplayConnection(connOpen.connectionId(), client, connOpen.clientIsn(),
+            connOpen.servicePort());
         byId.put(c.id, c);
         counters.connections().increment();
     }
@@ -405,6 +408,21 @@ final class Replayer implements AutoCloseable {
         tcpInfo.wrap(b, at);
         ReplayConnection c = byId.get(tcpInfo.connectionId());
         if (c == null || c.peer != null) {
+            return;
+        }
+        InetSocketAddress privateAddress = privateByPort.get(c.servicePort);
+        long since = System.nanoTime();
+        while (privateAddress == null && !closed) {
+            // the application has not listened on this service port yet (it does, or the replay stalls here)
+            if (System.nanoTime() - since > STALL_REPORT_NS && !stallSaid) {
+                stallSaid = true;
+                AgentLog.log(LogLevel.WARN, LOG, "waiting for the application to listen on service port " + c.servicePort
+                    + " (connection " + c.id + ")", null);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            privateAddress = privateByPort.get(c.servicePort);
+        }
+        if (privateAddress == null) {
             return;
         }
         c.grantTurn = takeTurn(c);

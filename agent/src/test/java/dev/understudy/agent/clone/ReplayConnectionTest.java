@@ -24,7 +24,7 @@ class ReplayConnectionTest {
     private static final long ISN = 0xFFFF_FF00L; // wraps past 2^32 within the stream
 
     private static ReplayConnection conn() {
-        return new ReplayConnection(1, new InetSocketAddress("198.18.0.2", 40000), ISN);
+        return new ReplayConnection(1, new InetSocketAddress("198.18.0.2", 40000), ISN, 7000);
     }
 
     private static void segment(ReplayConnection c, byte[] all, int from, int to) {

@@ -24,6 +24,8 @@ final class LabCluster {
     final Path work;
     final String aeron;
     final List<LabApps.Server> servers = new ArrayList<>();
+    /** The service ports the agents protect (agent argument syntax: comma-separated). */
+    String ports = Integer.toString(PORT);
 
     LabCluster(Lab lab, Path work) {
         this.lab = lab;
@@ -52,7 +54,7 @@ final class LabCluster {
     LabApps.Server start(int node, String role, Path java, String classPath, String mainClass, List<String> extra,
                          String bindAddress) throws IOException, InterruptedException {
         List<String> options = new ArrayList<>(List.of(
-            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
+            "-javaagent:" + Jvm.agentJar() + "=role=" + role + ",node.id=" + node + ",ports=" + ports,
             "-Dunderstudy.journal.dir=" + journal(node),
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=1"));

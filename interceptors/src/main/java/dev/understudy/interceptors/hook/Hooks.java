@@ -309,6 +309,26 @@ public final class Hooks {
         point(-1, THREAD_EXIT);
     }
 
+    /** Advice on {@code NioSocketImpl.accept}, after {@link #accept(int, int, InetAddress, int)}. */
+    public static void acceptedImpl(int fd, java.net.SocketImpl impl) {
+        SocketHook h = hook;
+        if (h == null || impl == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return;
+        }
+        guard.active = true;
+        try {
+            h.onAcceptedImpl(fd, impl);
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
     /** Advice on {@code ServerSocketChannelImpl.implAccept}: the address the application sees, after {@link #accept}. */
     public static Object acceptedRemote(int fd, Object remote) {
         SocketHook h = hook;

@@ -111,6 +111,15 @@ public interface SocketHook {
     }
 
     /**
+     * The classic {@code ServerSocket.accept} path ({@code NioSocketImpl.accept}) accepted
+     * {@code fd} into {@code impl} (after {@link #onAccept}): a clone may set the impl's peer
+     * address and port (the {@code java.net.SocketImpl} fields the application's {@code Socket}
+     * reports) to the real client's. Default: nothing.
+     */
+    default void onAcceptedImpl(int fd, java.net.SocketImpl impl) {
+    }
+
+    /**
      * Called after a read on {@code fd} returned {@code result} bytes into {@code [address,
      * address + length)} and before {@link #onRead}; returns the result the application gets. A
      * clone completes a recorded chunk that loopback delivered in parts here, by reading the rest
