@@ -96,7 +96,7 @@ class ConfigurationTest {
             + "ports=8080,8081,interface=veth-n1.0,replication.channel=239.255.7.8:50000,replication.destinations=,"
             + "ack.quorum=0,degraded=hold,aeron.dir=/tmp/a-{node.id},"
             + "journal.dir=/tmp/j/{node.id}/q,journal.retention=90m,journal.retention.size=1536m,secret=" + SECRET
-            + ",apply.policy=periodic,checkpoint.interval=250ms,"
+            + ",apply.policy=periodic,determinism=input-order,checkpoint.interval=250ms,"
             + "heartbeat.interval=20ms,failure.timeout=2s,idle.strategy=spin,log.level=debug,config=" + f);
         assertEquals(Role.PRIMARY, c.role());
         assertEquals(2, c.nodeId());
@@ -117,6 +117,7 @@ class ConfigurationTest {
         assertEquals(1536L << 20, c.journalRetentionBytes());
         assertEquals(SECRET, c.secret());
         assertEquals(ApplyPolicy.PERIODIC, c.applyPolicy());
+        assertEquals(dev.understudy.agent.Configuration.Determinism.INPUT_ORDER, c.determinism());
         assertEquals(250_000_000L, c.checkpointIntervalNs());
         assertEquals(20_000_000L, c.heartbeatIntervalNs());
         assertEquals(2_000_000_000L, c.failureTimeoutNs());
@@ -323,6 +324,8 @@ class ConfigurationTest {
         "journal.retention.size; 8gb; size 64m..1t",
         "journal.retention.size; 99999999999999t; size 64m..1t",
         "apply.policy; sometimes; one of continuous, periodic",
+        "determinism; input_order; one of serial, input-order",
+        "determinism; threads; one of serial, input-order",
         "checkpoint.interval; 0ms; duration 1ms..1h",
         "checkpoint.interval; 2h; duration 1ms..1h",
         "heartbeat.interval; 11s; duration 1ms..10s",
