@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A clone's life around the replay, in the lab, with {@code BlockingKvServer} in serial mode (the
- * app whose state depends most on the order of turns):
+ * A clone's life around the replay, in the lab, for each sample app (NioKvServer in input-order,
+ * BlockingKvServer and HttpCounterServer in serial mode) on JDK 17 and 25:
  * <ol>
- *   <li>phase A: node2 is the only clone; LoadClient runs 32 connections × {@code REQUESTS/2};</li>
- *   <li>node3 starts late, with an empty journal: it catches up and replays from the start;</li>
- *   <li>phase B: 32 new connections × {@code REQUESTS/2}; while it runs, node2 is SIGKILLed and
+ *   <li>phase A: node2 is the only clone; LoadClient runs 10,000 requests (32 connections × 313,
+ *       {@code -Dunderstudy.it.phase-requests} per connection);</li>
+ *   <li>node3 starts late, after those 10,000 requests, with an empty journal: it catches up from
+ *       the primary's journal and replays from the start;</li>
+ *   <li>phase B: 32 new connections, as many requests; while it runs, node2 is SIGKILLed and
  *       restarted — it rebuilds its state from its own journal and follows on;</li>
  *   <li>at the end both clones report 0 divergences, checked every output byte LoadClient
  *       received in both phases, and their {@code DUMP}s equal the primary's;</li>
@@ -41,23 +43,32 @@ class CloneLifecycleIT {
     private static final int PORT = LabCluster.PORT;
     private static final int ADMIN_PORT = 7001;
     private static final int CONNECTIONS = 32;
-    private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
-    private static final String MAIN = "dev.understudy.apps.BlockingKvServer";
+    /** Requests per connection and phase: 32 × 313 = 10,016. */
+    private static final long PHASE_REQUESTS = Long.getLong("understudy.it.phase-requests", 313);
 
-    @Test
-    @Timeout(value = 12, unit = TimeUnit.MINUTES)
-    void shouldRebuildARestartedAndALateCloneAndRefuseOutsideConnections() throws Exception {
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> apps() {
+        return Jvm.javas().flatMap(jdk -> java.util.stream.Stream.of(
+            org.junit.jupiter.params.provider.Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, "input-order", jdk),
+            org.junit.jupiter.params.provider.Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", jdk),
+            org.junit.jupiter.params.provider.Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", jdk)));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {3} on {4}")
+    @org.junit.jupiter.params.provider.MethodSource("apps")
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void shouldRebuildARestartedAndALateCloneAndRefuseOutsideConnections(String mainClass, String protocol, int pipeline,
+                                                                          String determinism, Path java) throws Exception {
+        final String MAIN = mainClass;
         Path work = Files.createTempDirectory("us-lifecycle-");
-        Path java = Jvm.JAVA_17;
         try (Lab lab = Lab.up(3)) {
             LabCluster cluster = new LabCluster(lab, work);
-            List<String> opts = List.of("-Dunderstudy.determinism=serial", "-Dapps.admin.port=" + ADMIN_PORT);
+            List<String> opts = List.of("-Dunderstudy.determinism=" + determinism, "-Dapps.admin.port=" + ADMIN_PORT);
             try {
                 cluster.start(2, "clone", java, LabApps.appsClassPath(), MAIN, opts);
                 LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), MAIN, opts);
                 LabCluster.awaitJoined(primary, 2);
 
-                long received = load(lab, work, "a", 7);
+                long received = load(lab, work, "a", 7, protocol, pipeline);
 
                 cluster.start(3, "clone", java, LabApps.appsClassPath(), MAIN, opts);
                 LabCluster.awaitJoined(primary, 3);
@@ -65,7 +76,7 @@ class CloneLifecycleIT {
                 long afterA = cluster.status(1).get("journal position");
                 CompletableFuture<Long> phaseB = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return load(lab, work, "b", 8);
+                        return load(lab, work, "b", 8, protocol, pipeline);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -141,10 +152,10 @@ class CloneLifecycleIT {
     }
 
     /** One LoadClient phase through the VIP; returns the bytes it received. */
-    private static long load(Lab lab, Path work, String prefix, long seed) throws Exception {
+    private static long load(Lab lab, Path work, String prefix, long seed, String protocol, int pipeline) throws Exception {
         Path record = work.resolve("load-" + prefix);
-        List<String> args = new ArrayList<>(LabApps.loadArgs("kv", lab.vip() + ":" + PORT, CONNECTIONS, REQUESTS / 2, 4,
-            seed, false));
+        List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS, PHASE_REQUESTS,
+            pipeline, seed, false));
         args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s", "--key-prefix", prefix,
             "--shared-appends", "4"));
         LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));

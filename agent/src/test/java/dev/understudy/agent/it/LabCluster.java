@@ -60,7 +60,8 @@ final class LabCluster {
             "-Dunderstudy.ack.quorum=1"));
         options.addAll(extra);
         LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT, bindAddress,
-            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
+            // generous: three JVMs with the agent start on two shared cores (over a minute seen under load)
+            work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
         servers.add(s);
         return s;
     }
