@@ -22,8 +22,10 @@ import java.util.Map;
  * </pre>
  *
  * Prints ONE JSON line: {@code {"warmup":{"ok":..,"completed":..,"problems":"..."},
- * "cpuTicks":[..],"rssKb":[..],"clockTicksPerSecond":100,"load":LOADCLIENT-SUMMARY}} ({@code cpuTicks}
- * and {@code rssKb} in the order of {@code --pids}); exits 0 when the measured run is ok.
+ * "measuredStartEpochMs":..,"measuredEndEpochMs":..,"cpuTicks":[..],"rssKb":[..],
+ * "clockTicksPerSecond":100,"load":LOADCLIENT-SUMMARY}} ({@code cpuTicks} and {@code rssKb} in the
+ * order of {@code --pids}; the measured run's wall-clock bounds, so that a caller sampling other
+ * figures meanwhile can cut the warm-up off). Exits 0 when the measured run is ok.
  */
 public final class LoadDriver {
     private LoadDriver() {
@@ -69,11 +71,15 @@ public final class LoadDriver {
         for (int p = 0; p < pids.length; p++) {
             before[p] = ProcStat.cpuTicks(pids[p]);
         }
+        long startMs = System.currentTimeMillis();
         LoadClient.Summary s = LoadClient.run(config);
+        long endMs = System.currentTimeMillis();
         long[] after = new long[pids.length];
         for (int p = 0; p < pids.length; p++) {
             after[p] = ProcStat.cpuTicks(pids[p]);
         }
+        out.put("measuredStartEpochMs", startMs);
+        out.put("measuredEndEpochMs", endMs);
         List<Long> cpuTicks = new ArrayList<>(pids.length);
         List<Long> rssKb = new ArrayList<>(pids.length);
         for (int p = 0; p < pids.length; p++) {
