@@ -82,11 +82,13 @@ import java.util.stream.Collectors;
  *   <li>per app and connection count, each agent case's throughput against agent off; the target
  *       "serial costs at most 25 % of throughput on BlockingKvServer", and per agent case "a clone
  *       keeps up (lag bounded, not growing) at the primary's full rate", as verdicts;</li>
- *   <li>with {@code --profile=auto} (the default), for an app whose serial case costs more than
- *       25 %: one more serial run, not counted in the figures, at the connection count that costs
- *       most, with a JFR recording on the primary and on node2 ({@link JfrProfile}): CPU samples by
- *       thread and method, and thread dumps every 200 ms that say what each application thread is
- *       doing (running, waiting for input, waiting for the turn, ...).</li>
+ *   <li>with {@code --profile=auto} (the default), at each connection count where serial costs
+ *       more than 25 % against agent off or a clone did not keep up: one more serial run on servers
+ *       of its own, not counted in the figures, with a JFR recording on the primary and on node2
+ *       ({@link JfrProfile}): CPU samples by thread and method, and thread dumps every 200 ms that
+ *       say what each application thread and the replayer are doing (running, waiting for input,
+ *       waiting for the turn, ...). Each clone's {@code replay grants} rate and how often its
+ *       {@code replay waiting for the application} flag was up are sampled in every run.</li>
  * </ol>
  * Every server runs with only the sample apps on its class path. A case whose LoadClient verdict
  * is not ok, whose clone does not drain, or that threw, is marked {@code "failed": true} with the
@@ -149,7 +151,8 @@ public final class ReplayBenchmark {
         new Mode("serial", "serial", true));
 
     /** One sample of the counters: the primary's journal position and, per clone, the replay counters. */
-    record Sample(long epochMs, long primaryJournal, long[] applied, long[] lagRecords, long[] lagMs) {
+    record Sample(long epochMs, long primaryJournal, long[] applied, long[] lagRecords, long[] lagMs, long[] grants,
+                  long[] waiting) {
     }
 
     /** The per-thread CPU ticks of every server JVM at one moment. */
@@ -296,7 +299,9 @@ public final class ReplayBenchmark {
             + " timed; once before the cases (floor) and once after them (floorAtEnd)");
         settings.put("targets", List.of("a clone keeps up (lag bounded, not growing) at the primary's full rate in both modes",
             "serial costs at most 25 % of throughput on BlockingKvServer against agent off"));
-        settings.put("profile", profile + " (" + profileSeconds + " s run with JFR on the primary and node2)");
+        settings.put("profile", profile + ": serial on servers of its own, a " + profileSeconds + " s run under JFR on the"
+            + " primary and node2 at each connection count where serial costs more than 25 % against agent off or a"
+            + " clone did not keep up (auto), at every count (always)");
         result.put("settings", settings);
 
         Path work = Files.createTempDirectory("us-bench-replay-");
@@ -329,12 +334,10 @@ public final class ReplayBenchmark {
                 }
                 Map<String, Object> vsOff = compare(main, caseResults, connections, verdicts);
                 appResult.put("throughputVsAgentOff", vsOff);
-                Integer worst = worstSerial(vsOff);
-                if (profile.equals("always") || profile.equals("auto") && worst != null
-                    && 1 - ratio(vsOff, "serial", worst) > SERIAL_COST_TARGET) {
-                    int conns = worst != null ? worst : connections.get(connections.size() - 1);
-                    System.out.println(app + " / serial, profiled at " + conns + " connections ...");
-                    appResult.put("serialProfile", bench.profile(main, conns, profileSeconds));
+                Map<Integer, String> toProfile = profileWhere(caseResults, vsOff, connections, profile.equals("always"));
+                if (!profile.equals("never") && !toProfile.isEmpty()) {
+                    System.out.println(app + " / serial, profiled (load " + ProcStat.loadAverage() + ") ...");
+                    appResult.put("serialProfile", bench.profile(main, toProfile, profileSeconds));
                 }
                 notes.addAll(notes(app, caseResults, vsOff, connections, pipeline, appResult.get("serialProfile")));
             }
@@ -442,12 +445,16 @@ public final class ReplayBenchmark {
      * A serial run with a JFR recording on the primary and on node2 ({@link JfrProfile}), not counted
      * in the figures: what the serial mode's cost is made of.
      */
-    private Map<String, Object> profile(String mainClass, int connections, int profileSeconds) {
+    private Map<String, Object> profile(String mainClass, Map<Integer, String> counts, int profileSeconds) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("connections", connections);
         r.put("loadAverageAtStart", ProcStat.loadAverage());
+        r.put("note", "serial, on servers of its own; each run under JFR (thread dumps every "
+            + JfrProfile.THREAD_DUMP_PERIOD + "), the recording covering its warm-up and its " + profileSeconds
+            + " s measured run: not comparable with the measured runs");
         List<String> problems = new ArrayList<>();
         r.put("problems", problems);
+        List<Object> runs = new ArrayList<>();
+        r.put("runs", runs);
         Mode serial = new Mode("serial", "serial", true);
         Path caseDir = work.resolve(mainClass.substring(mainClass.lastIndexOf('.') + 1) + "-serial-profile");
         Cluster cluster = null;
@@ -455,20 +462,26 @@ public final class ReplayBenchmark {
             Files.createDirectories(caseDir);
             Path jfc = JfrProfile.writeSettings(caseDir.resolve("profile.jfc"));
             cluster = start(mainClass, serial, caseDir, List.of());
-            List<JfrProfile> recordings = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                recordings.add(JfrProfile.start(javaPath(), cluster.pids().get(i), cluster.roles().get(i), jfc,
-                    caseDir.resolve(cluster.roles().get(i) + ".jfr")));
+            for (Map.Entry<Integer, String> e : counts.entrySet()) {
+                int conns = e.getKey();
+                System.out.println("  profiled, " + conns + " connections (" + e.getValue() + ") ...");
+                Map<String, Object> pr = new LinkedHashMap<>();
+                pr.put("connections", conns);
+                pr.put("why", e.getValue());
+                List<JfrProfile> recordings = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    recordings.add(JfrProfile.start(javaPath(), cluster.pids().get(i), cluster.roles().get(i), jfc,
+                        caseDir.resolve(cluster.roles().get(i) + "-" + conns + ".jfr")));
+                }
+                Map<String, Object> run = run(cluster, conns, profileSeconds, problems, "p");
+                pr.put("run", summaryLine(run));
+                Map<String, Object> jfr = new LinkedHashMap<>();
+                for (JfrProfile p : recordings) {
+                    jfr.put(p.role(), p.stopAndSummarize(javaPath()));
+                }
+                pr.put("jfr", jfr);
+                runs.add(pr);
             }
-            Map<String, Object> run = run(cluster, connections, profileSeconds, problems, "p");
-            r.put("run", summaryLine(run));
-            r.put("runNote", "under JFR (thread dumps every " + JfrProfile.THREAD_DUMP_PERIOD + "): not comparable"
-                + " with the measured runs; measured " + profileSeconds + " s");
-            Map<String, Object> jfr = new LinkedHashMap<>();
-            for (JfrProfile p : recordings) {
-                jfr.put(p.role(), p.stopAndSummarize(javaPath()));
-            }
-            r.put("jfr", jfr);
         } catch (Exception e) {
             problems.add("profile threw " + e);
         } finally {
@@ -696,6 +709,10 @@ public final class ReplayBenchmark {
                 cl.put("behindPrimaryRecords", behind);
                 double applyRate = rate(window, x -> x.applied()[c]);
                 cl.put("appliedRecordsPerSec", round(applyRate, 0));
+                cl.put("grantsPerSec", round(rate(window, x -> x.grants()[c]), 0));
+                // the replayer's own flag, refreshed every 50 ms: how often it was waiting for the application to take a grant
+                cl.put("waitingForTheApplicationShareOfSamples", window.isEmpty() ? null
+                    : round((double) window.stream().filter(x -> x.waiting()[c] > 0).count() / window.size(), 2));
                 double rise = quarterRise(window, x -> Math.max(0, x.primaryJournal() - x.applied()[c]));
                 cl.put("behindRiseFirstToLastQuarter", round(rise, 0));
                 boolean growing = behind.get("slopePerSec") != null
@@ -729,13 +746,17 @@ public final class ReplayBenchmark {
         long[] applied = new long[CLONES];
         long[] lagRecords = new long[CLONES];
         long[] lagMs = new long[CLONES];
+        long[] grants = new long[CLONES];
+        long[] waiting = new long[CLONES];
         for (int i = 0; i < CLONES; i++) {
             Map<String, Long> c = NodeCounters.read(aeronDir(i + 2));
             applied[i] = c.getOrDefault("replay applied position", -1L);
             lagRecords[i] = c.getOrDefault("replay lag (records)", -1L);
             lagMs[i] = c.getOrDefault("replay lag (ms)", -1L);
+            grants[i] = c.getOrDefault("replay grants", -1L);
+            waiting[i] = c.getOrDefault("replay waiting for the application", -1L);
         }
-        return new Sample(now, primary, applied, lagRecords, lagMs);
+        return new Sample(now, primary, applied, lagRecords, lagMs, grants, waiting);
     }
 
     private static ThreadSample threadSample(List<Long> pids) {
@@ -1081,9 +1102,29 @@ public final class ReplayBenchmark {
             }
             notes.add(app + ", " + conns + " connections, requests in flight / throughput vs mean latency (ms), equal"
                 + " when every connection keeps its pipeline full: " + String.join("; ", little));
+            for (String mode : List.of("input-order", "serial")) {
+                Map<String, Object> run = runOf(cases, mode, conns);
+                if (run == null || run.get("replay") == null) {
+                    continue;
+                }
+                Map<String, Object> replay = (Map<String, Object>) run.get("replay");
+                List<String> per = new ArrayList<>();
+                ((Map<String, Object>) replay.get("clones")).forEach((k, v) -> {
+                    Map<String, Object> cl = (Map<String, Object>) v;
+                    per.add(k + " applies " + cl.get("appliedRecordsPerSec") + " records/s in " + cl.get("grantsPerSec")
+                        + " grants/s, waiting for the application in " + pct(cl.get("waitingForTheApplicationShareOfSamples"))
+                        + " of the samples, " + ((Map<String, Object>) cl.get("behindPrimaryRecords")).get("end")
+                        + " records behind at the end");
+                });
+                notes.add(app + ", " + conns + " connections, " + mode + " (median run): the primary journals "
+                    + replay.get("primaryInputRecordsPerSec") + " records/s; " + String.join("; ", per));
+            }
         }
-        if (profile instanceof Map && ((Map<String, Object>) profile).get("jfr") instanceof Map) {
-            Map<String, Object> jfr = (Map<String, Object>) ((Map<String, Object>) profile).get("jfr");
+        List<Object> profiled = profile instanceof Map && ((Map<String, Object>) profile).get("runs") instanceof List
+            ? (List<Object>) ((Map<String, Object>) profile).get("runs") : List.of();
+        for (Object pro : profiled) {
+            Map<String, Object> pr = (Map<String, Object>) pro;
+            Map<String, Object> jfr = (Map<String, Object>) pr.get("jfr");
             jfr.forEach((role, v) -> {
                 Map<String, Object> summary = (Map<String, Object>) v;
                 Map<String, Object> wall = (Map<String, Object>) summary.get("wallTimeByThreadGroup");
@@ -1107,8 +1148,8 @@ public final class ReplayBenchmark {
                             + n + ", " + ms + " ms in all, " + (n == 0 ? 0 : ms / n) + " ms each on average");
                     }
                 });
-                notes.add(app + " serial profile (JFR thread dumps every " + JfrProfile.THREAD_DUMP_PERIOD + "), " + role
-                    + ": " + String.join("; ", parts));
+                notes.add(app + " serial profile at " + pr.get("connections") + " connections (JFR thread dumps every "
+                    + JfrProfile.THREAD_DUMP_PERIOD + "), " + role + ": " + String.join("; ", parts));
             });
         }
         return notes;
@@ -1152,24 +1193,37 @@ public final class ReplayBenchmark {
         return out;
     }
 
-    /** The connection count at which serial is furthest below agent off, or null without both. */
+    /**
+     * The connection counts at which to profile serial, with the reason: serial costs more than the
+     * target against agent off, or a clone did not keep up in input-order or serial; all counts with
+     * {@code always}.
+     */
     @SuppressWarnings("unchecked")
-    private static Integer worstSerial(Map<String, Object> vsOff) {
-        Integer worst = null;
-        double lowest = Double.MAX_VALUE;
-        for (Map.Entry<String, Object> e : vsOff.entrySet()) {
-            Object r = ((Map<String, Object>) e.getValue()).get("serial");
-            if (r instanceof Number && ((Number) r).doubleValue() < lowest) {
-                lowest = ((Number) r).doubleValue();
-                worst = Integer.valueOf(e.getKey());
+    private static Map<Integer, String> profileWhere(List<Map<String, Object>> cases, Map<String, Object> vsOff,
+                                                     List<Integer> connections, boolean always) {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        for (int conns : connections) {
+            List<String> why = new ArrayList<>();
+            Object ratio = ((Map<String, Object>) vsOff.getOrDefault(Integer.toString(conns), Map.of())).get("serial");
+            if (ratio instanceof Number && 1 - ((Number) ratio).doubleValue() > SERIAL_COST_TARGET) {
+                why.add("serial costs " + Math.round((1 - ((Number) ratio).doubleValue()) * 100) + " % against agent off");
+            }
+            for (String mode : List.of("input-order", "serial")) {
+                for (Map<String, Object> run : runsOf(cases, mode, conns)) {
+                    Map<String, Object> replay = (Map<String, Object>) run.get("replay");
+                    boolean behind = replay != null && ((Map<String, Object>) replay.get("clones")).values().stream()
+                        .anyMatch(c -> Boolean.TRUE.equals(((Map<String, Object>) c).get("growing"))
+                            || ((Map<String, Object>) ((Map<String, Object>) c).get("drain")).get("drainMs") == null);
+                    if (behind && !why.contains("a clone did not keep up in " + mode)) {
+                        why.add("a clone did not keep up in " + mode);
+                    }
+                }
+            }
+            if (!why.isEmpty() || always) {
+                out.put(conns, why.isEmpty() ? "--profile=always" : String.join("; ", why));
             }
         }
-        return worst;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static double ratio(Map<String, Object> vsOff, String mode, int conns) {
-        return ((Number) ((Map<String, Object>) vsOff.get(Integer.toString(conns))).get(mode)).doubleValue();
+        return out;
     }
 
     @SuppressWarnings("unchecked")
@@ -1198,6 +1252,9 @@ public final class ReplayBenchmark {
                 c.put("behind", cl.get("behindPrimaryRecords"));
                 c.put("growing", cl.get("growing"));
                 c.put("drainMs", ((Map<String, Object>) cl.get("drain")).get("drainMs"));
+                c.put("appliedPerSec", cl.get("appliedRecordsPerSec"));
+                c.put("grantsPerSec", cl.get("grantsPerSec"));
+                c.put("waitingShare", cl.get("waitingForTheApplicationShareOfSamples"));
                 c.put("divergences", ((Map<String, Object>) cl.get("counters")).get("replay divergences"));
                 cs.put(k, c);
             });
