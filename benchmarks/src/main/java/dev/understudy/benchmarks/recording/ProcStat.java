@@ -102,6 +102,54 @@ public final class ProcStat {
         return -1;
     }
 
+    /**
+     * The machine's CPU time so far, all cores together, in clock ticks: {@code {busy, all}} from the
+     * first line of {@code /proc/stat} (busy = user + nice + system + irq + softirq + steal, all = busy
+     * + idle + iowait; proc(5)); {@code {-1, -1}} when unreadable.
+     */
+    public static long[] machineTicks() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.trim().split("\\s+");
+                    long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                        + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+                    return new long[] {busy, busy + Long.parseLong(f[4]) + Long.parseLong(f[5])};
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable
+        }
+        return new long[] {-1, -1};
+    }
+
+    /**
+     * The pid of the first process whose command line holds {@code needle} (its arguments joined by
+     * spaces), or -1. Lab namespaces share the root PID namespace, so this finds a lab host's process.
+     */
+    public static long findByCommandLine(String needle) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+                        .replace('\0', ' ');
+                    if (cmd.contains(needle)) {
+                        return Long.parseLong(name);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            // no /proc
+        }
+        return -1;
+    }
+
     /** The first three fields of {@code /proc/loadavg}. */
     public static String loadAverage() {
         try {

@@ -155,8 +155,12 @@ public final class ReplayBenchmark {
                   long[] waiting) {
     }
 
-    /** The per-thread CPU ticks of every server JVM at one moment. */
-    record ThreadSample(long epochMs, List<Map<Long, ProcStat.ThreadTicks>> byJvm) {
+    /**
+     * At one moment: the per-thread CPU ticks of every server JVM, the client JVM's and this JVM's
+     * ticks (-1 when unknown) and the machine's {@code {busy, all}} ticks ({@link ProcStat#machineTicks}).
+     */
+    record ThreadSample(long epochMs, List<Map<Long, ProcStat.ThreadTicks>> byJvm, long clientTicks, long selfTicks,
+                        long[] machine) {
     }
 
     /** The servers of one case, up. */
@@ -313,9 +317,23 @@ public final class ReplayBenchmark {
         result.put("verdicts", verdicts);
         List<String> notes = new ArrayList<>();
         result.put("notes", notes);
+        Thread cleanup = null;
         try {
             bench.lab = Lab.up(CLONES + 1);
             bench.aeron = "/dev/shm/understudy-" + bench.lab.name() + "-{node.id}/aeron";
+            // on SIGTERM / Ctrl-C the finally below does not run; the lab's own hook would kill the
+            // processes and remove the namespaces, this one also removes the Aeron directories and journals
+            Lab lab = bench.lab;
+            cleanup = new Thread(() -> {
+                try {
+                    lab.close();
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("ReplayBenchmark: lab cleanup: " + e);
+                }
+                LabBench.cleanShm("understudy-" + lab.name());
+                delete(work);
+            }, "replay-bench-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             System.out.println("lab " + bench.lab.name() + " up; load " + ProcStat.loadAverage());
             Map<String, Object> floor = bench.floor(floorCount, "floor-start");
             result.put("floor", floor);
@@ -350,6 +368,13 @@ public final class ReplayBenchmark {
             result.put("floorAtEnd", floorEnd);
             System.out.println("floor at end: " + Json.write(floorEnd));
         } finally {
+            if (cleanup != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or has run
+                }
+            }
             result.put("loadAverageAtEnd", ProcStat.loadAverage());
             result.put("finished", Instant.now().toString());
             if (bench.lab != null) {
@@ -626,6 +651,7 @@ public final class ReplayBenchmark {
         List<ThreadSample> threadSamples = new ArrayList<>();
         Path endMark = marks.resolve("measured-end");
         long nextSample = 0;
+        long clientPid = -1;
         Map<String, Object> drain = null;
         while (!load.isDone()) {
             long now = System.currentTimeMillis();
@@ -634,7 +660,10 @@ public final class ReplayBenchmark {
                 if (agent) {
                     samples.add(sample());
                 }
-                threadSamples.add(threadSample(cluster.pids()));
+                if (clientPid < 0) {
+                    clientPid = ProcStat.findByCommandLine("--marks " + marks); // the client JVM of this run
+                }
+                threadSamples.add(threadSample(cluster.pids(), clientPid));
                 nextSample = now + sampleMs;
             }
             if (ended) {
@@ -759,12 +788,13 @@ public final class ReplayBenchmark {
         return new Sample(now, primary, applied, lagRecords, lagMs, grants, waiting);
     }
 
-    private static ThreadSample threadSample(List<Long> pids) {
+    private static ThreadSample threadSample(List<Long> pids, long clientPid) {
         List<Map<Long, ProcStat.ThreadTicks>> byJvm = new ArrayList<>();
         for (long pid : pids) {
             byJvm.add(ProcStat.threadTicksById(pid));
         }
-        return new ThreadSample(System.currentTimeMillis(), byJvm);
+        return new ThreadSample(System.currentTimeMillis(), byJvm, clientPid < 0 ? -1 : ProcStat.cpuTicks(clientPid),
+            ProcStat.cpuTicks(ProcessHandle.current().pid()), ProcStat.machineTicks());
     }
 
     /**
@@ -976,6 +1006,29 @@ public final class ReplayBenchmark {
                 busiest.put(roles.get(i), top);
             }
             cpu.put("threadWindowSeconds", round(wsec, 1));
+            // the whole machine over the same window: what the servers, the client and this JVM leave is
+            // other sessions' load (and the kernel's work outside any process, e.g. softirq of other hosts)
+            long busy = last.machine()[0] - base.machine()[0];
+            long all = last.machine()[1] - base.machine()[1];
+            if (base.machine()[0] >= 0 && all > 0) {
+                double perOneCore = ProcStat.CLOCK_TICKS_PER_SECOND * wsec;
+                double servers = 0;
+                for (int i = 0; i < roles.size(); i++) {
+                    servers += ((Number) ticks.get(i)).doubleValue() / ProcStat.CLOCK_TICKS_PER_SECOND / sec * 100;
+                }
+                double client = base.clientTicks() >= 0 && last.clientTicks() >= 0
+                    ? 100.0 * (last.clientTicks() - base.clientTicks()) / perOneCore : Double.NaN;
+                double self = 100.0 * (last.selfTicks() - base.selfTicks()) / perOneCore;
+                double machine = 100.0 * busy / perOneCore;
+                Map<String, Object> mm = new LinkedHashMap<>();
+                mm.put("busyPercentOfOneCore", round(machine, 1));
+                mm.put("coresBusyFraction", round((double) busy / all, 3));
+                mm.put("serverJvmsPercentOfOneCore", round(servers, 1));
+                mm.put("clientJvmPercentOfOneCore", Double.isNaN(client) ? null : round(client, 1));
+                mm.put("benchmarkJvmPercentOfOneCore", round(self, 1));
+                mm.put("restPercentOfOneCore", Double.isNaN(client) ? null : round(machine - servers - client - self, 1));
+                cpu.put("machine", mm);
+            }
         }
         cpu.put("busiestThreadsPercentOfOneCore", busiest);
         return cpu;
