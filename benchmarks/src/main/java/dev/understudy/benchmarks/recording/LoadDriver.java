@@ -3,6 +3,10 @@ package dev.understudy.benchmarks.recording;
 import dev.understudy.apps.LoadClient;
 import dev.understudy.lab.Json;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,12 +22,16 @@ import java.util.Map;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.recording.LoadDriver \
- *     --warmup SECONDS [--pids PID,PID,...] -- LOADCLIENT-ARGS...
+ *     --warmup SECONDS [--pids PID,PID,...] [--marks DIR] -- LOADCLIENT-ARGS...
  * </pre>
  *
  * Prints ONE JSON line: {@code {"warmup":{"ok":..,"completed":..,"problems":"..."},
- * "cpuTicks":[..],"rssKb":[..],"clockTicksPerSecond":100,"load":LOADCLIENT-SUMMARY}} ({@code cpuTicks}
- * and {@code rssKb} in the order of {@code --pids}); exits 0 when the measured run is ok.
+ * "measuredStartEpochMs":..,"measuredEndEpochMs":..,"cpuTicks":[..],"rssKb":[..],
+ * "clockTicksPerSecond":100,"load":LOADCLIENT-SUMMARY}} ({@code cpuTicks} and {@code rssKb} in the
+ * order of {@code --pids}; the measured run's wall-clock bounds, so that a caller sampling other
+ * figures meanwhile can cut the warm-up off). With {@code --marks DIR} it also writes those bounds, as
+ * they happen, to {@code DIR/measured-start} and {@code DIR/measured-end} (the epoch ms as text), for
+ * a caller that must act the moment the measured run ends. Exits 0 when the measured run is ok.
  */
 public final class LoadDriver {
     private LoadDriver() {
@@ -32,6 +40,7 @@ public final class LoadDriver {
     public static void main(String[] args) {
         int warmupSeconds = 0;
         long[] pids = new long[0];
+        Path marks = null;
         int i = 0;
         for (; i < args.length; i++) {
             if (args[i].equals("--")) {
@@ -39,6 +48,8 @@ public final class LoadDriver {
                 break;
             } else if (args[i].equals("--warmup")) {
                 warmupSeconds = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--marks")) {
+                marks = Path.of(args[++i]);
             } else if (args[i].equals("--pids")) {
                 pids = Arrays.stream(args[++i].split(",")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
             } else {
@@ -69,11 +80,17 @@ public final class LoadDriver {
         for (int p = 0; p < pids.length; p++) {
             before[p] = ProcStat.cpuTicks(pids[p]);
         }
+        long startMs = System.currentTimeMillis();
+        mark(marks, "measured-start", startMs);
         LoadClient.Summary s = LoadClient.run(config);
+        long endMs = System.currentTimeMillis();
+        mark(marks, "measured-end", endMs);
         long[] after = new long[pids.length];
         for (int p = 0; p < pids.length; p++) {
             after[p] = ProcStat.cpuTicks(pids[p]);
         }
+        out.put("measuredStartEpochMs", startMs);
+        out.put("measuredEndEpochMs", endMs);
         List<Long> cpuTicks = new ArrayList<>(pids.length);
         List<Long> rssKb = new ArrayList<>(pids.length);
         for (int p = 0; p < pids.length; p++) {
@@ -87,5 +104,18 @@ public final class LoadDriver {
         System.out.println(Json.write(out));
         System.out.flush();
         System.exit(s.ok() ? 0 : 1);
+    }
+
+    /** Writes {@code epochMs} to {@code dir/name} through a temporary file, so that a reader never sees it half written. */
+    private static void mark(Path dir, String name, long epochMs) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            Path tmp = Files.writeString(dir.resolve(name + ".tmp"), Long.toString(epochMs));
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            System.err.println("LoadDriver: cannot write mark " + dir.resolve(name) + ": " + e);
+        }
     }
 }
