@@ -179,7 +179,7 @@ final class Replayer implements AutoCloseable {
         return byLoopbackPort.get(port);
     }
 
-    /** Something else connected to the private listener: close it (never seen by the primary). */
+    /** Something else connected to the private loopback listener (from inside the clone): counted; the primary never saw it. */
     void strayAccept(int fd) {
         counters.strayAccepts().increment();
     }
