@@ -77,7 +77,7 @@ public final class Demo {
                 servers.add(server);
                 for (int n = 2; n <= 3; n++) {
                     LabApps.awaitLine(server.log(), "understudy-agent: INFO [primary] node " + n + " joined",
-                        server.process(), Duration.ofSeconds(30));
+                        server.process(), Duration.ofSeconds(120));
                 }
                 say("2. NioKvServer, unmodified, with -javaagent: primary in node1 (capture, interceptors, input");
                 say("   commit on 1 clone), clones in node2 and node3 (journal + ack), port %d (%.1f s)", server.port(), secs(t1));
@@ -167,7 +167,7 @@ public final class Demo {
             "-Dunderstudy.journal.dir=" + logs.resolve("journal-" + node),
             "-Dunderstudy.aeron.dir=" + aeron);
         return LabApps.startServer(lab, Lab.node(node), null, LabApps.appsClassPath(), options,
-            "dev.understudy.apps.NioKvServer", PORT, logs.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(60));
+            "dev.understudy.apps.NioKvServer", PORT, logs.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
     }
 
     /** A node's counters, as {@code java -jar understudy-agent.jar --status DIR} prints them. */
