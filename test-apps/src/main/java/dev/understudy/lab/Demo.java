@@ -50,8 +50,8 @@ public final class Demo {
         String agentJar = System.getProperty("understudy.demo.agent");
         boolean withAgent = agentJar != null && Files.isRegularFile(Path.of(agentJar));
         if (withAgent) {
-            say("NOTE: the agent records and replicates; replay into the clones and failover are not");
-            say("implemented yet: nothing is killed or failed over.");
+            say("NOTE: the agent records, replicates and replays the record into each clone's own copy of");
+            say("the app; failover is not implemented yet: nothing is killed or failed over.");
         } else {
             say("NOTE: no agent jar given: the server runs WITHOUT the agent; nothing is recorded.");
         }
@@ -80,7 +80,7 @@ public final class Demo {
                         server.process(), Duration.ofSeconds(120));
                 }
                 say("2. NioKvServer, unmodified, with -javaagent: primary in node1 (capture, interceptors, input");
-                say("   commit on 1 clone), clones in node2 and node3 (journal + ack), port %d (%.1f s)", server.port(), secs(t1));
+                say("   commit on 1 clone), clones in node2 and node3 (journal + ack + replay), port %d (%.1f s)", server.port(), secs(t1));
             } else {
                 server = LabApps.startServer(lab, Lab.node(1), List.of(), "dev.understudy.apps.NioKvServer",
                     PORT, logs.resolve("server.log"), Duration.ofSeconds(30));
@@ -137,13 +137,17 @@ public final class Demo {
                     long cp = status.get(n).getOrDefault("journal position", -1L);
                     say("   node%d clone:   journal position %d of the primary's %d%s", n, cp, position,
                         cp == position ? " - holds everything" : " - BEHIND");
+                    java.util.Map<String, Long> c = status.get(n);
+                    say("                  replayed to %d, %d output bytes checked against the primary's, %d divergences",
+                        c.getOrDefault("replay applied position", -1L), c.getOrDefault("replay verified output bytes", -1L),
+                        c.getOrDefault("replay divergences", -1L));
                     ok &= cp == position;
                 }
             }
             say("");
             say(ok ? "RESULT: OK - every reply was what it had to be" + (withAgent ? ", and both clones hold the whole record." : ".")
                 : "RESULT: FAILED - see above and the logs in " + logs);
-            say("Failover: NOT YET - replay into the clones and the switchover come next; then the demo kills");
+            say("Failover: NOT YET - the switchover comes next; then the demo kills");
             say("node1 mid-run and shows the same client finishing with 0 errors through node2.");
         } finally {
             for (LabApps.Server sv : servers) {
