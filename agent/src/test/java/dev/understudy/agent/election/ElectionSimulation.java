@@ -177,6 +177,7 @@ final class ElectionSimulation {
         long commitIndex;
         long verifiedThrough;
         boolean owesFirstRecord;
+        long wonEpoch;
         // paused time, and when a newer primary was elected while this one served
         long pausedTotal;
         long pausedSince;
@@ -527,8 +528,17 @@ final class ElectionSimulation {
         }
     }
 
-    /** After any call into a node: the new primary writes its epoch's first record. */
+    /**
+     * After any call into a node: a primary is still primary of the epoch it won (one that took a
+     * later epoch without an election would be a second primary in it); the new primary writes its
+     * epoch's first record.
+     */
     private void afterCall(Sim s) {
+        if (s.node != null && s.node.role() == ElectionRole.PRIMARY && s.node.epoch() != s.wonEpoch) {
+            fail("two primaries in epoch " + s.node.epoch() + ": n" + primaryOfEpoch.get(s.node.epoch()) + " and n" + s.id
+                + ", which won epoch " + s.wonEpoch + " and is still primary");
+            return;
+        }
         if (s.owesFirstRecord && s.node != null) {
             s.owesFirstRecord = false;
             if (s.node.role() == ElectionRole.PRIMARY) {
@@ -815,6 +825,7 @@ final class ElectionSimulation {
         s.commitIndex = 0;
         s.verifiedThrough = 0;
         s.owesFirstRecord = true;
+        s.wonEpoch = epoch;
     }
 
     private void commit(Sim p, long upTo, long epoch) {
