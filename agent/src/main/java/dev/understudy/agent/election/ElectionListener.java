@@ -16,7 +16,11 @@ public interface ElectionListener {
     /**
      * The role or the primary followed changed. {@code PRIMARY → FENCED} means stop serving and
      * drop the VIP now; {@code → PRIMARY} means switch over (DESIGN.md's order: hold, drain,
-     * rebuild, take the VIP, release) and publish under {@code epoch}.
+     * rebuild, take the VIP, release) and publish under {@code epoch}, beginning with the epoch's
+     * first record (the {@code PROMOTE} record), reported with {@link ElectionNode#onAppended}
+     * right after this call returns: until a record of its own epoch is acknowledged by the ack
+     * quorum, nothing before it counts as committed (Raft paper §5.4.2), and clones that already
+     * hold records of this epoch are answered from it.
      *
      * @param primaryId the primary of {@code epoch} this node follows (its own id as primary),
      *                  0 when not known

@@ -30,9 +30,9 @@ import java.util.random.RandomGenerator;
  *
  * <h2>Votes</h2>
  * A node grants at most one vote per epoch (persisted before the vote is sent), only to a
- * candidate whose (last epoch, last position) is at least its own (Raft §5.4.1), and ignores
- * vote requests while it hears from its primary (Raft §4.2.3): together with the pre-vote, a
- * node cut off alone raises nobody's epoch.
+ * candidate whose (last epoch, last position) is at least its own (Raft paper §5.4.1), and
+ * refuses vote requests while it hears from its primary (Ongaro's dissertation §4.2.3): together
+ * with the pre-vote (§9.6), a node cut off alone raises nobody's epoch.
  *
  * <h2>Following</h2>
  * A clone's journal may end in records the new primary does not have (they were never
@@ -59,7 +59,7 @@ public final class ElectionNode {
     private final Outbox out;
     private final ElectionListener listener;
 
-    // durable (DurableState): changed only through persist()
+    // durable (DurableState): every change is handed to persist() before anything is sent
     private long epoch;
     private int votedFor;
 
@@ -308,7 +308,7 @@ public final class ElectionNode {
             return;
         }
         if (r.epoch() < epoch || hearsPrimary(nowNs)) {
-            // Raft §4.2.3: while our primary is alive, a candidate is not a reason to leave it
+            // dissertation §4.2.3: while our primary is alive, a candidate is not a reason to leave it
             out.send(from, new Vote(id, epoch, false, from, false));
             return;
         }
@@ -481,7 +481,7 @@ public final class ElectionNode {
             becomePrimary(nowNs);
             return;
         }
-        // randomized (Raft §5.2): two candidates that split the votes rarely time out together again
+        // randomized (Raft paper §5.2): two candidates that split the votes rarely time out together again
         dueNs = nowNs + config.failureTimeoutNs() + random.nextLong(config.failureTimeoutNs());
         out.broadcast(new VoteRequest(id, epoch, log.lastEpoch(), log.lastPosition(), false));
         sendHeartbeat(nowNs);
@@ -561,7 +561,7 @@ public final class ElectionNode {
             && nowNs - primaryHeardNs <= config.failureTimeoutNs();
     }
 
-    /** Raft §5.4.1: the candidate's last record is of a later epoch, or of the same and at least as far. */
+    /** Raft paper §5.4.1: the candidate's last record is of a later epoch, or of the same and at least as far. */
     private boolean upToDate(VoteRequest r) {
         return r.lastEpoch() > log.lastEpoch()
             || (r.lastEpoch() == log.lastEpoch() && r.lastPosition() >= log.lastPosition());

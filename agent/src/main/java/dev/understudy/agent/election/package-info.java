@@ -16,13 +16,13 @@
  * <ul>
  *   <li>Suspicion: no heartbeat from the primary for the failure timeout, or the primary says
  *       it stopped (hand-off, step-down, restart).</li>
- *   <li>Pre-vote, then vote (Raft dissertation §9.6 and §4.2.3): a suspecting clone first asks
+ *   <li>Pre-vote, then vote (Ongaro's Raft dissertation §9.6 and §4.2.3): a suspecting clone first asks
  *       whether it <em>would</em> be elected in epoch+1, without changing anything; only with a
  *       quorum of yes does it take epoch+1 and ask for real votes. A node that still hears its
  *       primary says no. So a node cut off alone cannot depose a healthy primary by raising
  *       its epoch.</li>
  *   <li>Votes: one per epoch, persisted before it is sent; only to a candidate whose
- *       (last epoch, last position) is at least the voter's (Raft §5.4.1). A vote quorum is
+ *       (last epoch, last position) is at least the voter's (Raft paper §5.4.1). A vote quorum is
  *       at least a majority of the configured members, and large enough to meet every set of
  *       nodes that can hold a committed record ({@link dev.understudy.agent.election.ElectionConfig#voteQuorum()}).</li>
  *   <li>Ties: the most up-to-date clone heard recently, lowest node id among equals, stands
