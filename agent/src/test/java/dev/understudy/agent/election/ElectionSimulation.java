@@ -29,13 +29,16 @@ import java.util.SplittableRandom;
  *
  * <p>Checked whenever the state they are about changes, so on every step:
  * <ul>
- *   <li>never two primaries in one epoch (every node that ever became primary, per epoch);</li>
+ *   <li>never two primaries in one epoch (every node that ever became primary, per epoch; and after
+ *       every call into a node, a primary still holds the epoch it won);</li>
  *   <li>no lost committed record: a node that becomes primary of epoch e holds every record
  *       committed in an epoch before e; a record committed in epoch c is already held by every
  *       live primary of a later epoch; a committed position never changes its record; a
  *       truncation ordered under epoch e never removes a record committed before e;</li>
  *   <li>log matching: what a synced clone already holds is what its primary sends for the same
  *       positions (so an acknowledgement means what it says);</li>
+ *   <li>a primary superseded by a newer one stops serving within {@link #STALE_BOUND_NS} of its
+ *       own running time (a partitioned primary stops: check-quorum);</li>
  *   <li>liveness, once the faults stop (every node up, the network whole and reliable): within
  *       {@link #LIVENESS_BOUND_NS} one primary, every other node a synced clone of it, and a
  *       record of its epoch committed.</li>

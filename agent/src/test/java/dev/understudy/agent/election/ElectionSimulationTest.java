@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Deterministic simulation of 3- and 5-node clusters under random faults ({@link ElectionSimulation}
  * says which faults and which checks): never two primaries in one epoch, never a lost committed
- * record, log matching, and a stable primary within a bounded time once the faults stop.
+ * record, log matching, a superseded primary stops serving within a bound, and a stable primary
+ * within a bounded time once the faults stop.
  *
  * <p>Every seed is one reproducible run. A failing seed prints itself, the one command that
  * replays it, the last events of the run and every node's final state. Commands:
