@@ -181,11 +181,14 @@ public final class Determinism {
         Recorder rec = new Recorder(labels.keySet());
         AsmVisitorWrapper clockSites = clockSubstitution().on(any());
         // ByteBuddy ignores synthetic methods by default: lambda bodies would keep the real clock
-        AgentBuilder.Identified.Extendable builder = new AgentBuilder.Default(new ByteBuddy().ignore(none()))
+        // (and only declared methods are visited: no method graph of the whole hierarchy, which would
+        // dominate the JVM's start — every application class is transformed)
+        AgentBuilder.Identified.Extendable builder = new AgentBuilder.Default(new ByteBuddy().ignore(none())
+                .with(net.bytebuddy.dynamic.scaffold.MethodGraph.Compiler.ForDeclaredMethods.INSTANCE))
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                // one class per retransformation batch, so a rejected class names itself
-                .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(1))
+                // every target in one retransformation (a rejected batch is retried class by class)
+                .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForTotal.INSTANCE)
                 .with((AgentBuilder.RedefinitionStrategy.Listener) rec)
                 .with((AgentBuilder.Listener) rec)
                 // replaces the default ignore(), which skips bootstrap classes and would instrument no
@@ -388,7 +391,12 @@ public final class Determinism {
 
     private static MemberSubstitution clockSubstitution() {
         try {
+            // Resolving each call instruction's target through a method graph of its owner's whole
+            // hierarchy (the default) took most of a JVM's start: every application class is
+            // transformed. The two targets are declared by System, which the declared methods find;
+            // any other call is left alone (relaxed), as it was.
             return MemberSubstitution.relaxed()
+                    .with(net.bytebuddy.dynamic.scaffold.MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
                     .method(named("currentTimeMillis").and(takesArguments(0)).and(isDeclaredBy(System.class)))
                     .replaceWith(Values.class.getMethod("currentTimeMillis"))
                     .method(named("nanoTime").and(takesArguments(0)).and(isDeclaredBy(System.class)))
@@ -539,7 +547,16 @@ public final class Determinism {
         @Override
         public Iterable<? extends List<Class<?>>> onError(int index, List<Class<?>> batch, Throwable throwable,
                                                           List<Class<?>> types) {
-            // the JVM rejected the retransformed bytes (e.g. VerifyError)
+            // the JVM rejected the retransformed bytes (e.g. VerifyError): all targets go in one batch
+            // (one retransformation per class walks every loaded class each time, seconds of start-up),
+            // so a failed batch is retried one class at a time, and the rejected class names itself
+            if (batch.size() > 1) {
+                List<List<Class<?>>> alone = new java.util.ArrayList<>();
+                for (Class<?> type : batch) {
+                    alone.add(List.of(type));
+                }
+                return alone;
+            }
             for (Class<?> type : batch) {
                 failed(type.getName(), type.getClassLoader() == null,
                         "JVM rejected the retransformation: " + describe(throwable));

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.understudy.interceptors.hook.Hooks;
 import dev.understudy.interceptors.hook.SocketHook;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
@@ -96,11 +98,13 @@ public final class Interceptors {
 
         Recorder recorder = new Recorder();
         Advice.WithCustomMapping advice = CustomMappings.advice();
-        AgentBuilder builder = new AgentBuilder.Default()
+        // Advice on declared methods needs no method graph of the whole hierarchy: computing one for
+        // each target (Thread, ThreadPoolExecutor, the sun.nio.ch classes) took most of the JVM's start
+        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE))
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                // one class per retransformation batch, so a rejected class names itself
-                .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(1))
+                // every target in one retransformation (a rejected batch is retried class by class)
+                .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForTotal.INSTANCE)
                 .with((AgentBuilder.RedefinitionStrategy.Listener) recorder)
                 .with((AgentBuilder.Listener) recorder)
                 // the default ignore() skips bootstrap classes and would instrument nothing, silently
@@ -238,7 +242,16 @@ public final class Interceptors {
         @Override
         public Iterable<? extends List<Class<?>>> onError(int index, List<Class<?>> batch, Throwable throwable,
                                                           List<Class<?>> types) {
-            // the JVM rejected the retransformed bytes (e.g. VerifyError)
+            // the JVM rejected the retransformed bytes (e.g. VerifyError): all targets go in one batch
+            // (one retransformation per class walks every loaded class each time, seconds of start-up),
+            // so a failed batch is retried one class at a time, and the rejected class names itself
+            if (batch.size() > 1) {
+                List<List<Class<?>>> alone = new java.util.ArrayList<>();
+                for (Class<?> type : batch) {
+                    alone.add(List.of(type));
+                }
+                return alone;
+            }
             for (Class<?> type : batch) {
                 errors.merge(type.getName(), "JVM rejected the retransformation: " + describe(throwable),
                         (a, b) -> a + "; " + b);
