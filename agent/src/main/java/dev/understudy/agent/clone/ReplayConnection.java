@@ -50,6 +50,10 @@ final class ReplayConnection {
     volatile boolean grantReset;
     /** Serial mode: the order of the turn the grant in progress starts (from its TURN record), or -1. */
     volatile long grantTurn = -1;
+    /** Index of the grant of bytes in progress (the gate's order), or -1. */
+    volatile long grantIndex = -1;
+    /** The application thread waiting at the gate to take this connection's grant, or null. */
+    volatile Thread gateWaiter;
     /** Stream offset of the next byte the application reads. */
     long readOffset;
 

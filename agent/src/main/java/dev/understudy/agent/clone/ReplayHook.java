@@ -19,7 +19,12 @@ import org.agrona.concurrent.status.AtomicCounter;
  *       returns exactly what the primary's read returned; the grant is then taken, and the
  *       replayer may hand out the next input.</li>
  *   <li>In serial mode, the thread that took a grant holds the turn until its next wait (read,
- *       accept, select, end of a pool task, thread exit): only then is the next input given out.</li>
+ *       accept, select, end of a pool task, thread exit): only then may the next input be taken.</li>
+ *   <li>The gate: grants of bytes are numbered, and a read that returns bytes of grant g waits
+ *       (in the read, before it returns) until grants 0..g-1 are taken and no turn runs. The
+ *       replayer may then write input for several connections ahead ({@link #pipelining()}):
+ *       the order in which the application takes it is still the primary's, and the thread
+ *       that ends a turn wakes the reader of the next grant itself.</li>
  * </ul>
  * Writes are not hooked here: the replayer reads them from its end of the loopback connection.
  *
@@ -37,11 +42,27 @@ final class ReplayHook implements SocketHook {
     private final AtomicCounter errors;
     private final AtomicCounter shortReads;
     private volatile Thread holder;
+    /** Ring of the grants of bytes given out (index modulo its size), for the hand-off at a turn's end. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<ReplayConnection> window =
+        new java.util.concurrent.atomic.AtomicReferenceArray<>(64);
+    /** Index of the grant of bytes that may be taken next: all before it are taken. */
+    private volatile long nextGrant;
+    /** A thread that selects has read service input: it may read several connections per wait, so no input goes ahead. */
+    private volatile boolean selectorReads;
+    /** Grants taken by threads that never selected (counted up to {@link #EVIDENCE}). */
+    private final java.util.concurrent.atomic.AtomicInteger blockingReads = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int EVIDENCE = 16;
+    /** Per thread: whether it ever entered a select. */
+    private final ThreadLocal<boolean[]> selects = ThreadLocal.withInitial(() -> new boolean[1]);
+    private static final long GATE_TIMEOUT_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private final AtomicCounter gateTimeouts;
     /** Per thread: {order of the turn it holds, values read in it}; order -1 when it holds none. */
     private final ThreadLocal<long[]> turnOf = ThreadLocal.withInitial(() -> new long[] {-1, 0});
 
-    ReplayHook(Replayer replayer, int[] ports, boolean serial, AtomicCounter errors, AtomicCounter shortReads) {
+    ReplayHook(Replayer replayer, int[] ports, boolean serial, AtomicCounter errors, AtomicCounter shortReads,
+               AtomicCounter gateTimeouts) {
         this.replayer = replayer;
+        this.gateTimeouts = gateTimeouts;
         this.serial = serial;
         for (int p : ports) {
             servicePort[p] = true;
@@ -150,6 +171,7 @@ final class ReplayHook implements SocketHook {
                 errors.increment(); // bytes nobody granted: the replayer only writes grants
                 return result;
             }
+            gate(c);
             long want = Math.min(granted, length);
             long got = result;
             if (got < want) {
@@ -157,9 +179,9 @@ final class ReplayHook implements SocketHook {
                 got = topUp(fd, address, got, want);
             }
             if (granted - got == 0) {
-                // the turn is this thread's before the replayer can see the grant taken: else it could
-                // grant the next input while this thread's turn has not begun, and two turns overlap
-                taken(c);
+                // the turn is this thread's before the grant shows as taken: else the next grant's
+                // reader could pass the gate while this thread's turn has not begun, and two turns overlap
+                takenBytes(c);
             }
             c.grantRemaining = granted - got;
             if (c.grantRemaining == 0) {
@@ -201,7 +223,84 @@ final class ReplayHook implements SocketHook {
         }
     }
 
-    /** The calling thread takes {@code c}'s grant: in serial mode its turn begins (call before publishing the grant as taken). */
+    /**
+     * The read of {@code c}'s grant of bytes waits here until it is that grant's turn: every
+     * earlier grant taken and, in serial mode, no turn running. Woken by {@link #wakeNext()}; a
+     * wait of {@link #GATE_TIMEOUT_NS} (the application does not read what must come first) is
+     * counted and let through, so that the application never hangs on the agent.
+     */
+    private void gate(ReplayConnection c) {
+        long g = c.grantIndex;
+        if (open(g)) {
+            return;
+        }
+        c.gateWaiter = Thread.currentThread();
+        long deadline = System.nanoTime() + GATE_TIMEOUT_NS;
+        while (!open(g)) {
+            if (System.nanoTime() > deadline) {
+                gateTimeouts.increment();
+                errors.increment();
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+        c.gateWaiter = null;
+    }
+
+    private boolean open(long g) {
+        return nextGrant >= g && (!serial || holder == null);
+    }
+
+    /** Wakes the thread waiting at the gate for the grant that may be taken now, if any. */
+    private void wakeNext() {
+        long g = nextGrant;
+        ReplayConnection n = window.get((int) (g & (window.length() - 1)));
+        if (n != null && n.grantIndex == g) {
+            Thread w = n.gateWaiter;
+            if (w != null) {
+                java.util.concurrent.locks.LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /** The replayer gives out {@code c}'s grant of bytes (its index set): the gate's hand-off finds it. */
+    void publish(ReplayConnection c) {
+        window.set((int) (c.grantIndex & (window.length() - 1)), c);
+    }
+
+    long nextGrant() {
+        return nextGrant;
+    }
+
+    /**
+     * Whether input may be given out ahead of earlier grants: the application has taken
+     * {@value #EVIDENCE} grants, all on threads that never select. Such a thread reads one
+     * connection and blocks on it (thread per connection, or a pool task), so a thread held at
+     * the gate never holds up a grant that comes before its own. A thread that selects may
+     * read a later connection first in one pass, and wait at the gate for input that only it
+     * would read: once one has read service input, input goes one grant at a time.
+     */
+    boolean pipelining() {
+        return !selectorReads && blockingReads.get() >= EVIDENCE;
+    }
+
+    /** The calling thread has read all of {@code c}'s grant of bytes: its turn begins, and the next grant may be taken. */
+    private void takenBytes(ReplayConnection c) {
+        if (selects.get()[0]) {
+            selectorReads = true;
+        } else if (blockingReads.get() < EVIDENCE) {
+            blockingReads.incrementAndGet();
+        }
+        if (serial) {
+            hold(c);
+        }
+        nextGrant = c.grantIndex + 1; // after hold(): the next reader must see the turn held
+        if (!serial) {
+            wakeNext();
+        }
+    }
+
+    /** The calling thread takes {@code c}'s accept, EOF or reset: in serial mode its turn begins (call before publishing it as taken). */
     private void taken(ReplayConnection c) {
         if (serial) {
             hold(c);
@@ -239,6 +338,7 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void beforeSelect() {
+        selects.get()[0] = true;
         endTurn();
     }
 
@@ -257,6 +357,7 @@ final class ReplayHook implements SocketHook {
         if (holder == Thread.currentThread()) {
             turnOf.get()[0] = -1;
             holder = null;
+            wakeNext();
             replayer.wake();
         }
     }
@@ -284,9 +385,10 @@ final class ReplayHook implements SocketHook {
         // scattering reads are not completed to the recorded chunk (no application here uses them)
         ReplayConnection c = byFd.get(fd);
         if (c != null && result > 0) {
+            gate(c);
             long granted = c.grantRemaining;
             if (granted - result <= 0) {
-                taken(c);
+                takenBytes(c);
             }
             c.grantRemaining = Math.max(0, granted - result);
             replayer.wake();

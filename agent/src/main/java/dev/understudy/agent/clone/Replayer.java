@@ -64,7 +64,8 @@ final class Replayer implements AutoCloseable {
     record Counters(AtomicCounter applied, AtomicCounter journal, AtomicCounter lagRecords, AtomicCounter lagMillis,
                     AtomicCounter connections, AtomicCounter grants, AtomicCounter waiting, AtomicCounter keptBytes,
                     AtomicCounter verifiedBytes, AtomicCounter divergences, AtomicCounter divergedConnections,
-                    AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads, AtomicCounter valuesUnclaimed) {
+                    AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads, AtomicCounter valuesUnclaimed,
+                    AtomicCounter pipelined, AtomicCounter gateTimeouts) {
     }
 
     private final Journal journal;
@@ -106,7 +107,27 @@ final class Replayer implements AutoCloseable {
     private JournalTailer valuesTailer;
     private long valuesSequence;
 
-    /** The grant the application has not taken yet, or null. */
+    /**
+     * Most grants of bytes given out ahead of the application ({@link #issueDeferred}): each one
+     * can hold one reader thread at the gate, so this stays well under any pool of reader
+     * threads (the HTTP test app's has 16), or the thread that must take the first could be missing.
+     */
+    static final int WINDOW = 8;
+    private static final int NONE = 0;
+    private static final int BYTES = 1;
+    private static final int EOF = 2;
+    private static final int RESET = 3;
+    private static final int ACCEPT = 4;
+    /** Index of the next grant of bytes (the gate's order, {@link ReplayHook#nextGrant()}). */
+    private long grantCounter;
+    /** A record applied whose input is not given out yet, because earlier grants must be taken first. */
+    private int deferred = NONE;
+    private ReplayConnection deferredConn;
+    private long deferredOffset;
+    private int deferredLength;
+    private long deferredTurn;
+
+    /** The accept, EOF or reset the application has not taken yet (given out alone), or null. */
     private ReplayConnection waitingFor;
     private String waitingWhat;
     private long waitingSince;
@@ -129,7 +150,7 @@ final class Replayer implements AutoCloseable {
         this.periodNs = periodNs;
         this.counters = counters;
         this.report = report;
-        this.hook = new ReplayHook(this, ports, serial, counters.errors(), counters.shortReads());
+        this.hook = new ReplayHook(this, ports, serial, counters.errors(), counters.shortReads(), counters.gateTimeouts());
         this.thread = new Thread(() -> Hooks.suppressed(this::run), THREAD_NAME);
         thread.setDaemon(true);
         if (periodic) {
@@ -249,7 +270,7 @@ final class Replayer implements AutoCloseable {
                 }
                 work += step();
                 if (work == 0) {
-                    LockSupport.parkNanos(waitingFor != null ? 20_000 : 200_000);
+                    LockSupport.parkNanos(waitingFor != null || deferred != NONE ? 20_000 : 200_000);
                 }
             }
         } catch (Throwable t) {
@@ -262,7 +283,7 @@ final class Replayer implements AutoCloseable {
         }
     }
 
-    /** Applies records until a grant is outstanding or the limit is reached. */
+    /** Applies records until input cannot be given out yet or the limit is reached. */
     private int step() throws IOException {
         long now = System.nanoTime();
         if (periodic) {
@@ -288,14 +309,103 @@ final class Replayer implements AutoCloseable {
             }
             waitingFor = null;
         }
-        int applied = 0;
-        while (waitingFor == null && appliedSequence < applyLimit && applied < 256) {
-            if (tailer.poll(this::apply, 1) == 0) {
+        int work = 0;
+        while (waitingFor == null && work < 256) {
+            if (deferred != NONE) {
+                if (!issueDeferred()) {
+                    stalled(now, deferredConn, "input at " + deferredOffset);
+                    break;
+                }
+                work++;
+                continue;
+            }
+            if (appliedSequence >= applyLimit || tailer.poll(this::apply, 1) == 0) {
                 break;
             }
-            applied++;
+            work++;
         }
-        return applied;
+        return work;
+    }
+
+    private long deferredSince;
+    private boolean deferredSaid;
+
+    private void stalled(long now, ReplayConnection c, String what) {
+        if (deferredSince == 0) {
+            deferredSince = now;
+        } else if (!deferredSaid && now - deferredSince > STALL_REPORT_NS) {
+            deferredSaid = true;
+            AgentLog.log(LogLevel.WARN, LOG, "waiting " + TimeUnit.NANOSECONDS.toSeconds(now - deferredSince)
+                + " s for the application to take the input before " + what + " of connection " + c.id, null);
+        }
+    }
+
+    /** Every grant given out has been taken and, in serial mode, no turn is running. */
+    private boolean allTaken() {
+        return hook.nextGrant() == grantCounter && !(serial && hook.turnHeld());
+    }
+
+    /**
+     * Gives out the deferred input if it may go now. An accept, EOF or reset goes alone, once
+     * every earlier grant is taken, and is waited for. Bytes go once the connection's previous
+     * grant is taken, and — when the application reads on threads that block on one connection
+     * each ({@link ReplayHook#pipelining()}) — ahead of earlier grants on other connections, up
+     * to {@link #WINDOW}: the reading thread then waits at the gate in its read until every
+     * earlier grant is taken (and its turn over), so the application takes input in the
+     * primary's order while the wake-ups of its threads overlap. Otherwise bytes too go alone.
+     */
+    private boolean issueDeferred() throws IOException {
+        ReplayConnection c = deferredConn;
+        if (deferred == BYTES) {
+            if (!c.grantTaken()) {
+                return false;
+            }
+            boolean ahead = !allTaken();
+            if (ahead && !(hook.pipelining() && grantCounter - hook.nextGrant() < WINDOW)) {
+                return false;
+            }
+            c.grantTurn = deferredTurn;
+            c.grantIndex = grantCounter;
+            hook.publish(c);
+            grantCounter++;
+            c.grantRemaining = deferredLength;
+            writeFully(c, c.inbound(deferredOffset, deferredLength));
+            counters.grants().increment();
+            if (ahead) {
+                counters.pipelined().increment();
+            }
+        } else {
+            if (!allTaken()) {
+                return false;
+            }
+            c.grantTurn = deferredTurn;
+            if (deferred == ACCEPT) {
+                openLoopback(c);
+            } else if (deferred == EOF) {
+                c.grantEof = true;
+                c.peer.shutdownOutput();
+                waitFor(c, "EOF");
+            } else {
+                c.grantReset = true;
+                c.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+                c.peer.close();
+                c.peerEof = true;
+                waitFor(c, "reset");
+            }
+        }
+        deferred = NONE;
+        deferredConn = null;
+        deferredSince = 0;
+        deferredSaid = false;
+        return true;
+    }
+
+    private void defer(int kind, ReplayConnection c, long offset, int length) {
+        deferred = kind;
+        deferredConn = c;
+        deferredOffset = offset;
+        deferredLength = length;
+        deferredTurn = takeTurn(c);
     }
 
     /**
@@ -425,7 +535,12 @@ final class Replayer implements AutoCloseable {
         if (privateAddress == null) {
             return;
         }
-        c.grantTurn = takeTurn(c);
+        defer(ACCEPT, c, 0, 0);
+    }
+
+    /** Connects the replayer's end to the private listener: the application's accept returns the other end. */
+    private void openLoopback(ReplayConnection c) throws IOException {
+        InetSocketAddress privateAddress = privateByPort.get(c.servicePort);
         SocketChannel ch = SocketChannel.open();
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         ch.bind(new InetSocketAddress(privateAddress.getAddress(), 0));
@@ -455,24 +570,12 @@ final class Replayer implements AutoCloseable {
                     + " but " + c.readOffset + " given and " + c.inboundEnd + " received: skipped", null);
                 return;
             }
-            c.grantTurn = takeTurn(c);
-            c.grantRemaining = n;
             c.readOffset = offset + n;
-            ByteBuffer data = c.inbound(offset, n);
-            writeFully(c, data);
-            waitFor(c, "read at " + offset);
+            defer(BYTES, c, offset, n);
         } else if (n == AppReadFlyweight.EOF) {
-            c.grantTurn = takeTurn(c);
-            c.grantEof = true;
-            c.peer.shutdownOutput();
-            waitFor(c, "EOF");
+            defer(EOF, c, c.readOffset, 0);
         } else if (n == AppReadFlyweight.RESET) {
-            c.grantTurn = takeTurn(c);
-            c.grantReset = true;
-            c.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
-            c.peer.close();
-            c.peerEof = true;
-            waitFor(c, "reset");
+            defer(RESET, c, c.readOffset, 0);
         }
         // TIMEOUT: nothing to give; the application's own timeout runs on the clone
     }
@@ -704,7 +807,7 @@ final class Replayer implements AutoCloseable {
         long lagMs = last > appliedSequence && lastArrivalNanos > 0
             ? Math.max(0, System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(lastArrivalNanos)) : 0;
         counters.lagMillis().setOrdered(lagMs);
-        counters.waiting().setOrdered(waitingFor != null ? 1 : 0);
+        counters.waiting().setOrdered(waitingFor != null || deferred != NONE ? 1 : 0);
         long kept = 0;
         for (ReplayConnection c : byId.values()) {
             kept += c.keptBytes();
