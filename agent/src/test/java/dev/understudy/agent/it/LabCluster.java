@@ -59,10 +59,13 @@ final class LabCluster {
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=1"));
         options.addAll(extra);
+        long t0 = System.nanoTime();
         LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT, bindAddress,
             // generous: three JVMs with the agent start on two shared cores (over a minute seen under load)
             work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
         servers.add(s);
+        System.out.printf("LAB %s node%d (%s) listening after %d ms%n", role, node, java == null ? "java" : java.getParent().getParent().getFileName(),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         return s;
     }
 
