@@ -109,6 +109,7 @@ public final class Interceptors {
                 .with((AgentBuilder.Listener) recorder)
                 // the default ignore() skips bootstrap classes and would instrument nothing, silently
                 .ignore(not(nameStartsWith("sun.nio.ch.").or(named("java.util.concurrent.ThreadPoolExecutor"))
+                        .or(nameStartsWith("java.util.concurrent.ScheduledThreadPoolExecutor"))
                         .or(named("java.lang.Thread"))));
         for (Map.Entry<String, List<Resolved>> e : byType.entrySet()) {
             List<Resolved> targets = e.getValue();

@@ -162,6 +162,27 @@ final class SocketAdvice {
         }
     }
 
+    /** {@code ScheduledThreadPoolExecutor.delayedExecute(RunnableScheduledFuture)}: a task was scheduled. */
+    static final class TimerScheduled {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object task) {
+            Hooks.timerScheduled(task);
+        }
+    }
+
+    /** {@code ScheduledThreadPoolExecutor$ScheduledFutureTask.run()}: one run of a scheduled task. */
+    static final class TimerRun {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object task) {
+            Hooks.timerRun(task);
+        }
+
+        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
+        static void exit(@Advice.This Object task) {
+            Hooks.timerRunEnd(task);
+        }
+    }
+
     /** {@code Thread.exit()}: the thread is ending. */
     static final class ThreadExit {
         @Advice.OnMethodEnter(suppress = Throwable.class)

@@ -278,4 +278,22 @@ final class RecordingHook implements SocketHook {
             throw new IllegalStateException(t);
         }
     }
+
+    /** Timer callbacks, in order: "scheduled", "run", "end", each with the task's identity hash and the thread. */
+    final java.util.List<String> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void onTimerScheduled(Object task) {
+        timers.add("scheduled " + System.identityHashCode(task) + " " + Thread.currentThread().getName());
+    }
+
+    @Override
+    public void beforeTimerRun(Object task) {
+        timers.add("run " + System.identityHashCode(task) + " " + Thread.currentThread().getName());
+    }
+
+    @Override
+    public void afterTimerRun(Object task) {
+        timers.add("end " + System.identityHashCode(task) + " " + Thread.currentThread().getName());
+    }
 }

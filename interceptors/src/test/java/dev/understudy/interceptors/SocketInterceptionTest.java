@@ -708,6 +708,39 @@ class SocketInterceptionTest {
         @Override public void onClose(int fd) { event(fd); }
     }
 
+    /**
+     * A task scheduled on a {@code ScheduledThreadPoolExecutor} is reported once when scheduled
+     * (on the scheduling thread), and each run on the worker, begun and ended. Mutation check
+     * (done once): without the "timer run" target the runs were missing and this failed.
+     */
+    @Test
+    void shouldReportScheduledTasksAndEachRun() throws Exception {
+        hook.timers.clear();
+        java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            r -> new Thread(r, "test-timer"));
+        try {
+            java.util.concurrent.CountDownLatch three = new java.util.concurrent.CountDownLatch(3);
+            java.util.concurrent.ScheduledFuture<?> f = timer.scheduleAtFixedRate(three::countDown, 1, 5, TimeUnit.MILLISECONDS);
+            assertTrue(three.await(10, TimeUnit.SECONDS));
+            f.cancel(false);
+            timer.shutdown();
+            assertTrue(timer.awaitTermination(10, TimeUnit.SECONDS));
+            java.util.List<String> seen = java.util.List.copyOf(hook.timers);
+            String task = seen.get(0).split(" ")[1];
+            assertEquals("scheduled " + task + " " + Thread.currentThread().getName(), seen.get(0), seen.toString());
+            long runs = seen.stream().filter(e -> e.equals("run " + task + " test-timer")).count();
+            long ends = seen.stream().filter(e -> e.equals("end " + task + " test-timer")).count();
+            assertTrue(runs >= 3, seen.toString());
+            assertEquals(runs, ends, seen.toString());
+            for (int i = 1; i < seen.size(); i++) {
+                assertEquals(i % 2 == 1 ? "run " + task + " test-timer" : "end " + task + " test-timer", seen.get(i),
+                    seen.toString());
+            }
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
     /** Throws from every callback, counting the calls. */
     static final class ThrowingHook implements SocketHook {
         final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();

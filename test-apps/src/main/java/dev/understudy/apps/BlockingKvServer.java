@@ -19,13 +19,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Replies to pipelined requests are batched: they are written when the input has no more
  * bytes ready (or 64 KiB have piled up).
  *
- * <p>Usage: {@code java [-Dapps.admin.port=P] dev.understudy.apps.BlockingKvServer PORT [BIND_ADDRESS]}
- * ({@link ServerArgs}); the optional admin port answers {@code DUMP} out of band ({@link AdminPort}).
+ * <p>Usage: {@code java [-Dapps.admin.port=P] [-Dapps.ticks=N [-Dapps.tick.ms=MS]]
+ * dev.understudy.apps.BlockingKvServer PORT [BIND_ADDRESS]} ({@link ServerArgs}); the optional
+ * admin port answers {@code DUMP} out of band ({@link AdminPort}). With {@code apps.ticks}, the
+ * first accepted connection starts a timer ({@code ScheduledThreadPoolExecutor}, every
+ * {@code apps.tick.ms}, default 10) that runs N times and appends the store's key count to the
+ * key {@code ticks} each time: state that depends on when a timer runs between requests.
  *
  * <p>Thread-safety: {@link #close()} may be called from any thread.
  */
 public final class BlockingKvServer implements AutoCloseable {
     private static final int FLUSH_THRESHOLD = 64 * 1024;
+    private static final int TICKS = Integer.getInteger("apps.ticks", 0);
+    private static final long TICK_MS = Long.getLong("apps.tick.ms", 10);
 
     private final ServerSocket server;
     private final KvStore store;
@@ -82,6 +88,9 @@ public final class BlockingKvServer implements AutoCloseable {
                 continue;
             }
             connections.add(s);
+            if (id == 0 && TICKS > 0) {
+                startTicks();
+            }
             if (closed) {
                 closeQuietly(s);
                 return;
@@ -90,6 +99,21 @@ public final class BlockingKvServer implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    private void startTicks() {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "blocking-kv-tick");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        timer.scheduleAtFixedRate(() -> {
+            store.append("ticks", store.size() + ",");
+            if (runs.incrementAndGet() >= TICKS) {
+                timer.shutdown();
+            }
+        }, TICK_MS, TICK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void serve(Socket s) {

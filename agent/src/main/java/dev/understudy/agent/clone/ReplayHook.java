@@ -362,6 +362,80 @@ final class ReplayHook implements SocketHook {
         }
     }
 
+    // ---- timer turns (serial mode) -----------------------------------------------------------
+
+    /** Scheduled tasks of application threads → {timer id, runs so far}; ids in scheduling order, as on the primary. */
+    private final java.util.Map<Object, long[]> timers = new java.util.WeakHashMap<>();
+    private long timerCount;
+    /** The timer run granted and not taken yet: id, ordinal, turn order (id -1: none). */
+    private volatile long timerGrantId = -1;
+    private volatile long timerGrantOrdinal;
+    private volatile long timerGrantTurn;
+    private volatile boolean timerTaken;
+    private volatile boolean closed;
+
+    @Override
+    public void onTimerScheduled(Object task) {
+        if (serial) {
+            synchronized (timers) {
+                timers.putIfAbsent(task, new long[] {timerCount++, 0});
+            }
+        }
+    }
+
+    /**
+     * The clone's own timer fired: the run waits here until the replayer grants this timer's
+     * n-th run (the primary's run, in the primary's turn order), and takes its turn. A run the
+     * primary has not made yet waits (the clone's own firings are held, never run on their own).
+     */
+    @Override
+    public void beforeTimerRun(Object task) {
+        if (!serial) {
+            return;
+        }
+        long[] t;
+        synchronized (timers) {
+            t = timers.get(task);
+        }
+        if (t == null) {
+            return;
+        }
+        endTurn();
+        while (!closed && !(timerGrantId == t[0] && timerGrantOrdinal == t[1])) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+        t[1]++;
+        long[] turn = turnOf.get();
+        turn[0] = timerGrantTurn;
+        turn[1] = 0;
+        holder = Thread.currentThread();
+        timerGrantId = -1;
+        timerTaken = true;
+        replayer.wake();
+    }
+
+    @Override
+    public void afterTimerRun(Object task) {
+        endTurn();
+    }
+
+    /** The replayer grants timer {@code id}'s run {@code ordinal} as turn {@code turnOrder} (every earlier turn is over). */
+    void grantTimer(long id, long ordinal, long turnOrder) {
+        timerTaken = false;
+        timerGrantOrdinal = ordinal;
+        timerGrantTurn = turnOrder;
+        timerGrantId = id; // last: the run waiting for it reads the others after this
+    }
+
+    boolean timerTaken() {
+        return timerTaken;
+    }
+
+    /** The replayer stops: held timer runs go on (the application is no longer replayed). */
+    void close() {
+        closed = true;
+    }
+
     /** Whether an application thread still holds the turn it was given (serial mode). */
     boolean turnHeld() {
         return holder != null;

@@ -65,7 +65,7 @@ final class Replayer implements AutoCloseable {
                     AtomicCounter connections, AtomicCounter grants, AtomicCounter waiting, AtomicCounter keptBytes,
                     AtomicCounter verifiedBytes, AtomicCounter divergences, AtomicCounter divergedConnections,
                     AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads, AtomicCounter valuesUnclaimed,
-                    AtomicCounter pipelined, AtomicCounter gateTimeouts) {
+                    AtomicCounter pipelined, AtomicCounter gateTimeouts, AtomicCounter timerRuns) {
     }
 
     private final Journal journal;
@@ -118,6 +118,12 @@ final class Replayer implements AutoCloseable {
     private static final int EOF = 2;
     private static final int RESET = 3;
     private static final int ACCEPT = 4;
+    private static final int TIMER = 5;
+    /** Stands for a timer's run where a connection is expected (what is waited for). */
+    private static final ReplayConnection TIMER_RUN =
+        new ReplayConnection(-1, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, 0);
+    private long deferredTimer;
+    private long deferredOrdinal;
     /** Index of the next grant of bytes (the gate's order, {@link ReplayHook#nextGrant()}). */
     private long grantCounter;
     /** A record applied whose input is not given out yet, because earlier grants must be taken first. */
@@ -379,7 +385,11 @@ final class Replayer implements AutoCloseable {
                 return false;
             }
             c.grantTurn = deferredTurn;
-            if (deferred == ACCEPT) {
+            if (deferred == TIMER) {
+                hook.grantTimer(deferredTimer, deferredOrdinal, deferredTurn);
+                counters.timerRuns().increment();
+                waitFor(TIMER_RUN, "run " + deferredOrdinal + " of timer " + deferredTimer);
+            } else if (deferred == ACCEPT) {
                 openLoopback(c);
             } else if (deferred == EOF) {
                 c.grantEof = true;
@@ -432,7 +442,7 @@ final class Replayer implements AutoCloseable {
     /** Whether the outstanding grant was taken (and, in serial mode, its turn ended). */
     private boolean granted() {
         ReplayConnection c = waitingFor;
-        boolean taken = "accept".equals(waitingWhat) ? c.accepted : c.grantTaken();
+        boolean taken = c == TIMER_RUN ? hook.timerTaken() : "accept".equals(waitingWhat) ? c.accepted : c.grantTaken();
         return taken && !(serial && hook.turnHeld());
     }
 
@@ -469,6 +479,17 @@ final class Replayer implements AutoCloseable {
                     break;
                 case RecordType.TURN:
                     turn.wrap(b, at);
+                    if (turn.kind() == dev.understudy.transport.record.TurnFlyweight.TIMER) {
+                        if (serial) {
+                            // a run of the application's timer: granted alone, in its place
+                            deferred = TIMER;
+                            deferredConn = TIMER_RUN;
+                            deferredTimer = turn.sourceId();
+                            deferredOrdinal = turn.ordinal();
+                            deferredTurn = turn.turnOrder();
+                        }
+                        break;
+                    }
                     pendingTurnConnection = turn.connectionId();
                     pendingTurnOrder = turn.turnOrder();
                     break;
@@ -860,6 +881,7 @@ final class Replayer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        hook.close();
         wake();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(5));

@@ -90,8 +90,11 @@ final class RecordEncoder {
     }
 
     int turn(MutableDirectBuffer b, int at, long connectionId, int kind, long ordinal, long turnOrder) {
-        turn.wrapForEncode(b, at, 0, 0).connectionId(connectionId).kind(kind).ordinal(ordinal).turnOrder(turnOrder)
-            .sourceId(0);
+        boolean timer = kind == dev.understudy.transport.record.TurnFlyweight.TIMER;
+        // a timer's run belongs to no connection: the id passed is the timer's
+        turn.wrapForEncode(b, at, 0, 0)
+            .connectionId(timer ? dev.understudy.transport.record.TurnFlyweight.NO_CONNECTION : connectionId)
+            .kind(kind).ordinal(ordinal).turnOrder(turnOrder).sourceId(timer ? connectionId : 0);
         return dev.understudy.transport.record.TurnFlyweight.LENGTH;
     }
 

@@ -242,6 +242,44 @@ final class RecordingHook implements SocketHook {
         }
     }
 
+    // ---- timer turns (serial mode) -----------------------------------------------------------
+
+    /** Scheduled tasks of application threads → {timer id, runs so far}; ids in scheduling order. */
+    private final java.util.Map<Object, long[]> timers = new java.util.WeakHashMap<>();
+    private long timerCount;
+
+    @Override
+    public void onTimerScheduled(Object task) {
+        if (turns != null) {
+            synchronized (timers) {
+                timers.putIfAbsent(task, new long[] {timerCount++, 0});
+            }
+        }
+    }
+
+    /** A run of an application's scheduled task is a turn of its own: "timer t's n-th run". */
+    @Override
+    public void beforeTimerRun(Object task) {
+        if (turns == null) {
+            return;
+        }
+        long[] t;
+        synchronized (timers) {
+            t = timers.get(task);
+        }
+        if (t != null) {
+            turns.end();
+            turns.begin(t[0], dev.understudy.transport.record.TurnFlyweight.TIMER, t[1]++);
+        }
+    }
+
+    @Override
+    public void afterTimerRun(Object task) {
+        if (turns != null) {
+            turns.end();
+        }
+    }
+
     /** Writes a TURN event (called by {@link Turns} under the turn). */
     void emitTurn(long connectionId, int kind, long ordinal, long order) {
         emit(AppEvents.TURN, connectionId, order, kind, 0, (int) Math.min(Integer.MAX_VALUE, ordinal));

@@ -309,6 +309,46 @@ public final class Hooks {
         point(-1, THREAD_EXIT);
     }
 
+    /** Advice at the entry of {@code ScheduledThreadPoolExecutor.delayedExecute(task)}. */
+    public static void timerScheduled(Object task) {
+        timer(task, 0);
+    }
+
+    /** Advice at the entry of {@code ScheduledThreadPoolExecutor$ScheduledFutureTask.run}. */
+    public static void timerRun(Object task) {
+        timer(task, 1);
+    }
+
+    /** Advice at the exit of {@code ScheduledThreadPoolExecutor$ScheduledFutureTask.run}. */
+    public static void timerRunEnd(Object task) {
+        timer(task, 2);
+    }
+
+    private static void timer(Object task, int what) {
+        SocketHook h = hook;
+        if (h == null || task == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return; // the agent's own threads (and re-entry)
+        }
+        guard.active = true;
+        try {
+            if (what == 0) {
+                h.onTimerScheduled(task);
+            } else if (what == 1) {
+                h.beforeTimerRun(task);
+            } else {
+                h.afterTimerRun(task);
+            }
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
     /** Advice on {@code NioSocketImpl.accept}, after {@link #accept(int, int, InetAddress, int)}. */
     public static void acceptedImpl(int fd, java.net.SocketImpl impl) {
         SocketHook h = hook;

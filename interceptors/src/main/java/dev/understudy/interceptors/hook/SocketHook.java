@@ -148,4 +148,20 @@ public interface SocketHook {
     /** The calling thread is exiting ({@code Thread.exit}; a turn ends). */
     default void onThreadExit() {
     }
+
+    /**
+     * The calling thread scheduled {@code task} on a {@code ScheduledThreadPoolExecutor}
+     * ({@code delayedExecute}, behind every {@code schedule*} method): tasks are named by the
+     * order in which application threads schedule them.
+     */
+    default void onTimerScheduled(Object task) {
+    }
+
+    /** A scheduled task starts one run ({@code ScheduledFutureTask.run}, on the pool's worker). */
+    default void beforeTimerRun(Object task) {
+    }
+
+    /** A scheduled task's run returned or threw. */
+    default void afterTimerRun(Object task) {
+    }
 }
