@@ -401,10 +401,15 @@ final class ReplayHook implements SocketHook {
             return;
         }
         endTurn();
-        while (!closed && !(timerGrantId == t[0] && timerGrantOrdinal == t[1])) {
+        // ordinal >= this run's: a run the primary made without its turn (forced) has no TURN, and
+        // the clone's run takes the next one granted
+        while (!closed && !(timerGrantId == t[0] && timerGrantOrdinal >= t[1])) {
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
-        t[1]++;
+        if (closed) {
+            return;
+        }
+        t[1] = timerGrantOrdinal + 1;
         long[] turn = turnOf.get();
         turn[0] = timerGrantTurn;
         turn[1] = 0;
