@@ -103,8 +103,12 @@ public final class Interceptors {
         AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE))
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                // every target in one retransformation (a rejected batch is retried class by class)
+                // every target in one retransformation (one per class walks every loaded class each
+                // time: seconds of start-up); a rejected batch is retried class by class, so the
+                // rejected class names itself
                 .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForTotal.INSTANCE)
+                .with(new AgentBuilder.RedefinitionStrategy.Listener.BatchReallocator(
+                        AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(1)))
                 .with((AgentBuilder.RedefinitionStrategy.Listener) recorder)
                 .with((AgentBuilder.Listener) recorder)
                 // the default ignore() skips bootstrap classes and would instrument nothing, silently
@@ -243,15 +247,10 @@ public final class Interceptors {
         @Override
         public Iterable<? extends List<Class<?>>> onError(int index, List<Class<?>> batch, Throwable throwable,
                                                           List<Class<?>> types) {
-            // the JVM rejected the retransformed bytes (e.g. VerifyError): all targets go in one batch
-            // (one retransformation per class walks every loaded class each time, seconds of start-up),
-            // so a failed batch is retried one class at a time, and the rejected class names itself
+            // the JVM rejected the retransformed bytes (e.g. VerifyError); a batch of several is
+            // retried class by class (BatchReallocator), and only a class rejected alone is failed
             if (batch.size() > 1) {
-                List<List<Class<?>>> alone = new java.util.ArrayList<>();
-                for (Class<?> type : batch) {
-                    alone.add(List.of(type));
-                }
-                return alone;
+                return List.of();
             }
             for (Class<?> type : batch) {
                 errors.merge(type.getName(), "JVM rejected the retransformation: " + describe(throwable),

@@ -281,72 +281,47 @@ public final class Hooks {
 
     /** Advice at the exit of {@code NioSocketImpl.listen} and {@code ServerSocketChannelImpl.netBind}. */
     public static void listen(int fd) {
-        point(fd, LISTEN);
+        point(fd, null, LISTEN);
     }
 
     /** Advice at the entry of {@code NioSocketImpl.bind} and {@code ServerSocketChannelImpl.netBind}. */
     public static void beforeBind(int fd) {
-        point(fd, BIND);
+        point(fd, null, BIND);
     }
 
     /** Advice at the entry of the accept methods. */
     public static void beforeAccept(int listenFd) {
-        point(listenFd, ACCEPT);
+        point(listenFd, null, ACCEPT);
     }
 
     /** Advice at the entry of {@code SelectorImpl.lockAndDoSelect}. */
     public static void beforeSelect() {
-        point(-1, SELECT);
+        point(-1, null, SELECT);
     }
 
     /** Advice at the entry of {@code ThreadPoolExecutor.getTask}. */
     public static void taskEnd() {
-        point(-1, TASK_END);
+        point(-1, null, TASK_END);
     }
 
     /** Advice at the entry of {@code Thread.exit}. */
     public static void threadExit() {
-        point(-1, THREAD_EXIT);
+        point(-1, null, THREAD_EXIT);
     }
 
     /** Advice at the entry of {@code ScheduledThreadPoolExecutor.delayedExecute(task)}. */
     public static void timerScheduled(Object task) {
-        timer(task, 0);
+        point(-1, task, TIMER_SCHEDULED);
     }
 
     /** Advice at the entry of {@code ScheduledThreadPoolExecutor$ScheduledFutureTask.run}. */
     public static void timerRun(Object task) {
-        timer(task, 1);
+        point(-1, task, TIMER_RUN);
     }
 
     /** Advice at the exit of {@code ScheduledThreadPoolExecutor$ScheduledFutureTask.run}. */
     public static void timerRunEnd(Object task) {
-        timer(task, 2);
-    }
-
-    private static void timer(Object task, int what) {
-        SocketHook h = hook;
-        if (h == null || task == null) {
-            return;
-        }
-        Guard guard = GUARD.get();
-        if (guard.active) {
-            return; // the agent's own threads (and re-entry)
-        }
-        guard.active = true;
-        try {
-            if (what == 0) {
-                h.onTimerScheduled(task);
-            } else if (what == 1) {
-                h.beforeTimerRun(task);
-            } else {
-                h.afterTimerRun(task);
-            }
-        } catch (Throwable t) {
-            ERRORS.incrementAndGet();
-        } finally {
-            guard.active = false;
-        }
+        point(-1, task, TIMER_RUN_END);
     }
 
     /** Advice on {@code NioSocketImpl.accept}, after {@link #accept(int, int, InetAddress, int)}. */
@@ -397,8 +372,11 @@ public final class Hooks {
     private static final int SELECT = 3;
     private static final int TASK_END = 4;
     private static final int THREAD_EXIT = 5;
+    private static final int TIMER_SCHEDULED = 6;
+    private static final int TIMER_RUN = 7;
+    private static final int TIMER_RUN_END = 8;
 
-    private static void point(int fd, int what) {
+    private static void point(int fd, Object task, int what) {
         SocketHook h = hook;
         if (h == null) {
             return;
@@ -424,6 +402,15 @@ public final class Hooks {
                     break;
                 case TASK_END:
                     h.onTaskEnd();
+                    break;
+                case TIMER_SCHEDULED:
+                    h.onTimerScheduled(task);
+                    break;
+                case TIMER_RUN:
+                    h.beforeTimerRun(task);
+                    break;
+                case TIMER_RUN_END:
+                    h.afterTimerRun(task);
                     break;
                 default:
                     h.onThreadExit();
