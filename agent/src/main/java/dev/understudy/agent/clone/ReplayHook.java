@@ -364,9 +364,8 @@ final class ReplayHook implements SocketHook {
 
     // ---- timer turns (serial mode) -----------------------------------------------------------
 
-    /** Scheduled tasks of application threads → {timer id, runs so far}; ids in scheduling order, as on the primary. */
-    private final java.util.Map<Object, long[]> timers = new java.util.WeakHashMap<>();
-    private long timerCount;
+    /** The application's scheduled tasks, named as on the primary. */
+    private final dev.understudy.agent.node.TimerNames timers = new dev.understudy.agent.node.TimerNames();
     /** The timer run granted and not taken yet: id, ordinal, turn order (id -1: none). */
     private volatile long timerGrantId = -1;
     private volatile long timerGrantOrdinal;
@@ -377,9 +376,7 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onTimerScheduled(Object task) {
         if (serial) {
-            synchronized (timers) {
-                timers.putIfAbsent(task, new long[] {timerCount++, 0});
-            }
+            timers.scheduled(task);
         }
     }
 
@@ -393,10 +390,7 @@ final class ReplayHook implements SocketHook {
         if (!serial) {
             return;
         }
-        long[] t;
-        synchronized (timers) {
-            t = timers.get(task);
-        }
+        long[] t = timers.of(task);
         if (t == null) {
             return;
         }

@@ -244,16 +244,12 @@ final class RecordingHook implements SocketHook {
 
     // ---- timer turns (serial mode) -----------------------------------------------------------
 
-    /** Scheduled tasks of application threads → {timer id, runs so far}; ids in scheduling order. */
-    private final java.util.Map<Object, long[]> timers = new java.util.WeakHashMap<>();
-    private long timerCount;
+    private final dev.understudy.agent.node.TimerNames timers = new dev.understudy.agent.node.TimerNames();
 
     @Override
     public void onTimerScheduled(Object task) {
         if (turns != null) {
-            synchronized (timers) {
-                timers.putIfAbsent(task, new long[] {timerCount++, 0});
-            }
+            timers.scheduled(task);
         }
     }
 
@@ -263,10 +259,7 @@ final class RecordingHook implements SocketHook {
         if (turns == null) {
             return;
         }
-        long[] t;
-        synchronized (timers) {
-            t = timers.get(task);
-        }
+        long[] t = timers.of(task);
         if (t != null) {
             turns.end();
             turns.begin(t[0], dev.understudy.transport.record.TurnFlyweight.TIMER, t[1]++);
