@@ -153,6 +153,11 @@ public final class Configuration {
     /** Default: serve, recording to the local journal only. */
     public static final String DEGRADED_DEFAULT = "serve";
 
+    /** Whether a clone takes over when its primary is lost: {@code on} or {@code off}. */
+    public static final String FAILOVER_PROP = "understudy.failover";
+    /** Default: on. */
+    public static final String FAILOVER_DEFAULT = "on";
+
     /** Aeron media driver directory. */
     public static final String AERON_DIR_PROP = "understudy.aeron.dir";
     /** Default Aeron directory: in tmpfs, one per node. */
@@ -254,6 +259,14 @@ public final class Configuration {
         SERVE,
         /** Hold client input (no verdict) until enough clones are back. */
         HOLD
+    }
+
+    /** Whether clones fail over. */
+    public enum Failover {
+        /** A clone whose primary is lost takes over: VIP, connections, service. */
+        ON,
+        /** Clones only follow; a lost primary is reported, nothing else. */
+        OFF
     }
 
     /** Where the primary sends the replication stream. */
@@ -394,6 +407,9 @@ public final class Configuration {
         new Key(DEGRADED_PROP, DEGRADED_DEFAULT, "one of serve, hold",
             "With fewer than k clones alive: serve accepts client input, recording it to the local journal only (and says "
                 + "so in status and log); hold holds it until enough clones are back.", false, false),
+        new Key(FAILOVER_PROP, FAILOVER_DEFAULT, "one of on, off",
+            "on: a clone whose primary sent no heartbeat for the failure timeout, and that no live clone is ahead of, takes"
+                + " over the VIP and every connection; off: clones only follow.", false, false),
         new Key(AERON_DIR_PROP, AERON_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the embedded Aeron media driver.", false, false),
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
@@ -456,6 +472,7 @@ public final class Configuration {
     private final ReplicationDestinations replicationDestinations;
     private final int ackQuorum;
     private final DegradedMode degradedMode;
+    private final Failover failover;
     private final Path aeronDir;
     private final Path journalDir;
     private final long journalRetentionNs;
@@ -675,6 +692,7 @@ public final class Configuration {
         }
         ackQuorum = quorum;
         degradedMode = p.enumValue(DEGRADED_PROP, DegradedMode.class, DegradedMode.SERVE);
+        failover = p.enumValue(FAILOVER_PROP, Failover.class, Failover.ON);
         aeronDir = p.dir(AERON_DIR_PROP, nodeId);
         journalDir = p.dir(JOURNAL_DIR_PROP, nodeId);
         journalRetentionNs = p.duration(JOURNAL_RETENTION_PROP, TimeUnit.MINUTES.toNanos(1), TimeUnit.DAYS.toNanos(30));
@@ -1435,6 +1453,11 @@ public final class Configuration {
      */
     public DegradedMode degradedMode() {
         return degradedMode;
+    }
+
+    /** @return whether clones take over when their primary is lost. */
+    public Failover failover() {
+        return failover;
     }
 
     /**

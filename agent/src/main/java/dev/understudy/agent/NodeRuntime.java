@@ -84,7 +84,9 @@ final class NodeRuntime {
             node = CloneNode.start(new CloneNode.Settings(c.nodeId(), PrimaryNode.EPOCH, c.replicationConfig(),
                 c.journalConfig(), c.idleStrategy().transportName(), c.servicePorts(),
                 c.determinism() == Configuration.Determinism.SERIAL, c.applyPolicy() == Configuration.ApplyPolicy.PERIODIC,
-                c.checkpointIntervalNs()));
+                c.checkpointIntervalNs(), c.failover() == Configuration.Failover.OFF ? null
+                    : new CloneNode.Takeover(c.primaryNodeId(), ipv4(c.vip().getAddress()), c.vip().getHostAddress(),
+                        c.interfaceName(), c.nfQueueConfig())));
         } catch (Throwable t) {
             fatal("the clone could not start", t);
             return;

@@ -94,7 +94,7 @@ class ConfigurationTest {
         final Path f = file("empty.properties", "# nothing\n");
         final Configuration c = resolve("role=primary,node.id=2,nodes=198.18.0.1,198.18.0.2,primary=2,vip=10.0.0.9,"
             + "ports=8080,8081,interface=veth-n1.0,replication.channel=239.255.7.8:50000,replication.destinations=,"
-            + "ack.quorum=0,degraded=hold,aeron.dir=/tmp/a-{node.id},"
+            + "ack.quorum=0,degraded=hold,failover=off,aeron.dir=/tmp/a-{node.id},"
             + "journal.dir=/tmp/j/{node.id}/q,journal.retention=90m,journal.retention.size=1536m,secret=" + SECRET
             + ",apply.policy=periodic,determinism=input-order,checkpoint.interval=250ms,"
             + "heartbeat.interval=20ms,failure.timeout=2s,idle.strategy=spin,log.level=debug,config=" + f);
@@ -111,6 +111,7 @@ class ConfigurationTest {
         assertEquals(ReplicationDestinations.MULTICAST, c.replicationDestinations());
         assertEquals(0, c.ackQuorum());
         assertEquals(DegradedMode.HOLD, c.degradedMode());
+        assertEquals(dev.understudy.agent.Configuration.Failover.OFF, c.failover());
         assertEquals(Path.of("/tmp/a-2"), c.aeronDir());
         assertEquals(Path.of("/tmp/j/2/q"), c.journalDirectory());
         assertEquals(TimeUnit.MINUTES.toNanos(90), c.journalRetentionNs());

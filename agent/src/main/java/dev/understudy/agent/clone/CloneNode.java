@@ -29,7 +29,15 @@ public final class CloneNode implements AutoCloseable {
 
     /** What a clone needs, resolved from the one configuration. */
     public record Settings(int nodeId, int epoch, ReplicationConfig replication, JournalConfig journal, String idle,
-                           int[] ports, boolean serial, boolean periodic, long checkpointIntervalNs) {
+                           int[] ports, boolean serial, boolean periodic, long checkpointIntervalNs, Takeover takeover) {
+    }
+
+    /**
+     * What a clone needs to take over as primary: the primary it follows, the VIP and its
+     * interface, the NFQUEUE of the hold; null when failover is off.
+     */
+    public record Takeover(int primaryId, int vip, String vipText, String interfaceName,
+                           dev.understudy.netfilter.nfqueue.NfQueueConfig queue) {
     }
 
     private final EmbeddedMediaDriver driver;
@@ -50,9 +58,18 @@ public final class CloneNode implements AutoCloseable {
     private Counter valuesMissing;
 
     private final boolean serial;
+    private final Settings settings;
+    private boolean promoted;
+    private boolean outcomeSaid;
+    private Counter switchovers;
+    private Counter restored;
+    private Counter resetAtSwitchover;
+    private Counter role;
+    private Counter epochCounter;
 
     private CloneNode(Settings s) {
         this.serial = s.serial();
+        this.settings = s;
         EmbeddedMediaDriver d = EmbeddedMediaDriver.launch(s.replication());
         Journal j = null;
         AgentCounters cs = null;
@@ -64,8 +81,13 @@ public final class CloneNode implements AutoCloseable {
                     + " retention); delete the directory to rejoin from a peer whose journal still starts at sequence 1");
             }
             cs = new AgentCounters(d.aeron());
-            cs.add("role (1 primary, 2 clone)").setOrdered(2);
-            cs.add("epoch").setOrdered(s.epoch());
+            role = cs.add("role (1 primary, 2 clone)");
+            role.setOrdered(2);
+            epochCounter = cs.add("epoch");
+            epochCounter.setOrdered(s.epoch());
+            switchovers = cs.add("switchovers");
+            restored = cs.add("switchover connections rebuilt");
+            resetAtSwitchover = cs.add("switchover connections reset");
             position = cs.add("journal position");
             acked = cs.add("acked position");
             catchingUp = cs.add("catching up");
@@ -147,6 +169,17 @@ public final class CloneNode implements AutoCloseable {
 
     private int doWork(long now) {
         int work = clone.doWork(now);
+        if (!promoted && settings.takeover() != null && successor()) {
+            promote(now);
+            work++;
+        }
+        if (promoted && !outcomeSaid && replayer.outcome() != null) {
+            outcomeSaid = true;
+            Switchover.Outcome o = replayer.outcome();
+            restored.setOrdered(o.restored());
+            resetAtSwitchover.setOrdered(o.reset());
+            role.setOrdered(1);
+        }
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
             lastStatus = now;
             position.setOrdered(clone.lastSequence());
@@ -157,6 +190,45 @@ public final class CloneNode implements AutoCloseable {
             staleFrames.setOrdered(clone.staleFrames() + clone.foreignFrames());
         }
         return work;
+    }
+
+    /**
+     * Whether this clone should take over now: the primary it follows is lost (no heartbeat for
+     * the failure timeout) and no other live clone is ahead of it (journal position; the lowest
+     * id among equals). Stand-in for the election ({@code election.ElectionNode}, not yet wired):
+     * it has no votes and no fencing.
+     */
+    private boolean successor() {
+        dev.understudy.transport.membership.Membership m = clone.membership();
+        int primary = settings.takeover().primaryId();
+        if (!m.isKnown(primary) || m.isAlive(primary) || clone.isCatchingUp()) {
+            return false;
+        }
+        long mine = clone.lastSequence();
+        for (int i = 1; i <= dev.understudy.transport.aeron.ReplicationConfig.MAX_NODE_ID; i++) {
+            if (i == settings.nodeId() || i == primary || !m.isAlive(i) || m.role(i) != Role.CLONE) {
+                continue;
+            }
+            long theirs = m.journalPosition(i);
+            if (theirs > mine || (theirs == mine && i < settings.nodeId())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void promote(long now) {
+        promoted = true;
+        Takeover t = settings.takeover();
+        long epoch = settings.epoch() + 1;
+        switchovers.increment();
+        epochCounter.setOrdered(epoch);
+        long lastHeard = clone.membership().lastSeenNs(t.primaryId());
+        AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost ("
+            + TimeUnit.NANOSECONDS.toMillis(now - lastHeard) + " ms without a heartbeat): node " + settings.nodeId()
+            + " takes over at journal sequence " + clone.lastSequence(), null);
+        replayer.promote(new Switchover.Plan(settings.nodeId(), epoch, t.vip(), t.vipText(), t.interfaceName(),
+            settings.ports(), t.queue(), lastHeard, now));
     }
 
     public long lastSequence() {

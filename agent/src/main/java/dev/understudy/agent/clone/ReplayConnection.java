@@ -85,6 +85,10 @@ final class ReplayConnection {
     /** Offset of the first range whose bytes differ from the primary's, or -1. */
     long divergedAt = -1;
 
+    // ---- the kernel state a switchover rebuilds -------------------------------------------------
+    /** The connection's TCP state as the client's segments describe it (fed with every SEGMENT). */
+    final dev.understudy.netfilter.repair.DerivedStateBuilder tcp = new dev.understudy.netfilter.repair.DerivedStateBuilder();
+
     ReplayConnection(long id, InetSocketAddress client, long clientIsn, int servicePort) {
         this.id = id;
         this.servicePort = servicePort;
@@ -261,6 +265,24 @@ final class ReplayConnection {
             sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
         }
         return sb.toString();
+    }
+
+    /** A copy of output bytes {@code [from, to)}; they must be kept ({@code from >= keepFrom()}). */
+    byte[] outputRange(long from, long to) {
+        if (from < outputBase || to > outputEnd || from > to) {
+            throw new IllegalArgumentException("output [" + from + ", " + to + ") not kept: have [" + outputBase + ", "
+                + outputEnd + ")");
+        }
+        byte[] d = new byte[(int) (to - from)];
+        System.arraycopy(output, (int) (from - outputBase), d, 0, d.length);
+        return d;
+    }
+
+    /** A copy of inbound bytes {@code [from, inboundEnd)}: what the client sent that the application has not read. */
+    byte[] unreadInbound(long from) {
+        byte[] d = new byte[(int) (inboundEnd - from)];
+        System.arraycopy(inbound, (int) (from - inboundBase), d, 0, d.length);
+        return d;
     }
 
     /** Whether the grant in progress has been taken by the application. */

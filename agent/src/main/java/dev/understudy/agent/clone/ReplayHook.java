@@ -58,6 +58,13 @@ final class ReplayHook implements SocketHook {
     private final AtomicCounter gateTimeouts;
     /** Per thread: {order of the turn it holds, values read in it}; order -1 when it holds none. */
     private final ThreadLocal<long[]> turnOf = ThreadLocal.withInitial(() -> new long[] {-1, 0});
+    /**
+     * After a switchover the application's sockets are real (the rebuilt client connections and a
+     * real listener): every method passes through, values are real, timers run on their own.
+     */
+    private volatile boolean live;
+    /** fd → native thread id ({@link NativeThreads}) of an application thread that entered a read or accept on it. */
+    private final ConcurrentHashMap<Integer, Long> blocked = new ConcurrentHashMap<>();
 
     ReplayHook(Replayer replayer, int[] ports, boolean serial, AtomicCounter errors, AtomicCounter shortReads,
                AtomicCounter gateTimeouts) {
@@ -73,6 +80,9 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void beforeBind(int fd) {
+        if (live) {
+            return;
+        }
         // The application may bind the VIP, which a clone does not hold: let the bind succeed.
         try {
             FileDescriptors.setFreeBind(fd);
@@ -83,6 +93,9 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onListen(int fd) {
+        if (live) {
+            return;
+        }
         try {
             int port = FileDescriptors.localPort(fd);
             if (servicePort[port]) {
@@ -96,11 +109,21 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void beforeAccept(int listenFd) {
+        if (live) {
+            return;
+        }
+        if (replayer.isReplayListener(listenFd)) {
+            blocked.put(listenFd, NativeThreads.current());
+        }
         endTurn();
     }
 
     @Override
     public void onAccept(int listenFd, int fd, InetSocketAddress remote) {
+        if (live) {
+            return;
+        }
+        blocked.remove(listenFd);
         if (remote == null || !replayer.isReplayListener(listenFd)) {
             return;
         }
@@ -121,13 +144,13 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public InetSocketAddress acceptedRemote(int fd, InetSocketAddress remote) {
-        ReplayConnection c = byFd.get(fd);
+        ReplayConnection c = live ? null : byFd.get(fd);
         return c == null ? remote : c.client;
     }
 
     @Override
     public void onAcceptedImpl(int fd, java.net.SocketImpl impl) {
-        ReplayConnection c = byFd.get(fd);
+        ReplayConnection c = live ? null : byFd.get(fd);
         if (c == null || IMPL_ADDRESS == null) {
             return;
         }
@@ -156,15 +179,25 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void beforeRead(int fd) {
+        if (live) {
+            return;
+        }
+        if (byFd.containsKey(fd)) {
+            blocked.put(fd, NativeThreads.current());
+        }
         endTurn();
     }
 
     @Override
     public long completeRead(int fd, long address, int length, long result) {
+        if (live) {
+            return result;
+        }
         ReplayConnection c = byFd.get(fd);
         if (c == null) {
             return result;
         }
+        blocked.remove(fd);
         if (result > 0) {
             long granted = c.grantRemaining;
             if (granted <= 0) {
@@ -215,6 +248,10 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onReadFailed(int fd, Throwable t) {
+        if (live) {
+            return;
+        }
+        blocked.remove(fd);
         ReplayConnection c = byFd.get(fd);
         if (c != null && c.grantReset) {
             taken(c);
@@ -325,7 +362,7 @@ final class ReplayHook implements SocketHook {
     }
 
     long[] slot() {
-        if (holder != Thread.currentThread()) {
+        if (live || holder != Thread.currentThread()) {
             return null;
         }
         long[] t = turnOf.get();
@@ -338,6 +375,9 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void beforeSelect() {
+        if (live) {
+            return;
+        }
         selects.get()[0] = true;
         endTurn();
     }
@@ -375,7 +415,7 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onTimerScheduled(Object task) {
-        if (serial) {
+        if (serial && !live) {
             timers.scheduled(task);
         }
     }
@@ -387,7 +427,7 @@ final class ReplayHook implements SocketHook {
      */
     @Override
     public void beforeTimerRun(Object task) {
-        if (!serial) {
+        if (!serial || live) {
             return;
         }
         long[] t = timers.of(task);
@@ -435,6 +475,34 @@ final class ReplayHook implements SocketHook {
         closed = true;
     }
 
+    /**
+     * The switchover put real sockets under the application's fds: from now on nothing is
+     * replayed (reads, accepts, values and timers are the application's own), and the threads
+     * that were blocked in a read or accept on one of {@code fds} are signalled (the JDK's own
+     * signal, as its asynchronous close uses): the system call fails with EINTR and the JDK
+     * retries it on the same fd number, which now holds the new socket.
+     *
+     * @return threads signalled
+     */
+    int goLive(java.util.Set<Integer> fds) {
+        live = true;
+        closed = true;
+        holder = null;
+        int n = 0;
+        for (Integer fd : fds) {
+            Long tid = blocked.remove(fd);
+            if (tid != null && NativeThreads.signal(tid)) {
+                n++;
+            }
+        }
+        byFd.clear();
+        return n;
+    }
+
+    boolean isLive() {
+        return live;
+    }
+
     /** Whether an application thread still holds the turn it was given (serial mode). */
     boolean turnHeld() {
         return holder != null;
@@ -442,6 +510,10 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onClose(int fd) {
+        if (live) {
+            return;
+        }
+        blocked.remove(fd);
         ReplayConnection c = byFd.remove(fd);
         if (c != null) {
             c.appClosed = true;
@@ -456,7 +528,7 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onReadv(int fd, long iovAddress, int iovCount, long result) {
         // scattering reads are not completed to the recorded chunk (no application here uses them)
-        ReplayConnection c = byFd.get(fd);
+        ReplayConnection c = live ? null : byFd.get(fd);
         if (c != null && result > 0) {
             gate(c);
             long granted = c.grantRemaining;

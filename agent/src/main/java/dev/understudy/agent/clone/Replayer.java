@@ -14,6 +14,7 @@ import dev.understudy.transport.record.RecordHeader;
 import dev.understudy.transport.record.RecordType;
 import dev.understudy.transport.record.SegmentFlyweight;
 import dev.understudy.transport.record.TcpInfoFlyweight;
+import dev.understudy.transport.record.TcpOptions;
 import java.io.IOException;
 import java.io.Writer;
 import java.net.InetAddress;
@@ -86,6 +87,12 @@ final class Replayer implements AutoCloseable {
     /** The private listeners, kept open: each holds its file too, and closing one would run the JDK's close on it. */
     private final java.util.List<ServerSocketChannel> privateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Set<Integer> appListenFds = ConcurrentHashMap.newKeySet();
+    /** Service port → the application's listening fd. */
+    private final ConcurrentHashMap<Integer, Integer> listenFdByPort = new ConcurrentHashMap<>();
+    /** A switchover asked for ({@link #promote}), run on this thread once the application has taken the whole journal. */
+    private volatile Switchover switchover;
+    private volatile Switchover.Outcome outcome;
+    private long lastOutputNs;
 
     private Selector selector;
     private JournalTailer tailer;
@@ -192,6 +199,7 @@ final class Replayer implements AutoCloseable {
         FileDescriptors.dup2(ours, fd);
         privateListeners.add(ch);
         appListenFds.add(fd);
+        listenFdByPort.put(port, fd);
         privateByPort.put(port, at);
         AgentLog.log(LogLevel.INFO, LOG, "service port " + port + " taken over (fd " + fd + "): the application accepts"
             + " replayed connections from " + at + "; clients reaching this clone's port are refused", null);
@@ -236,6 +244,23 @@ final class Replayer implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * Takes over as primary ({@link Switchover}): holds inbound traffic at once, applies the whole
+     * journal, and once the application has taken it rebuilds every connection under the
+     * application's fds. The replayer stops replaying afterwards.
+     */
+    void promote(Switchover.Plan plan) {
+        if (switchover == null) {
+            switchover = new Switchover(plan);
+            applyAll();
+        }
+    }
+
+    /** What the switchover did, or null while none has finished. */
+    Switchover.Outcome outcome() {
+        return outcome;
+    }
+
     /** Applies everything in the journal, whatever the policy (the re-injection at switchover). */
     void applyAll() {
         applyAllRequested = true;
@@ -269,14 +294,33 @@ final class Replayer implements AutoCloseable {
             }
             tailer = journal.tailer(1);
             lastTick = System.nanoTime();
+            boolean holding = false;
             while (!closed) {
-                int work = drainOutput();
+                int output = drainOutput();
+                long now = System.nanoTime();
+                if (output > 0) {
+                    lastOutputNs = now;
+                }
+                int work = output;
                 if (serial) {
                     work += readValuesAhead();
                 }
                 work += step();
+                Switchover sw = switchover;
+                if (sw != null) {
+                    if (!holding) {
+                        holding = true;
+                        sw.hold();
+                    }
+                    work += sw.poll();
+                    if (drained(now)) {
+                        sw.drainedNs = now;
+                        outcome = sw.run(byId.values(), listenFdByPort, hook);
+                        return;
+                    }
+                }
                 if (work == 0) {
-                    LockSupport.parkNanos(waitingFor != null || deferred != NONE ? 20_000 : 200_000);
+                    LockSupport.parkNanos(sw != null ? 20_000 : waitingFor != null || deferred != NONE ? 20_000 : 200_000);
                 }
             }
         } catch (Throwable t) {
@@ -344,6 +388,16 @@ final class Replayer implements AutoCloseable {
             AgentLog.log(LogLevel.WARN, LOG, "waiting " + TimeUnit.NANOSECONDS.toSeconds(now - deferredSince)
                 + " s for the application to take the input before " + what + " of connection " + c.id, null);
         }
+    }
+
+    /**
+     * The application has taken everything in the journal and gone quiet: every record applied,
+     * every grant taken, no turn running, no output for a moment (serial mode: 1 ms, since a turn
+     * ends only at the thread's next wait; otherwise 5 ms).
+     */
+    private boolean drained(long now) {
+        return appliedSequence >= journal.lastSequence() && deferred == NONE && waitingFor == null && allTaken()
+            && now - lastOutputNs > (serial ? 1_000_000L : 5_000_000L);
     }
 
     /** Every grant given out has been taken and, in serial mode, no turn is running. */
@@ -514,6 +568,13 @@ final class Replayer implements AutoCloseable {
         InetSocketAddress client = new InetSocketAddress(InetAddress.getByAddress(addr), connOpen.clientPort());
         ReplayConnection c = new ReplayConnection(connOpen.connectionId(), client, connOpen.clientIsn(),
             connOpen.servicePort());
+        if (connOpen.addressFamily() == 4) {
+            int opts = connOpen.tcpOptions();
+            c.tcp.endpoints(connOpen.serviceIpv4(), connOpen.servicePort(), connOpen.clientIpv4(), connOpen.clientPort())
+                .clientSyn((int) connOpen.clientIsn(), connOpen.mss() == 0 ? 536 : connOpen.mss(),
+                    (opts & TcpOptions.TCPI_OPT_WSCALE) != 0 ? connOpen.clientWindowScale() : -1,
+                    (opts & TcpOptions.TCPI_OPT_SACK) != 0, (opts & TcpOptions.TCPI_OPT_TIMESTAMPS) != 0, 0);
+        }
         byId.put(c.id, c);
         counters.connections().increment();
     }
@@ -525,6 +586,8 @@ final class Replayer implements AutoCloseable {
             return;
         }
         lastArrivalNanos = segment.arrivalNanos();
+        c.tcp.segment((int) segment.seq(), (int) segment.ack(), segment.window(), segment.tcpFlags(), segment.hasTimestamp(),
+            (int) segment.tsVal(), (int) segment.tsEcr(), segment.payloadLength(), TimeUnit.NANOSECONDS.toMillis(lastArrivalNanos));
         if ((segment.tcpFlags() & 0x10) != 0) {
             c.clientAck(segment.ack());
         }
@@ -541,6 +604,7 @@ final class Replayer implements AutoCloseable {
         if (c == null || c.peer != null) {
             return;
         }
+        c.tcp.serverInfo(tcpInfo.rcvWscale(), tcpInfo.tcpiOptions());
         InetSocketAddress privateAddress = privateByPort.get(c.servicePort);
         long since = System.nanoTime();
         while (privateAddress == null && !closed) {

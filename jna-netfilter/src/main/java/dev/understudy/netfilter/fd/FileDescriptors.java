@@ -137,6 +137,40 @@ public final class FileDescriptors {
         }
     }
 
+    /** {@code close(fd)}; an error is ignored (the fd is gone either way on Linux). */
+    public static void close(int fd) {
+        LibC.close(fd);
+    }
+
+    /** {@code getsockopt(fd, level, name)} of an int option (e.g. IPPROTO_TCP 6 / TCP_NODELAY 1). */
+    public static int getIntOption(int fd, int level, int name) throws ErrnoException {
+        try (Memory v = new Memory(4); Memory len = new Memory(4)) {
+            len.setInt(0, 4);
+            LibC.check(LibC.getsockopt(fd, level, name, v, len), "getsockopt(" + fd + ", " + level + ", " + name + ")");
+            return v.getInt(0);
+        }
+    }
+
+    /** {@code setsockopt(fd, level, name, value)} of an int option. */
+    public static void setIntOption(int fd, int level, int name, int value) throws ErrnoException {
+        try (Memory v = new Memory(4)) {
+            v.setInt(0, value);
+            LibC.check(LibC.setsockopt(fd, level, name, v, 4), "setsockopt(" + fd + ", " + level + ", " + name + ")");
+        }
+    }
+
+    /** {@code SO_LINGER {1, 0}}: closing the socket then sends RST instead of FIN. */
+    public static void resetOnClose(int fd) throws ErrnoException {
+        try (Memory v = new Memory(8)) {
+            v.setInt(0, 1);
+            v.setInt(4, 0);
+            LibC.check(LibC.setsockopt(fd, LibC.SOL_SOCKET, SO_LINGER, v, 8), "setsockopt(" + fd + ", SO_LINGER)");
+        }
+    }
+
+    /** SOL_SOCKET option SO_LINGER (asm-generic/socket.h). */
+    private static final int SO_LINGER = 13;
+
     /** {@code fcntl(F_GETFL)}: file status flags (O_NONBLOCK = {@link LibC#O_NONBLOCK}, ...). */
     public static int getFlags(int fd) throws ErrnoException {
         return LibC.check(LibC.fcntl(fd, LibC.F_GETFL, 0), "fcntl(" + fd + ", F_GETFL)");
