@@ -101,7 +101,7 @@ public final class CloneNode implements AutoCloseable {
                 cs.add("replay verified output bytes"), cs.add("replay divergences"), cs.add("replay diverged connections"),
                 cs.add("replay errors"), cs.add("replay stray accepts"), cs.add("replay short reads completed"),
                 cs.add("replay values read ahead, not asked for"), cs.add("replay grants given out ahead"),
-                cs.add("replay gate timeouts"), cs.add("replay timer runs"));
+                cs.add("replay gate timeouts"), cs.add("replay timer runs"), cs.add("switchover bytes re-injected"));
             valuesHanded = cs.add("replay values handed back");
             valuesMissing = cs.add("replay values missing");
             java.nio.file.Path dir = s.journal().directory();

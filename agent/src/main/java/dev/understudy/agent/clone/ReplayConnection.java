@@ -56,6 +56,8 @@ final class ReplayConnection {
     volatile Thread gateWaiter;
     /** Stream offset of the next byte the application reads. */
     long readOffset;
+    /** Journal sequence of the record that brought the oldest input the application has not been given. */
+    long unreadSince;
 
     // ---- output ------------------------------------------------------------------------------
     private byte[] output = new byte[4096];

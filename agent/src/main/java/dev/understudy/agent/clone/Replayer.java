@@ -66,7 +66,7 @@ final class Replayer implements AutoCloseable {
                     AtomicCounter connections, AtomicCounter grants, AtomicCounter waiting, AtomicCounter keptBytes,
                     AtomicCounter verifiedBytes, AtomicCounter divergences, AtomicCounter divergedConnections,
                     AtomicCounter errors, AtomicCounter strayAccepts, AtomicCounter shortReads, AtomicCounter valuesUnclaimed,
-                    AtomicCounter pipelined, AtomicCounter gateTimeouts, AtomicCounter timerRuns) {
+                    AtomicCounter pipelined, AtomicCounter gateTimeouts, AtomicCounter timerRuns, AtomicCounter reinjected) {
     }
 
     private final Journal journal;
@@ -370,6 +370,10 @@ final class Replayer implements AutoCloseable {
                 continue;
             }
             if (appliedSequence >= applyLimit || tailer.poll(this::apply, 1) == 0) {
+                if (switchover != null && appliedSequence >= journal.lastSequence() && reinjectTail()) {
+                    work++;
+                    continue;
+                }
                 break;
             }
             work++;
@@ -390,13 +394,53 @@ final class Replayer implements AutoCloseable {
         }
     }
 
+    /** Connections whose input the primary's application had not read as far as the journal has it (switchover only). */
+    private java.util.ArrayDeque<ReplayConnection> tail;
+
+    /**
+     * Switchover, once every recorded read is given out: the input the journal holds beyond the
+     * primary's last recorded read of each connection — bytes the client sent and the primary's
+     * kernel acknowledged, whose reads the primary made (or would have made) without their
+     * APP_READ reaching this clone — is given to the application too, one grant per connection,
+     * in the order the connections' first such bytes arrived. Its answers are what the client is
+     * owed (it may already have some of them from the primary: those it acknowledged are not
+     * sent again). Without this, a request the primary answered just before it died would be
+     * answered twice, or its connection reset.
+     *
+     * @return whether a grant was deferred
+     */
+    private boolean reinjectTail() {
+        if (tail == null) {
+            tail = new java.util.ArrayDeque<>();
+            byId.values().stream()
+                .filter(c -> c.peer != null && c.accepted && !c.appClosed && !c.peerEof && c.inboundEnd > c.readOffset)
+                .sorted(java.util.Comparator.comparingLong(c -> c.unreadSince))
+                .forEach(tail::add);
+            if (!tail.isEmpty()) {
+                AgentLog.log(LogLevel.INFO, LOG, "re-injecting the input of " + tail.size() + " connections that the primary's"
+                    + " application read after its last recorded read (or had not read yet)", null);
+            }
+        }
+        if (deferred != NONE || tail.isEmpty()) {
+            return false;
+        }
+        ReplayConnection c = tail.poll();
+        long offset = c.readOffset;
+        int n = (int) Math.min(Integer.MAX_VALUE, c.inboundEnd - offset);
+        c.readOffset = offset + n;
+        counters.reinjected().getAndAdd(n);
+        defer(BYTES, c, offset, n);
+        return true;
+    }
+
     /**
      * The application has taken everything in the journal and gone quiet: every record applied,
      * every grant taken, no turn running, no output for a moment (serial mode: 1 ms, since a turn
      * ends only at the thread's next wait; otherwise 5 ms).
      */
     private boolean drained(long now) {
-        return appliedSequence >= journal.lastSequence() && deferred == NONE && waitingFor == null && allTaken()
+        return appliedSequence >= journal.lastSequence() && tail != null && tail.isEmpty() && deferred == NONE
+            && waitingFor == null && allTaken()
             && now - lastOutputNs > (serial ? 1_000_000L : 5_000_000L);
     }
 
@@ -593,6 +637,9 @@ final class Replayer implements AutoCloseable {
         }
         int n = segment.payloadLength();
         if (n > 0) {
+            if (c.inboundEnd == c.readOffset) {
+                c.unreadSince = appliedSequence; // the oldest input not read yet arrives now
+            }
             c.payload(segment.seq(), b, segment.payloadOffset(), n);
         }
     }
