@@ -211,11 +211,31 @@ final class SocketAdvice {
         }
     }
 
-    /** {@code shutdownOutput()} of a socket impl or channel, on normal return: SHUT_WR (1). */
+    /**
+     * {@code shutdownOutput()} of a socket impl or channel: before the method (and so before
+     * {@code Net.shutdown}, which sends the FIN), the output ends; on normal return, SHUT_WR (1).
+     */
     static final class ShutdownOutput {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int fd) {
+            Hooks.beforeOutputEnds(fd);
+        }
+
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@FdOf(field = "fd") int fd) {
             Hooks.shutdown(fd, 1);
+        }
+    }
+
+    /**
+     * {@code NioSocketImpl.close()} and {@code SocketChannelImpl.implCloseSelectableChannel()}, before
+     * the method: both shut the output down with the native {@code Net.shutdown(fd, SHUT_WR)} (a
+     * FIN) before they close or pre-close the fd, unless SO_LINGER is 0 (17 and 25 alike).
+     */
+    static final class BeforeClose {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(field = "fd") int fd) {
+            Hooks.beforeOutputEnds(fd);
         }
     }
 }

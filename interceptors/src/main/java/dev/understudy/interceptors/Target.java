@@ -33,6 +33,10 @@ import net.bytebuddy.matcher.ElementMatcher;
  *   <li>close: {@code SocketDispatcher.close(FileDescriptor)} on 17, inherited from
  *       {@code UnixDispatcher.close} on 21+; preClose: {@code SocketDispatcher.preClose(FileDescriptor)}
  *       on 17, the final {@code NativeDispatcher.preClose(FileDescriptor, long, long)} on 21+.</li>
+ *   <li>before a close: {@code NioSocketImpl.close()} and {@code SocketChannelImpl.implCloseSelectableChannel()}
+ *       call the native {@code Net.shutdown(fd, SHUT_WR)} themselves before the dispatcher's close
+ *       or preClose (a connected socket whose SO_LINGER is not 0; a non-blocking channel whose close
+ *       is deferred by a Selector), so the FIN leaves before the dispatcher is reached.</li>
  * </ul>
  */
 record Target(String name, List<String> candidateTypes, ElementMatcher<? super MethodDescription> methods,
@@ -54,6 +58,10 @@ record Target(String name, List<String> candidateTypes, ElementMatcher<? super M
                 new Target("preClose", List.of(CH + "SocketDispatcher", CH + "NativeDispatcher"),
                         named("preClose").and(takesArgument(0, FileDescriptor.class)).and(not(isAbstract())),
                         SocketAdvice.Close.class),
+                new Target("before close(Socket)", List.of(CH + "NioSocketImpl"),
+                        named("close").and(takesArguments(0)), SocketAdvice.BeforeClose.class),
+                new Target("before close(SocketChannel)", List.of(CH + "SocketChannelImpl"),
+                        named("implCloseSelectableChannel").and(takesArguments(0)), SocketAdvice.BeforeClose.class),
                 new Target("accept(Socket)", List.of(CH + "NioSocketImpl"),
                         named("accept").and(takesArguments(SocketImpl.class)), SocketAdvice.SocketImplAccept.class),
                 new Target("accept(SocketChannel)", List.of(CH + "ServerSocketChannelImpl"),

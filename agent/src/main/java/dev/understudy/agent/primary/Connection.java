@@ -27,6 +27,8 @@ final class Connection {
     /** Bytes of this connection the application has written so far. */
     long writeOffset;
     volatile boolean closed;
+    /** The close guard's mark is set on the socket (the application is ending it). */
+    volatile boolean marked;
 
     Connection(long id, int clientAddress, int clientPort, int serviceAddress, int servicePort, long clientIsn) {
         this.id = id;

@@ -40,10 +40,12 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * durability callbacks, heartbeats, catch-up) and the input commit. Application threads only
  * claim, encode and commit into the ring.
  *
- * <p>Start order: media driver, journal, replication primary, the NFQUEUE reader, then the
- * capture rules (so no packet is queued with no reader: the rule fails closed anyway). Close:
- * stop the loop, close the queue (the kernel drops what is still held: the clients retransmit),
- * remove the rules, close the primary, the journal and the driver.
+ * <p>Start order: media driver, journal, replication primary, the NFQUEUE reader, the close
+ * guard ({@link CloseGuard}: a stale one of this node is replaced), then the capture rules (so no
+ * packet is queued with no reader: the rule fails closed anyway). Close: stop the loop, close the
+ * queue (the kernel drops what is still held: the clients retransmit), remove the rules and the
+ * close guard, close the primary, the journal and the driver. A SIGKILLed primary closes nothing:
+ * the guard and the capture rule stay and keep the node silent towards its clients.
  */
 public final class PrimaryNode implements AutoCloseable {
     static final String THREAD_NAME = "understudy-primary";
@@ -72,6 +74,7 @@ public final class PrimaryNode implements AutoCloseable {
     private final dev.understudy.netfilter.tcp.TcpInfo tcpInfoReader = new dev.understudy.netfilter.tcp.TcpInfo();
     private final NfQueue queue;
     private final List<InstalledRule> rules = new ArrayList<>();
+    private final CloseGuard closeGuard;
     private final RecordingHook hook;
     private final dev.understudy.agent.node.DutyCycle duty;
     private long lastStatus;
@@ -103,6 +106,7 @@ public final class PrimaryNode implements AutoCloseable {
         AgentCounters cs = null;
         ReplicationPrimary p = null;
         NfQueue q = null;
+        CloseGuard g = null;
         try {
             d = EmbeddedMediaDriver.launch(s.replication());
             j = Journal.open(s.journal());
@@ -178,6 +182,13 @@ public final class PrimaryNode implements AutoCloseable {
             final NfQueue fq = q;
             commit.releaser(fq::releaseUpTo);
             Iptables iptables = Iptables.local();
+            // the close guard first (replacing a stale one of this node in one commit): from the
+            // first connection on, the kernel's FINs and RSTs for it stay in if this JVM dies
+            g = CloseGuard.install(iptables, s.nodeId(), s.vipText(), s.ports());
+            this.closeGuard = g;
+            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG, "close guard installed: chain " + g.chain()
+                + " (FIN/RST from ports " + java.util.Arrays.toString(s.ports()) + " leave only with mark 0x"
+                + Integer.toHexString(CloseGuard.MARK) + ")", null);
             for (int port : s.ports()) {
                 rules.add(iptables.install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
             }
@@ -187,7 +198,10 @@ public final class PrimaryNode implements AutoCloseable {
             this.hook = new RecordingHook(table, ring, s.ports(), ringFull, acceptsUnknown, agentErrors,
                 () -> AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
                     "the recording ring is full: application events are being lost (counter 'ring full')", null),
-                turns);
+                turns, CloseGuard.MARK, cs.add("close guard marks failed"),
+                why -> AgentLog.log(dev.understudy.agent.Configuration.LogLevel.ERROR, LOG,
+                    "could not mark a service socket the application closes (its FIN/RST stays behind the close guard; "
+                        + "counter 'close guard marks failed'): " + why, null));
             emitter[0] = hook;
             this.values = turns == null ? null : new RecordingValues(turns, hook, cs.add("values recorded"));
             this.driver = d;
@@ -198,6 +212,9 @@ public final class PrimaryNode implements AutoCloseable {
         } catch (Exception | Error e) {
             for (InstalledRule r : rules) {
                 quietly(r::remove);
+            }
+            if (g != null) {
+                quietly(g::remove);
             }
             if (q != null) {
                 q.close();
@@ -423,6 +440,8 @@ public final class PrimaryNode implements AutoCloseable {
         for (InstalledRule r : rules) {
             quietly(r::remove);
         }
+        // a clean stop: the application's sockets close after this, and their FINs must leave
+        quietly(closeGuard::remove);
         quietly(primary::close);
         quietly(counters::close);
         quietly(journal::close);

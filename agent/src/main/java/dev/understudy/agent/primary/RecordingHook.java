@@ -25,6 +25,10 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  * read. A full ring is counted ({@code ring full}) and said once in the log; the record is lost,
  * which the clones will see as a gap in that connection's stream offsets.
  *
+ * <p>With the close guard ({@link CloseGuard}) the hook also marks a service connection's socket
+ * ({@code SO_MARK}, one {@code setsockopt}) right before the application ends its output or closes
+ * it, so that the FIN or RST of the application's own close passes the guard.
+ *
  * <p>Thread-safety: called concurrently by any application thread; never throws (the
  * interceptors' {@code Hooks} also catch, this is the second line).
  */
@@ -45,9 +49,29 @@ final class RecordingHook implements SocketHook {
     private final Runnable onFirstRingFull;
     /** Serial turns, or null in input-order mode. */
     private final Turns turns;
+    /** The close guard's mark ({@link CloseGuard#MARK}), or 0: no guard, no marking. */
+    private final int closeMark;
+    private final AtomicCounter markFailures;
+    private final java.util.function.Consumer<String> onFirstMarkFailure;
+    private volatile boolean markFailureSaid;
 
     RecordingHook(ConnectionTable table, ManyToOneRingBuffer ring, int[] ports, AtomicCounter ringFull, AtomicCounter acceptsUnknown,
                   AtomicCounter errors, Runnable onFirstRingFull, Turns turns) {
+        this(table, ring, ports, ringFull, acceptsUnknown, errors, onFirstRingFull, turns, 0, null, null);
+    }
+
+    /**
+     * @param closeMark          the mark to put on a service socket right before the application
+     *                           ends its output or closes it ({@link CloseGuard}), or 0 for none
+     * @param markFailures       counts marks that could not be set (that close's FIN or RST stays in)
+     * @param onFirstMarkFailure told once, with the reason, when a mark first fails
+     */
+    RecordingHook(ConnectionTable table, ManyToOneRingBuffer ring, int[] ports, AtomicCounter ringFull, AtomicCounter acceptsUnknown,
+                  AtomicCounter errors, Runnable onFirstRingFull, Turns turns, int closeMark, AtomicCounter markFailures,
+                  java.util.function.Consumer<String> onFirstMarkFailure) {
+        this.closeMark = closeMark;
+        this.markFailures = markFailures;
+        this.onFirstMarkFailure = onFirstMarkFailure;
         this.turns = turns;
         this.table = table;
         this.ring = ring;
@@ -180,6 +204,41 @@ final class RecordingHook implements SocketHook {
         // nothing was written: nothing to record
     }
 
+    /**
+     * The application is about to shut down the output of {@code fd} or close it: a service
+     * connection gets the close guard's mark now, before the syscall that sends its FIN (or RST),
+     * so that the guard lets it pass.
+     */
+    @Override
+    public void beforeOutputEnds(int fd) {
+        Connection c = table.byFd(fd);
+        if (c != null) {
+            markAppClose(c, fd);
+        }
+    }
+
+    /**
+     * Sets {@code SO_MARK} once per connection; never throws. A failure (EPERM without
+     * CAP_NET_ADMIN, EBADF for an fd closed meanwhile) is counted and said once: that close's FIN
+     * stays behind the guard, the client sees the end of the stream only when the connection
+     * fails over or times out.
+     */
+    private void markAppClose(Connection c, int fd) {
+        if (closeMark == 0 || c.marked) {
+            return;
+        }
+        c.marked = true;
+        try {
+            FileDescriptors.setMark(fd, closeMark);
+        } catch (Throwable t) {
+            markFailures.increment();
+            if (!markFailureSaid) {
+                markFailureSaid = true;
+                onFirstMarkFailure.accept(String.valueOf(t.getMessage()));
+            }
+        }
+    }
+
     @Override
     public void onShutdown(int fd, int how) {
         Connection c = table.byFd(fd);
@@ -190,7 +249,13 @@ final class RecordingHook implements SocketHook {
 
     @Override
     public void onClose(int fd) {
-        Connection c = table.unbind(fd);
+        Connection c = table.byFd(fd);
+        if (c != null) {
+            // before the close syscall: for the paths that end no output first (an asynchronous
+            // channel's close, a close with SO_LINGER 0, the last close after a preClose)
+            markAppClose(c, fd);
+        }
+        c = table.unbind(fd);
         if (c != null) {
             c.closed = true;
             table.removeTuple(c);

@@ -239,6 +239,26 @@ public final class Hooks {
         }
     }
 
+    /** Advice at the entry of the shutdownOutput and close methods, before any syscall. */
+    public static void beforeOutputEnds(int fd) {
+        SocketHook h = hook;
+        if (h == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return;
+        }
+        guard.active = true;
+        try {
+            h.beforeOutputEnds(fd);
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
     /** Advice on the dispatchers' close and preClose, before the syscall. */
     public static void close(int fd) {
         SocketHook h = hook;

@@ -66,6 +66,18 @@ public interface SocketHook {
     void onWriteFailed(int fd, Throwable t);
 
     /**
+     * The application is about to end its output on {@code fd}: {@code shutdownOutput} of a
+     * {@code Socket}, {@code SocketChannel} or {@code AsynchronousSocketChannel}, or the close of a
+     * {@code Socket} or {@code SocketChannel} (which shut the output down natively before they reach
+     * the dispatcher's close, see {@link #onClose}). Called <em>before</em> any syscall that sends
+     * the FIN or RST, so that a hook may still set socket options that apply to it (the primary's
+     * close guard marks the socket here). May come for any fd (listeners, client sockets), for one
+     * whose output has already ended, or twice for one close. Default: nothing.
+     */
+    default void beforeOutputEnds(int fd) {
+    }
+
+    /**
      * The application shut down one direction of {@code fd} and the call returned normally.
      *
      * @param how {@code 0} = SHUT_RD ({@code shutdownInput}), {@code 1} = SHUT_WR
@@ -78,7 +90,8 @@ public interface SocketHook {
      * socket onto the fd when threads are blocked on it: the connection ends now, the number is
      * released by a later close). Called <em>before</em> the syscall, because the number can be
      * reused as soon as it returns. May therefore be called twice for one connection; treat the
-     * first call as the end of it.
+     * first call as the end of it. The socket is still open during the call (the FIN or RST the
+     * close sends has not left yet), so a hook may still set socket options that apply to it.
      */
     void onClose(int fd);
 

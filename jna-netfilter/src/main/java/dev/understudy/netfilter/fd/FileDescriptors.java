@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel;
 
 /**
  * File-descriptor helpers: the fd behind a JDK socket object, {@code dup2}, {@code fcntl}
- * flags and {@code epoll_ctl}.
+ * flags, {@code epoll_ctl} and a few socket options ({@code IP_FREEBIND}, {@code SO_MARK}).
  *
  * <p>Reading the fd of a JDK object uses reflection into JDK internals, the same on 17 and
  * 25: {@code sun.nio.ch.SocketChannelImpl.fdVal} / {@code ServerSocketChannelImpl.fdVal} for
@@ -170,6 +170,34 @@ public final class FileDescriptors {
 
     /** SOL_SOCKET option SO_LINGER (asm-generic/socket.h). */
     private static final int SO_LINGER = 13;
+
+    /**
+     * Sets {@code SO_MARK} on a socket ({@code setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, 4)},
+     * asm-generic/socket.h): every packet the socket sends from now on, retransmissions and its
+     * FIN or RST included, carries the fwmark {@code mark} (TCP sets {@code skb->mark} from
+     * {@code sk_mark} at each transmit), which iptables matches with {@code -m mark}.
+     *
+     * @throws ErrnoException EPERM without CAP_NET_ADMIN, EBADF, ENOTSOCK
+     */
+    public static void setMark(int fd, int mark) throws ErrnoException {
+        try (Memory value = new Memory(4)) {
+            value.setInt(0, mark);
+            LibC.check(LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_MARK, value, 4), "setsockopt(" + fd + ", SO_MARK)");
+        }
+    }
+
+    /**
+     * The socket's {@code SO_MARK} (0 unless set).
+     *
+     * @throws ErrnoException EBADF, ENOTSOCK
+     */
+    public static int mark(int fd) throws ErrnoException {
+        try (Memory value = new Memory(4); Memory len = new Memory(4)) {
+            len.setInt(0, 4);
+            LibC.check(LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_MARK, value, len), "getsockopt(" + fd + ", SO_MARK)");
+            return value.getInt(0);
+        }
+    }
 
     /** {@code fcntl(F_GETFL)}: file status flags (O_NONBLOCK = {@link LibC#O_NONBLOCK}, ...). */
     public static int getFlags(int fd) throws ErrnoException {

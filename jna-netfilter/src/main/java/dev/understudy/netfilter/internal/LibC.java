@@ -36,6 +36,8 @@ public final class LibC {
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SO_RCVBUFFORCE = 33;
+    /** asm-generic/socket.h: the fwmark of every packet the socket sends (setting it needs CAP_NET_ADMIN). */
+    public static final int SO_MARK = 36;
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_TRUNC = 0x20;

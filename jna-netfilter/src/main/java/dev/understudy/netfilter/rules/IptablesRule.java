@@ -85,6 +85,41 @@ public record IptablesRule(String table, String chain, boolean insertFirst, List
         return new IptablesRule("filter", "INPUT", true, List.of("-d", address(vip), "-p", "tcp", "-j", "DROP"));
     }
 
+    /**
+     * The close guard's rule for one service port, in the per-node chain {@code chain} of the
+     * filter table: drop a TCP segment from {@code port} that carries FIN or RST unless its
+     * packet mark is {@code mark}
+     * ({@code -A CHAIN -p tcp --sport PORT ! --tcp-flags FIN,RST NONE -m mark ! --mark MARK -j DROP}).
+     * The agent marks a service socket ({@code SO_MARK}) just before the application itself
+     * closes it or shuts its output down; the FINs and RSTs the kernel sends for a socket it
+     * closes because the process died carry no mark and stay in. Lives in netfilter, so it
+     * outlives the JVM.
+     */
+    public static IptablesRule closeGuard(String chain, int port, int mark) {
+        return new IptablesRule("filter", chain, false,
+            List.of("-p", "tcp", "--sport", Integer.toString(port(port)), "!", "--tcp-flags", "FIN,RST", "NONE", "-m", "mark", "!",
+                "--mark", "0x" + Integer.toHexString(mark), "-j", "DROP"));
+    }
+
+    /**
+     * The jump into the close guard's chain: TCP leaving this host from {@code vip}, first in
+     * filter/OUTPUT ({@code -I OUTPUT 1 -s VIP -p tcp -j CHAIN}).
+     */
+    public static IptablesRule jumpFromOutput(String vip, String chain) {
+        return new IptablesRule("filter", "OUTPUT", true, List.of("-s", address(vip), "-p", "tcp", "-j", chainName(chain)));
+    }
+
+    /**
+     * A user-defined chain name: iptables allows up to 28 characters ({@code XT_EXTENSION_MAXNAMELEN}
+     * 29 with the NUL, linux/netfilter/x_tables.h); letters, digits, '-' and '_' here.
+     */
+    static String chainName(String chain) {
+        if (chain == null || !NAME.matcher(chain).matches() || chain.length() > 28) {
+            throw new IllegalArgumentException("invalid iptables chain: value=" + chain + ", expected [A-Za-z][A-Za-z0-9_-]{0,27}");
+        }
+        return chain;
+    }
+
     /** The arguments after the tool name for {@code op} = {@code -C}, {@code -A}, {@code -I} or {@code -D}. */
     public List<String> arguments(String op) {
         List<String> args = new ArrayList<>();

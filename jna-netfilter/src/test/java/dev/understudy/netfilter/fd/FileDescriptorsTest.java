@@ -119,4 +119,21 @@ class FileDescriptorsTest {
         assertTrue(out.contains("ERROR cannot read sun.nio.ch.SocketChannelImpl.fdVal")
             && out.contains("--add-opens java.base/sun.nio.ch=ALL-UNNAMED"), out);
     }
+    @Test
+    void shouldSetTheSocketMarkOrSayEpermWithoutCapNetAdmin() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (ServerSocket ss = new ServerSocket(0, 50, lo); Socket client = new Socket(lo, ss.getLocalPort())) {
+            int fd = FileDescriptors.of(client);
+            assertEquals(0, FileDescriptors.mark(fd));
+            try {
+                FileDescriptors.setMark(fd, 0x75);
+                assertEquals(0x75, FileDescriptors.mark(fd), "read back: the kernel took it");
+            } catch (ErrnoException e) {
+                assertEquals(Errno.EPERM, e.errno(), "only CAP_NET_ADMIN may set SO_MARK: " + e.getMessage());
+            }
+        }
+        ErrnoException bad = assertThrows(ErrnoException.class, () -> FileDescriptors.setMark(-1, 0x75));
+        assertEquals(Errno.EBADF, bad.errno());
+        assertEquals("setsockopt(-1, SO_MARK)", bad.call());
+    }
 }

@@ -2,6 +2,7 @@ package dev.understudy.netfilter.rules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.understudy.lab.Lab;
@@ -42,6 +43,33 @@ class IptablesIT {
             assertFalse(ipt.exists(capture), "capture removed");
             c2.close(); // already gone: no error
             assertEquals(0, ipt.remove(capture));
+        }
+    }
+
+    @Test
+    void shouldReplaceAStaleChainInOneCommitAndRemoveItWithItsJump() throws Exception {
+        try (Lab lab = Lab.up(1)) {
+            Iptables ipt = Iptables.inNamespace(lab.namespace("node1"));
+            String chain = "UNDERSTUDY-GUARD-7";
+            IptablesRule jump = IptablesRule.jumpFromOutput(Lab.VIP, chain);
+            assertFalse(ipt.chainExists("filter", chain));
+            assertFalse(ipt.removeChain("filter", chain, jump), "nothing to remove: no error");
+            // a stale chain, as a killed process leaves it: other rules in it, the jump in place
+            ipt.installChain("filter", chain, List.of(IptablesRule.closeGuard(chain, 7001, 0x75),
+                IptablesRule.closeGuard(chain, 7002, 0x75)), jump);
+            InstalledChain guard = ipt.installChain("filter", chain, List.of(IptablesRule.closeGuard(chain, 7000, 0x75)), jump);
+            assertEquals(List.of("-N " + chain,
+                "-A " + chain + " -p tcp -m tcp --sport 7000 ! --tcp-flags FIN,RST NONE -m mark ! --mark 0x75 -j DROP"),
+                ipt.listChain("filter", chain).lines().toList(), "flushed and refilled");
+            assertEquals(1, count(ipt.list("filter"), "-j " + chain), "one jump: " + ipt.list("filter"));
+            assertTrue(ipt.list("filter").lines().filter(l -> l.startsWith("-A OUTPUT")).findFirst().orElse("")
+                .equals("-A OUTPUT -s 198.18.0.100/32 -p tcp -j " + chain), ipt.list("filter"));
+            guard.close();
+            assertFalse(ipt.chainExists("filter", chain), "chain deleted");
+            assertEquals(0, count(ipt.list("filter"), chain), ipt.list("filter"));
+            guard.close(); // already gone: no error
+            assertThrows(IllegalArgumentException.class, () -> ipt.installChain("filter", chain,
+                List.of(IptablesRule.capture(Lab.VIP, 7000, 1)), jump), "a rule of another chain");
         }
     }
 

@@ -55,6 +55,21 @@ class IptablesRuleTest {
     }
 
     @Test
+    void shouldBuildTheCloseGuardAndItsJump() {
+        IptablesRule guard = IptablesRule.closeGuard("UNDERSTUDY-GUARD-1", 7000, 0x75);
+        assertEquals(List.of("-w", "5", "-t", "filter", "-A", "UNDERSTUDY-GUARD-1", "-p", "tcp", "--sport", "7000", "!", "--tcp-flags",
+            "FIN,RST", "NONE", "-m", "mark", "!", "--mark", "0x75", "-j", "DROP"), guard.arguments("-A"));
+        assertFalse(guard.insertFirst());
+        IptablesRule jump = IptablesRule.jumpFromOutput("198.18.0.100", "UNDERSTUDY-GUARD-1");
+        assertEquals("-t filter -I OUTPUT 1 -s 198.18.0.100 -p tcp -j UNDERSTUDY-GUARD-1", jump.toString());
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.closeGuard("UNDERSTUDY-GUARD-1", 0, 0x75));
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.closeGuard("bad chain", 7000, 0x75));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> IptablesRule.jumpFromOutput("198.18.0.100", "A234567890123456789012345678x"));
+        assertEquals("invalid iptables chain: value=A234567890123456789012345678x, expected [A-Za-z][A-Za-z0-9_-]{0,27}", e.getMessage());
+    }
+
+    @Test
     void shouldRejectValuesThatAreNotAddressesPortsOrQueues() {
         assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("198.18.0.100; rm -rf /", 80, 1));
         assertThrows(IllegalArgumentException.class, () -> IptablesRule.capture("300.1.1.1", 80, 1));
