@@ -249,13 +249,7 @@ final class Switchover {
                 adopt(FileDescriptors.of(l), e.getValue(), epoll.get(e.getValue()));
             }
             int signalled = hook.goLive(appFds);
-            for (ReplayConnection c : live) {
-                try {
-                    c.peer.close(); // its other end was the application's; nothing leaves loopback that a client sees
-                } catch (IOException ignored) {
-                    // closing
-                }
-            }
+            closeLater(live);
             at[7] = System.nanoTime();
             release();
             at[8] = System.nanoTime();
@@ -341,6 +335,31 @@ final class Switchover {
                 FileDescriptors.epollCtl(r.epfd(), 1 /* EPOLL_CTL_ADD */, appFd, r.events(), r.data());
             }
         }
+    }
+
+    /**
+     * The replayer's ends of the loopback connections, closed a while after the swap: a thread
+     * still blocked in a read of the old loopback socket must take the signal (EINTR, and the
+     * JDK's retry on the new socket) before the old socket sees an EOF, or the application would
+     * read that EOF as the client's.
+     */
+    private static void closeLater(List<ReplayConnection> connections) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (ReplayConnection c : connections) {
+                try {
+                    c.peer.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+        }, "understudy-switchover-cleanup");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The application's side of a connection that is not continued: its loopback peer resets it. */
