@@ -3,10 +3,10 @@ package dev.understudy.agent.election;
 /**
  * A node's role in the election.
  *
- * <p>Not a wire vocabulary: the heartbeat's role byte today is
- * {@code dev.understudy.transport.membership.Role}, which has no code for {@link #CANDIDATE}
- * or {@link #FENCED} yet. Whoever puts these messages on the wire gives them codes there (never
- * {@code ordinal()}).
+ * <p>Not a wire vocabulary itself: on the wire (the election frame's role byte,
+ * {@code dev.understudy.transport.membership.ElectionFrame}) a role is a fixed code, never its
+ * {@code ordinal()}: PRIMARY 1 and CLONE 2 as in {@code membership.Role}, CANDIDATE 4, FENCED 5.
+ * {@code dev.understudy.agent.failover.ElectionCodec} is the one mapping.
  */
 public enum ElectionRole {
     /** Follows the primary of its epoch (or waits to learn who it is). */

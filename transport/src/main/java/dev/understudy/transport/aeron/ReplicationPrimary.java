@@ -8,6 +8,7 @@ import dev.understudy.transport.internal.net.Journals;
 import dev.understudy.transport.journal.Journal;
 import dev.understudy.transport.internal.net.JournalPort;
 import dev.understudy.transport.internal.net.Wire;
+import dev.understudy.transport.membership.ControlChannel;
 import dev.understudy.transport.membership.Heartbeater;
 import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Membership;
@@ -356,6 +357,14 @@ public final class ReplicationPrimary implements AutoCloseable {
 
     public Membership membership() {
         return heartbeater.membership();
+    }
+
+    /**
+     * Election messages on the heartbeat stream, sent and received by this node in this role; frames
+     * received reach the channel's handler while {@link #doWork} runs.
+     */
+    public ControlChannel control() {
+        return heartbeater.control();
     }
 
     public DurabilityTracker tracker() {

@@ -25,6 +25,10 @@ import java.nio.ByteBuffer;
  * <p>Heartbeats are signed like every other frame when a secret is set; unsigned or forged ones
  * are counted in {@link #rejected()} and ignored.
  *
+ * <p>The same stream carries the election's messages: {@link #control()} sends them and hands the
+ * ones received (while {@link #doWork} polls) to its handler; unsigned, forged and malformed ones
+ * are counted in {@link #rejected()} too.
+ *
  * <p>Runs on the node's duty-cycle thread; not thread-safe. No allocation per heartbeat.
  */
 public final class Heartbeater implements AutoCloseable {
@@ -33,6 +37,7 @@ public final class Heartbeater implements AutoCloseable {
     private final Publication publication;
     private final Subscription subscription;
     private final Membership membership;
+    private final ControlChannel control;
     private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final int[] addresses = new int[ReplicationConfig.MAX_NODE_ID + 1];
     private final int selfAddress;
@@ -62,6 +67,7 @@ public final class Heartbeater implements AutoCloseable {
                 publication.addDestination(destination);
             }
             this.subscription = aeron.addSubscription(config.heartbeatSubscriptionChannel(), ReplicationConfig.HEARTBEAT_STREAM);
+            this.control = new ControlChannel(config.nodeId(), signer, publication);
         } catch (RuntimeException e) {
             CloseHelper.quietClose(publication);
             throw e;
@@ -99,7 +105,14 @@ public final class Heartbeater implements AutoCloseable {
 
     private void onFragment(DirectBuffer buf, int off, int len, Header header) {
         int plain = signer.verify(buf, off, len);
-        if (plain < 0 || Wire.type(buf, off, plain) != Wire.TYPE_HEARTBEAT || plain < Wire.HB_LENGTH) {
+        int type = plain < 0 ? -1 : Wire.type(buf, off, plain);
+        if (type == Wire.TYPE_ELECTION) {
+            if (!control.onFrame(buf, off, plain)) {
+                rejected++;
+            }
+            return;
+        }
+        if (type != Wire.TYPE_HEARTBEAT || plain < Wire.HB_LENGTH) {
             rejected++;
             return;
         }
@@ -126,6 +139,11 @@ public final class Heartbeater implements AutoCloseable {
 
     public Membership membership() {
         return membership;
+    }
+
+    /** Election messages on this heartbeat stream (same thread as {@link #doWork}). */
+    public ControlChannel control() {
+        return control;
     }
 
     /** The control address (IPv4 as int) a node announced, 0 if unknown. */

@@ -453,4 +453,33 @@ class ReplicationIpcTest {
             assertEquals(1, primary.tracker().members(), "only clone 2's acks count");
         }
     }
+
+    @Test
+    void shouldCarryElectionFramesBetweenThePrimarysAndTheClonesControlChannels() {
+        ReplicationConfig pc = config(1, SECRET);
+        ReplicationConfig cc = config(2, SECRET);
+        java.util.List<String> atPrimary = new java.util.ArrayList<>();
+        java.util.List<String> atClone = new java.util.ArrayList<>();
+        try (ReplicationClone clone = new ReplicationClone(driver.aeron(), cc, 1, new MemoryJournal(), new Framing(cc), null);
+             ReplicationPrimary primary = new ReplicationPrimary(driver.aeron(), pc, 1, new MemoryJournal(), new Framing(pc), 1,
+                 null, null)) {
+            primary.control().handler(f -> atPrimary.add(f.kind() + "/" + f.sender() + "/" + f.epoch()));
+            clone.control().handler(f -> atClone.add(f.kind() + "/" + f.sender() + "/" + f.epoch()));
+            Runnable duty = () -> {
+                long now = System.nanoTime();
+                primary.doWork(now);
+                clone.doWork(now);
+            };
+            runUntil(() -> clone.membership().isAlive(1) && primary.membership().isAlive(2), duty, 10_000, "heartbeats");
+            clone.control().encoder(dev.understudy.transport.membership.ElectionFrame.KIND_VOTE_REQUEST).epoch(2).lastEpoch(1);
+            runUntil(() -> clone.control().offer() > 0, duty, 10_000, "the clone's offer");
+            primary.control().encoder(dev.understudy.transport.membership.ElectionFrame.KIND_PROMOTE).epoch(3).lastEpoch(1);
+            runUntil(() -> primary.control().offer() > 0, duty, 10_000, "the primary's offer");
+            runUntil(() -> atPrimary.size() == 1 && atClone.size() == 1, duty, 10_000, "both frames");
+            assertEquals("2/2/2", atPrimary.get(0), "the primary got the clone's vote request");
+            assertEquals("4/1/3", atClone.get(0), "the clone got the primary's promote");
+            assertEquals(0, primary.rejectedFrames());
+            assertEquals(0, clone.rejectedAuth());
+        }
+    }
 }

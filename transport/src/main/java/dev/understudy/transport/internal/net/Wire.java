@@ -6,7 +6,8 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The replication channel's control frames (acks, heartbeats, catch-up requests/stops), laid out
+ * The replication channel's control frames (acks, heartbeats, catch-up requests/stops, election
+ * messages), laid out
  * so that {@code dev.understudy.transport.auth.FrameAuthenticator} signs and verifies them like a
  * record frame: frame length at 0, flags (FLAG_SIGNED) at 5, at least 32 bytes of header, MAC at the
  * end. The version byte differs from a record frame's, so one can never be read as the other.
@@ -35,6 +36,7 @@ import java.nio.ByteOrder;
  *                           | u64 durable seq @56 | u64 nanoTime @64
  *  CATCHUP_REQUEST body:    u64 from sequence @32 | u32 reply IPv4 @40 | u32 0 @44
  *  CATCHUP_STOP body:       u64 last sequence @32
+ *  ELECTION body (32..72):  see {@code dev.understudy.transport.membership.ElectionFrame} (heartbeat stream)
  * </pre>
  *
  * <ul>
@@ -55,6 +57,8 @@ public final class Wire {
     public static final int TYPE_HEARTBEAT = 3;
     public static final int TYPE_CATCHUP_REQUEST = 4;
     public static final int TYPE_CATCHUP_STOP = 6;
+    /** Election messages, on the heartbeat stream ({@code membership.ElectionFrame}). */
+    public static final int TYPE_ELECTION = 7;
 
     public static final int LENGTH_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
