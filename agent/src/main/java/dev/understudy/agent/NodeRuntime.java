@@ -55,7 +55,7 @@ final class NodeRuntime {
             node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
                 c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
                 c.replicationConfig(), c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
-                c.determinism() == Configuration.Determinism.SERIAL));
+                c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs()));
         } catch (Throwable t) {
             fatal("the primary could not start recording", t);
             return;

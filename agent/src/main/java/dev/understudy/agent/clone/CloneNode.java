@@ -61,6 +61,7 @@ public final class CloneNode implements AutoCloseable {
     private final Settings settings;
     private boolean promoted;
     private boolean outcomeSaid;
+    private boolean otherSaid;
     private Counter switchovers;
     private Counter restored;
     private Counter resetAtSwitchover;
@@ -179,6 +180,7 @@ public final class CloneNode implements AutoCloseable {
             restored.setOrdered(o.restored());
             resetAtSwitchover.setOrdered(o.reset());
             role.setOrdered(1);
+            clone.announcePrimary(o.epoch());
         }
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
             lastStatus = now;
@@ -203,6 +205,16 @@ public final class CloneNode implements AutoCloseable {
         int primary = settings.takeover().primaryId();
         if (!m.isKnown(primary) || m.isAlive(primary) || clone.isCatchingUp()) {
             return false;
+        }
+        for (int i = 1; i <= dev.understudy.transport.aeron.ReplicationConfig.MAX_NODE_ID; i++) {
+            if (i != settings.nodeId() && m.isAlive(i) && m.role(i) == Role.PRIMARY && m.epoch(i) > settings.epoch()) {
+                if (!otherSaid) {
+                    otherSaid = true;
+                    AgentLog.log(LogLevel.WARN, LOG, "node " + i + " took over as primary of epoch " + m.epoch(i)
+                        + "; this clone does not follow a new primary yet (it keeps its journal, and stops here)", null);
+                }
+                return false;
+            }
         }
         long mine = clone.lastSequence();
         for (int i = 1; i <= dev.understudy.transport.aeron.ReplicationConfig.MAX_NODE_ID; i++) {

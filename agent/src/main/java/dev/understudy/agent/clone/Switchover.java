@@ -64,7 +64,7 @@ final class Switchover {
     }
 
     /** What a switchover did, for status and the log. */
-    record Outcome(int restored, int reset, int skipped, int signalled, long[] phaseNs, String phases) {
+    record Outcome(long epoch, int restored, int reset, int skipped, int signalled, long[] phaseNs, String phases) {
     }
 
     private final Plan plan;
@@ -258,7 +258,7 @@ final class Switchover {
                 + restored + " connections rebuilt under the application's fds, " + reset + " reset, " + skipped
                 + " closed or not accepted; " + signalled + " blocked threads woken; held " + heldSegments + " segments ("
                 + heldSyns + " SYNs); " + phases, null);
-            return new Outcome(restored, reset, skipped, signalled, at, phases);
+            return new Outcome(plan.epoch(), restored, reset, skipped, signalled, at, phases);
         } catch (IOException | RuntimeException e) {
             AgentLog.log(LogLevel.ERROR, LOG, "the switchover failed: " + e, null);
             release();

@@ -36,6 +36,16 @@ final class ConnectionTable {
     }
 
     /** The connection bound to {@code fd}, or {@code null}. Cheap: the interceptors' hot path. */
+    /** Every fd with a connection, for a fence that retires them all. */
+    void forEachFd(java.util.function.IntConsumer action) {
+        for (int fd = 0; fd < byFd.length(); fd++) {
+            if (byFd.get(fd) != null) {
+                action.accept(fd);
+            }
+        }
+        byLargeFd.keySet().forEach(action::accept);
+    }
+
     Connection byFd(int fd) {
         if (fd >= 0 && fd < MAX_FD) {
             return byFd.get(fd);

@@ -1,5 +1,6 @@
 package dev.understudy.agent.primary;
 
+import dev.understudy.agent.Configuration.LogLevel;
 import dev.understudy.agent.log.AgentLog;
 import dev.understudy.agent.status.AgentCounters;
 import dev.understudy.interceptors.hook.SocketHook;
@@ -58,7 +59,7 @@ public final class PrimaryNode implements AutoCloseable {
     /** What the primary needs, resolved from the one configuration. */
     public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
                            ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle,
-                           boolean serial) {
+                           boolean serial, int members, String interfaceName, long failureTimeoutNs) {
     }
 
     private final Settings settings;
@@ -84,6 +85,8 @@ public final class PrimaryNode implements AutoCloseable {
 
     private final Counter role;
     private final Counter epoch;
+    private final Counter fencedCounter;
+    private final Counter suspensions;
     private final Counter connections;
     private final Counter records;
     private final Counter lastSequence;
@@ -114,6 +117,8 @@ public final class PrimaryNode implements AutoCloseable {
             role = cs.add("role (1 primary, 2 clone)");
             role.setOrdered(1);
             epoch = cs.add("epoch");
+            fencedCounter = cs.add("fenced (a higher epoch's primary seen)");
+            suspensions = cs.add("input held after a pause");
             epoch.setOrdered(EPOCH);
             connections = cs.add("connections opened");
             records = cs.add("records published");
@@ -266,15 +271,81 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private int doWork(long now) throws dev.understudy.netfilter.ErrnoException {
+        if (fenced) {
+            return primary.doWork(now);
+        }
+        if (lastCycleNs != 0 && now - lastCycleNs > settings.failureTimeoutNs()) {
+            // this node did not run for longer than the failure timeout (a pause: GC, SIGSTOP, a
+            // starved VM): a clone may have taken over meanwhile. Release nothing until heartbeats
+            // have been heard again for a failure timeout, so that a new primary's fences us first.
+            suspendedUntil = now + settings.failureTimeoutNs();
+            suspensions.increment();
+            AgentLog.log(LogLevel.WARN, LOG, "this node did not run for " + TimeUnit.NANOSECONDS.toMillis(now - lastCycleNs)
+                + " ms (more than the failure timeout): client input is held until the cluster has been heard again", null);
+        }
+        lastCycleNs = now;
         int work = queue.poll(0);
         work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
         work += primary.doWork(now);
+        int higher = higherPrimary();
+        if (higher != 0) {
+            fence(higher);
+            return work + 1;
+        }
+        if (now - suspendedUntil < 0) {
+            return work;
+        }
         work += commit.doWork(liveClones);
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
             lastStatus = now;
             status();
         }
         return work;
+    }
+
+    private long lastCycleNs;
+    private long suspendedUntil;
+    private volatile boolean fenced;
+
+    /** A cluster member that announces itself primary of a higher epoch than this node's, or 0. */
+    private int higherPrimary() {
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        for (int id = 1; id <= settings.members(); id++) {
+            // members only: a host that is not in the node list (no secret set) cannot fence this node
+            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.PRIMARY && m.epoch(id) > EPOCH) {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Another node is primary of a higher epoch (invariant 5): stop serving at once. The VIP goes
+     * (clients' packets no longer reach this node), nothing held is released, and every client
+     * socket is retired silently (repair mode, then a placeholder under the application's fd): no
+     * FIN, no RST, no byte more from this node. The application keeps running with dead sockets.
+     */
+    private void fence(int by) {
+        fenced = true;
+        fencedCounter.setOrdered(1);
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        AgentLog.log(LogLevel.ERROR, LOG, "fenced: node " + by + " is primary of epoch " + m.epoch(by) + " (this node's is "
+            + EPOCH + "): this node stops serving, drops the VIP and retires its client sockets silently", null);
+        try (dev.understudy.netfilter.address.InterfaceAddresses addrs = new dev.understudy.netfilter.address.InterfaceAddresses()) {
+            addrs.remove(settings.interfaceName(), settings.vip(), 32);
+        } catch (Exception e) {
+            AgentLog.log(LogLevel.ERROR, LOG, "the VIP could not be removed: " + e, null);
+        }
+        int[] retired = {0};
+        table.forEachFd(fd -> {
+            try {
+                dev.understudy.netfilter.repair.TcpRepair.retireSilently(fd);
+                retired[0]++;
+            } catch (Exception e) {
+                // closed meanwhile
+            }
+        });
+        AgentLog.log(LogLevel.ERROR, LOG, "fenced: " + retired[0] + " client sockets retired silently", null);
     }
 
     /**

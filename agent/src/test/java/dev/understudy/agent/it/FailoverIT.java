@@ -45,7 +45,8 @@ class FailoverIT {
             Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "kill"),
             Arguments.of("dev.understudy.apps.NioKvServer", "kv", 4, "input-order", Jvm.JAVA_17, "kill"),
             Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", Jvm.JAVA_17, "kill"),
-            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "link"))
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "link"),
+            Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "pause"))
             .filter(a -> ((String) a.get()[0]).contains(System.getProperty("understudy.it.app", "")));
     }
 
@@ -89,9 +90,19 @@ class FailoverIT {
                 Map<String, Long> before = cluster.status(1);
                 assertTrue(!load.isDone(), () -> "the load ended before the failure: " + load.join().problems() + " "
                     + load.join().firstErrors() + "\n" + LabApps.tail(nodes[2].log()) + "\n---\n" + LabApps.tail(nodes[3].log()));
+                long pid = nodes[1].process().pid();
                 if (failure.equals("kill")) {
                     // the JVM only: its node's kernel stays up, and the close guard keeps its FINs and RSTs in
                     nodes[1].kill();
+                } else if (failure.equals("pause")) {
+                    // a pause longer than the failure timeout (a long GC, a starved VM): a clone takes over, then
+                    // the old primary wakes up; it must stop serving, drop the VIP and never answer a client again
+                    new ProcessBuilder("kill", "-STOP", Long.toString(pid)).inheritIO().start().waitFor();
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (winner(cluster) == 0 && System.nanoTime() < until) {
+                        Thread.sleep(50);
+                    }
+                    new ProcessBuilder("kill", "-CONT", Long.toString(pid)).inheritIO().start().waitFor();
                 } else {
                     // machine loss: nothing node1 sends reaches anyone any more
                     lab.exec(Lab.node(1), Duration.ofSeconds(10), "ip", "link", "set", Lab.INTERFACE, "down");
@@ -113,6 +124,14 @@ class FailoverIT {
                     gaps[gaps.length - 1], switchoverLine(nodes[winner].log()));
                 assertEquals(CONNECTIONS, st.get("switchover connections rebuilt"), st::toString);
                 assertEquals(0, st.get("switchover connections reset"), st::toString);
+                if (failure.equals("pause")) {
+                    // Mutation check (done once): with the fence on a higher epoch's heartbeat removed, the old
+                    // primary kept the VIP after it woke (and kept serving what reached it)
+                    cluster.awaitEquals(1, "fenced (a higher epoch's primary seen)", 1, Duration.ofSeconds(30));
+                    String addrs = lab.exec(Lab.node(1), Duration.ofSeconds(10), "ip", "-4", "addr", "show", "dev",
+                        Lab.INTERFACE).output();
+                    assertTrue(!addrs.contains(lab.vip() + "/"), "the fenced node1 still holds the VIP: " + addrs);
+                }
             } finally {
                 cluster.stopAll();
                 cluster.deleteAeronDirs();

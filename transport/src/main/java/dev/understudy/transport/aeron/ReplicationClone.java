@@ -91,6 +91,8 @@ public final class ReplicationClone implements AutoCloseable {
     /** Random per start: lets the primary tell a restarted clone's acks from its previous run's. */
     private final int incarnation = new java.security.SecureRandom().nextInt();
     private int highestEpoch;
+    /** Epoch this node announces itself primary of in its heartbeats (after a switchover), 0 while it is a clone. */
+    private volatile long primaryEpoch;
     private int epochSender;
 
     private long expected;
@@ -183,7 +185,9 @@ public final class ReplicationClone implements AutoCloseable {
         work += catchupRequests.poll(controlHandler, 8);
         work += sendAck(nanoTime);
         Membership m = heartbeater.membership();
-        work += heartbeater.doWork(nanoTime, catchingUp ? Role.CATCHING_UP : Role.CLONE, highestEpoch,
+        long announced = primaryEpoch;
+        work += heartbeater.doWork(nanoTime, announced > 0 ? Role.PRIMARY : catchingUp ? Role.CATCHING_UP : Role.CLONE,
+            announced > 0 ? announced : highestEpoch,
             journal.lastSequence(), journal.lastSequence(), journal.healthy());
         work += catchupServer.doWork(nanoTime);
         work += manageCatchup(nanoTime, m);
@@ -508,6 +512,15 @@ public final class ReplicationClone implements AutoCloseable {
     public long journalFailures() { return journalFailures; }
     public long acksSent() { return acksSent; }
     public long lastAcked() { return lastAcked; }
+
+    /**
+     * This node took over as primary of {@code epoch}: its heartbeats say so from now on, which
+     * fences the old primary (it stops serving when it hears a higher epoch) and keeps the other
+     * clones from taking over too.
+     */
+    public void announcePrimary(long epoch) {
+        primaryEpoch = epoch;
+    }
     public long catchupRequestsSent() { return catchupRequestsSent; }
     public long catchupsCompleted() { return catchupsCompleted; }
     /** Records this clone has served to catching-up peers. */
