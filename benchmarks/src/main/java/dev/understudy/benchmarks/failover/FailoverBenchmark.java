@@ -45,8 +45,8 @@ import java.util.stream.Collectors;
  *   <li>per round: the client waits until every connection is healthy, {@code --baseline-ms} of steady
  *       streaming, the failure ({@code --kinds}, alternating, {@code --rounds} of each) on the node that
  *       serves the VIP now, the mode's own timeline (keepalived: when the VIP left and reached the other
- *       node), then what each connection saw: its stall (the gap between its last reply before the
- *       failure and its first after it), its outage (failure to that first reply), resets, EOFs,
+ *       node), then what each connection saw: its stall (the longest gap between consecutive replies that
+ *       ends after the failure), its outage (failure to the reply that ends it), resets, EOFs,
  *       timeouts, reconnects, and whether its counter continued or restarted (state lost); then the
  *       failed node is healed as a standby for the next round;</li>
  *   <li>per scenario and failure kind: p50/p99/max of the stall and of the outage pooled over every
@@ -428,14 +428,16 @@ public final class FailoverBenchmark {
             + " streaming, the failure on the node serving the VIP, the mode's own recovery (at most "
             + s.recoverTimeoutMs() + " ms), every idle connection probed, until every connection has a reply after the"
             + " failure (at most " + s.recoverTimeoutMs() + " ms), then the failed node healed as a standby");
-        m.put("stall", "per streaming connection: last reply before the failure to the first reply after it"
-            + " (includes the " + s.intervalMs() + " ms pause between requests; baselineMaxGapMs is the longest gap"
-            + " before the failure)");
-        m.put("outage", "per streaming connection: the failure instant to its first reply after it (on a new"
+        m.put("stall", "per streaming connection: on one that broke, the gap between the last reply before its first"
+            + " reset/EOF/timeout and the first reply after it (on the new connection); on one that did not, the longest"
+            + " gap between two consecutive replies that ends after the failure instant (includes the " + s.intervalMs() + " ms pause between"
+            + " requests; baselineMaxGapMs is the longest gap before the failure)");
+        m.put("outage", "per streaming connection: the failure instant to the reply that ends its stall (on a new"
             + " connection if the old one broke)");
-        m.put("failureInstant", "process-kill: wall clock right before kill(SIGKILL); link-down: when"
-            + " 'ip link set down' returned (failCommandMs after it started)");
-        m.put("state", "stateContinued: the first INCR after the failure returned the last value + 1;"
+        m.put("failureInstant", "wall clock right before kill(SIGKILL) of the server JVM (process-kill) or right"
+            + " before the 'link set v-nodeX down' line is written to an 'ip -batch -' running in the switch namespace"
+            + " (link-down; linkDownConfirmedMs: when 'ip link show' had seen it down)");
+        m.put("state", "stateContinued: the INCR that ends the stall returned the value before it + 1;"
             + " stateContinuedPastLostReply: more (the reply of the request in flight was lost, the state survived);"
             + " stateLost: less or equal (the counter restarted)");
         m.put("percentiles", "nearest rank over every streaming connection of every round of a kind (pooled)");

@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * kernel closes every socket: the clients see EOF or a reset at once). Link down: its port on the lab
  * bridge down ({@code ip link set v-nodeX down} in the switch namespace); its kernel keeps the
  * connections, which are simply gone for the clients until the backup's gratuitous ARP sends their
- * retransmissions to a kernel that answers them with a reset. Heal: after a process kill, a new
+ * retransmissions to a kernel that answers them with a reset. The port is taken down by an
+ * {@code ip -batch -} kept running in the switch namespace, so the failure instant is one pipe write
+ * before it. Heal: after a process kill, a new
  * server (empty store) and the track file cleared; after a link loss, a rebooted machine: its
  * keepalived and server killed, the VIP removed, the link up, a new server and a new keepalived.
  *
@@ -66,6 +68,13 @@ final class KeepalivedCluster implements Cluster {
     private final List<Node> nodes = new ArrayList<>();
     private Node master;
     private int starts;
+    /**
+     * {@code ip -batch -} in the switch namespace: one command per line from stdin, run as it arrives, so
+     * that a link goes down within a pipe write of the failure instant rather than after an {@code ip}
+     * process has started (several ms, far more on busy cores).
+     */
+    private Process switchShell;
+    private java.io.PrintStream switchCommands;
 
     /** One node: its server (under the supervising shell), its keepalived, its address monitor. */
     private static final class Node {
@@ -113,6 +122,10 @@ final class KeepalivedCluster implements Cluster {
         Files.createDirectories(work);
         // the lab puts the VIP on node1; here keepalived owns it
         lab.removeVip(Lab.node(1));
+        switchShell = new ProcessBuilder("ip", "-n", lab.switchNamespace(), "-force", "-batch", "-")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("switch.log").toFile()))
+            .start();
+        switchCommands = new java.io.PrintStream(switchShell.getOutputStream(), true, StandardCharsets.US_ASCII);
         for (Node n : nodes) {
             n.monitor = lab.spawn(n.host, List.of("ip", "-ts", "monitor", "address"), n.monitorLog);
             Files.writeString(n.conf, config(n));
@@ -161,11 +174,10 @@ final class KeepalivedCluster implements Cluster {
                 h.destroyForcibly();
             }
             case LINK_DOWN -> {
-                long before = epochMicros();
-                link(n, "down");
                 at = epochMicros();
-                // the link goes down at the end of the command, after the ip process started
-                d.put("commandMs", (at - before) / 1000.0);
+                switchCommands.println("link set v-" + n.host + " down");
+                awaitLinkState(n, "DOWN", Duration.ofSeconds(5));
+                d.put("confirmedMs", (epochMicros() - at) / 1000.0);
             }
             default -> throw new IllegalArgumentException("unsupported failure kind: " + kind);
         }
@@ -189,8 +201,9 @@ final class KeepalivedCluster implements Cluster {
             Long removed = vipEvent(failed, (long) f.details().get("monitorOffset." + failed.host), true);
             m.put("vipReleasedMs", removed == null ? null : round3((removed - f.epochMicros()) / 1000.0));
         }
-        if (f.details().containsKey("commandMs")) {
-            m.put("failCommandMs", f.details().get("commandMs"));
+        if (f.details().containsKey("confirmedMs")) {
+            // when 'ip link show' had seen the port down (an upper bound of when it went down)
+            m.put("linkDownConfirmedMs", f.details().get("confirmedMs"));
         }
         return m;
     }
@@ -210,7 +223,8 @@ final class KeepalivedCluster implements Cluster {
             stopKeepalived(n);
             kill(n.server);
             lab.removeVip(n.host);
-            link(n, "up");
+            switchCommands.println("link set v-" + n.host + " up");
+            awaitLinkState(n, "UP", Duration.ofSeconds(5));
             startServer(n);
             startKeepalived(n, "Entering BACKUP STATE");
         }
@@ -245,6 +259,10 @@ final class KeepalivedCluster implements Cluster {
             stopKeepalived(n);
             kill(n.server);
             kill(n.monitor);
+        }
+        if (switchShell != null) {
+            switchCommands.close();
+            kill(switchShell);
         }
     }
 
@@ -300,8 +318,23 @@ final class KeepalivedCluster implements Cluster {
         awaitLog(n.keepalivedLog, 0, state, STATE_TIMEOUT);
     }
 
-    private void link(Node n, String state) throws IOException {
-        Host.run(Duration.ofSeconds(10), "ip", "-n", lab.switchNamespace(), "link", "set", "v-" + n.host, state).check();
+    /** Waits until the node's bridge port shows {@code state} ("UP" or "DOWN" in {@code ip -br link}'s flags). */
+    private void awaitLinkState(Node n, String state, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String out = Host.run(Duration.ofSeconds(10), "ip", "-n", lab.switchNamespace(), "-br", "link", "show", "dev",
+                "v-" + n.host).check().output();
+            // v-node1@if2  DOWN  6e:..  <BROADCAST,MULTICAST>  /  UP or LOWERLAYERDOWN when up
+            boolean up = out.contains("<") && out.substring(out.indexOf('<')).contains(",UP");
+            if (up == state.equals("UP")) {
+                return;
+            }
+            if (!switchShell.isAlive()) {
+                throw new IOException("ip -batch in " + lab.switchNamespace() + " exited " + switchShell.exitValue());
+            }
+            Thread.sleep(2);
+        }
+        throw new IOException("v-" + n.host + " not " + state + " within " + timeout);
     }
 
     /** Waits for the VIP to be added on {@code n} after byte {@code offset} of its monitor log; its epoch µs, or null. */

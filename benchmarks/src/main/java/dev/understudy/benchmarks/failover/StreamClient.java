@@ -49,17 +49,19 @@ import java.util.concurrent.locks.LockSupport;
  * (start)                 → {"reply":"ready","open":N,"streaming":M,"readyMs":..}  every connection has one reply
  * ROUND r                 → {"reply":"round",...}  waits (≤ 10 s) until every connection is healthy, then
  *                           starts round r's window: what happens from here on belongs to round r
- * END r FAIL_US WAIT_MS   → {"reply":"end",...}    FAIL_US: the failure instant, epoch µs; probes every idle
- *                           connection, waits (≤ WAIT_MS) until every streaming connection has a reply after
- *                           the failure and every idle one has answered its probe, then reports round r
+ * END r FAIL_US WAIT_MS   → {"reply":"end",...}    FAIL_US: the failure instant, epoch µs; waits (≤ WAIT_MS
+ *                           in all) until every streaming connection has a reply after the failure, then
+ *                           probes every idle connection and waits until each has answered, then reports
+ *                           round r
  * STOP                    → {"reply":"stopped",...} and exits 0
  * </pre>
  *
- * Per connection and round it records the gap that holds the failure (last reply before it to the first
- * after it: the stall), the time from the failure to that first reply (the outage), the longest gap of the
- * window and the longest before the failure (the baseline), resets, EOFs, timeouts, other errors, refused or
+ * Per connection and round it records the stall (on a connection that broke, the gap between the last
+ * reply before its first break and the first reply after it; on one that did not, the longest gap
+ * between consecutive replies that ends after the failure instant: the failure's own gap), the outage (the failure instant to the reply that ends
+ * the stall), the longest gap of the window and the longest one before the failure (the baseline), resets, EOFs, timeouts, other errors, refused or
  * unanswered connects, reconnects, and whether the counter continued ({@code INCR} after the failure
- * gives the value before it + 1), continued past a request whose reply was lost (+2 or more: the state
+ * after the stall gives the value before it + 1), continued past a request whose reply was lost (+2 or more: the state
  * survived) or restarted (the state was lost). Times are {@link System#nanoTime()} in this JVM; the
  * failure instant arrives as wall-clock µs and is converted with the offset between the two clocks at
  * {@code END}.
@@ -136,6 +138,8 @@ public final class StreamClient {
         long answeredGeneration;
         boolean connected;
         String firstError;
+        /** nanoTime of the window's first I/O failure; 0: none. */
+        long firstErrorNanos;
         // the connection thread's own
         Socket socket;
         boolean everConnected;
@@ -237,6 +241,7 @@ public final class StreamClient {
                 connected = false;
                 if (firstError == null) {
                     firstError = kind + ": " + e;
+                    firstErrorNanos = System.nanoTime();
                 }
             }
             closeSocket();
@@ -261,6 +266,7 @@ public final class StreamClient {
             connectFailures = 0;
             reconnects = 0;
             firstError = null;
+            firstErrorNanos = 0;
         }
     }
 
@@ -406,9 +412,12 @@ public final class StreamClient {
                     long failEpochMicros = Long.parseLong(w[2]);
                     long waitMs = Long.parseLong(w[3]);
                     long failNanos = failEpochMicros * 1000 - epochOffsetNanos();
-                    generation = probe();
                     long start = System.nanoTime();
-                    boolean complete = awaitRecovered(failNanos, generation, start, waitMs);
+                    // the streaming connections first: the idle ones' reconnect storm (after a broken
+                    // failover, all of them at once) must not be part of the streaming ones' stall
+                    boolean complete = awaitRecovered(failNanos, Long.MIN_VALUE, start, waitMs);
+                    generation = probe();
+                    complete &= awaitRecovered(failNanos, generation, start, waitMs);
                     reply.put("reply", "end");
                     reply.put("round", round);
                     reply.put("complete", complete);
@@ -477,7 +486,9 @@ public final class StreamClient {
             boolean all = true;
             for (Conn c : conns) {
                 synchronized (c) {
-                    all &= c.streaming ? c.lastReplyNanos > failNanos : c.answeredGeneration >= generation;
+                    // a streaming connection that broke after the failure instant must have replied since
+                    all &= c.streaming ? c.lastReplyNanos > Math.max(failNanos, c.firstErrorNanos)
+                        : c.answeredGeneration >= generation;
                 }
                 if (!all) {
                     break;
@@ -528,43 +539,70 @@ public final class StreamClient {
                     firstErrors.add("conn " + c.index + ": " + c.firstError);
                 }
                 Replies r = c.replies;
-                // the first reply after the failure, and the value before it
+                // the stall: the longest gap between consecutive replies that ends after the failure instant
+                // (the failure's own gap, however late after the instant it began: under load the failure
+                // can take effect some ms after it was injected), and the counter values on either side
                 int first = 0;
                 while (first < r.size && r.at[first] <= failNanos) {
                     first++;
                 }
-                long before = first > 0 ? r.value[first - 1] : c.valueBeforeWindow;
+                int g = -1;
+                long gapNanos = -1;
+                if (c.firstErrorNanos != 0) {
+                    // a connection that broke: the gap over its first break (a later gap on the new
+                    // connection, however long on busy cores, is not the failure's)
+                    int k = 0;
+                    while (k < r.size && r.at[k] <= c.firstErrorNanos) {
+                        k++;
+                    }
+                    if (k < r.size) {
+                        g = k;
+                        gapNanos = r.at[k] - (k > 0 ? r.at[k - 1] : Math.min(failNanos, c.firstErrorNanos));
+                    }
+                } else {
+                    for (int k = Math.max(first, 1); k < r.size; k++) {
+                        if (r.at[k] - r.at[k - 1] > gapNanos) {
+                            gapNanos = r.at[k] - r.at[k - 1];
+                            g = k;
+                        }
+                    }
+                    if (first == 0 && first < r.size && r.at[0] - failNanos > gapNanos) {
+                        // no reply in the window before the failure: from the failure to the first reply
+                        gapNanos = r.at[0] - failNanos;
+                        g = 0;
+                    }
+                }
+                long before = g > 0 ? r.value[g - 1] : c.valueBeforeWindow;
                 if (!c.streaming) {
                     idleBroken += wasBroken ? 1 : 0;
                     if (c.answeredGeneration < generation || first == r.size) {
                         idleUnanswered++;
-                    } else if (r.value[first] <= before) {
+                    } else if (r.value[first] <= (first > 0 ? r.value[first - 1] : c.valueBeforeWindow)) {
                         idleRestarted++;
                     }
                     continue;
                 }
                 broken += wasBroken ? 1 : 0;
-                double gapMax = 0;
                 double baseline = 0;
+                double gapMax = 0;
                 for (int k = 1; k < r.size; k++) {
-                    double g = ms(r.at[k] - r.at[k - 1]);
-                    gapMax = Math.max(gapMax, g);
+                    double gap = ms(r.at[k] - r.at[k - 1]);
+                    gapMax = Math.max(gapMax, gap);
                     if (r.at[k] <= failNanos) {
-                        baseline = Math.max(baseline, g);
+                        baseline = Math.max(baseline, gap);
                     }
                 }
                 maxGap.add(round1(gapMax));
                 baselineGap.add(round1(baseline));
-                if (first == r.size) {
+                if (g < 0) {
                     unrecovered++;
                     stall.add(null);
                     outage.add(null);
                     continue;
                 }
-                long lastBefore = first > 0 ? r.at[first - 1] : failNanos;
-                stall.add(round1(ms(r.at[first] - lastBefore)));
-                outage.add(round1(ms(r.at[first] - failNanos)));
-                long after = r.value[first];
+                stall.add(round1(ms(gapNanos)));
+                outage.add(round1(ms(r.at[g] - failNanos)));
+                long after = r.value[g];
                 if (after == before + 1) {
                     continued++;
                 } else if (after > before + 1) {
