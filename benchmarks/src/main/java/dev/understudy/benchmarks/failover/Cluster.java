@@ -36,7 +36,9 @@ public interface Cluster extends AutoCloseable {
      * Waits (at most {@code timeout}) until the mode itself considers the service back on another node
      * (the VIP there; for Understudy: PROMOTE and switchover done) and returns its own timeline of the
      * failover, ms after the failure (e.g. {@code vipMovedMs}); {@code recovered: false} on timeout.
-     * What clients see is measured by the client, not here.
+     * It must also hold {@code recoveredEpochMicros}: the instant it considers the service back (the
+     * client then waits for every connection's first reply after it, so that the failure has surely
+     * taken effect). What clients see is measured by the client, not here.
      */
     Map<String, Object> awaitRecovered(Failure failure, Duration timeout) throws Exception;
 

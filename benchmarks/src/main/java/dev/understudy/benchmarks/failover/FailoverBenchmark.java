@@ -321,7 +321,9 @@ public final class FailoverBenchmark {
         round.put("node", f.node());
         Map<String, Object> timeline = cluster.awaitRecovered(f, Duration.ofMillis(s.recoverTimeoutMs()));
         round.put("cluster", timeline);
-        Map<String, Object> end = client.end(k, f.epochMicros(), Duration.ofMillis(s.recoverTimeoutMs()));
+        Object rec = timeline.remove("recoveredEpochMicros");
+        long recovered = rec instanceof Number n ? n.longValue() : f.epochMicros();
+        Map<String, Object> end = client.end(k, f.epochMicros(), recovered, Duration.ofMillis(s.recoverTimeoutMs()));
         if (!Boolean.TRUE.equals(end.get("complete"))) {
             problems.add("round " + k + " (" + kind.label() + "): not every connection recovered within "
                 + s.recoverTimeoutMs() + " ms: " + Json.write(end.get("counts")));
@@ -426,8 +428,9 @@ public final class FailoverBenchmark {
             + " after " + s.retryMs() + " ms. The request in flight is not sent again.");
         m.put("round", "the client waits until every connection is healthy, " + s.baselineMs() + " ms of steady"
             + " streaming, the failure on the node serving the VIP, the mode's own recovery (at most "
-            + s.recoverTimeoutMs() + " ms), every idle connection probed, until every connection has a reply after the"
-            + " failure (at most " + s.recoverTimeoutMs() + " ms), then the failed node healed as a standby");
+            + s.recoverTimeoutMs() + " ms), until every streaming connection has a reply after that recovery (so the"
+            + " failure has surely taken effect), then every idle connection probed until each has answered (at most "
+            + s.recoverTimeoutMs() + " ms in all), then the failed node healed as a standby");
         m.put("stall", "per streaming connection: on one that broke, the gap between the last reply before its first"
             + " reset/EOF/timeout and the first reply after it (on the new connection); on one that did not, the longest"
             + " gap between two consecutive replies that ends after the failure instant (includes the " + s.intervalMs() + " ms pause between"

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * initial network namespace), and a {@code vrrp_script} runs at most once a second ({@code interval}
  * is whole seconds). The fastest reaction keepalived offers is {@code track_file}, which it watches
  * with inotify: each server runs under a supervising shell in its node ({@code "$@" & wait; echo 1 >
- * track}), like a service manager's stop hook, which marks the file the moment the server exits; with
+ * track}, the shell at real-time priority, the server not), like a service manager's stop hook, which
+ * marks the file the moment the server has exited; with
  * weight 0 keepalived enters FAULT, sends a priority-0 advertisement and removes the VIP, and the
  * backup takes over at once. A deployment with the usual {@code vrrp_script} (interval 1, fall 1)
  * would be out up to a second longer. For a link loss nothing needs to notice: the backup stops
@@ -48,8 +49,11 @@ import java.util.concurrent.TimeUnit;
  * server (empty store) and the track file cleared; after a link loss, a rebooted machine: its
  * keepalived and server killed, the VIP removed, the link up, a new server and a new keepalived.
  *
- * <p>The VIP's moves are timed by {@code ip -ts monitor address} in each node (µs timestamps of the
- * kernel's address notifications, wall clock like the failure instant).
+ * <p>The VIP's moves are timed by {@code ip -ts monitor address} in each node, the bridge ports' by
+ * {@code ip -ts monitor link} in the switch namespace (µs wall-clock timestamps of the kernel's
+ * notifications, like the failure instant). The monitors and the switch's {@code ip -batch} run at
+ * real-time priority ({@code chrt -f 50}, as keepalived's VRRP process does): on two busy cores a normal
+ * process can wait tens of ms for a CPU, and the failure and its timestamps would move by as much.
  */
 final class KeepalivedCluster implements Cluster {
     static final String KEEPALIVED = "keepalived";
@@ -74,6 +78,8 @@ final class KeepalivedCluster implements Cluster {
      * process has started (several ms, far more on busy cores).
      */
     private Process switchShell;
+    /** {@code ip -ts monitor link} in the switch namespace: when each bridge port went down or up. */
+    private Process switchMonitor;
     private java.io.PrintStream switchCommands;
 
     /** One node: its server (under the supervising shell), its keepalived, its address monitor. */
@@ -122,12 +128,16 @@ final class KeepalivedCluster implements Cluster {
         Files.createDirectories(work);
         // the lab puts the VIP on node1; here keepalived owns it
         lab.removeVip(Lab.node(1));
-        switchShell = new ProcessBuilder("ip", "-n", lab.switchNamespace(), "-force", "-batch", "-")
+        // real-time priority (as keepalived's own VRRP process): on busy cores a normal process can wait
+        // tens of ms for a CPU, which would move the failure, and the timestamps, by as much
+        switchMonitor = new ProcessBuilder(realtime(List.of("ip", "-n", lab.switchNamespace(), "-ts", "monitor", "link")))
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(switchMonitorLog().toFile())).start();
+        switchShell = new ProcessBuilder(realtime(List.of("ip", "-n", lab.switchNamespace(), "-force", "-batch", "-")))
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("switch.log").toFile()))
             .start();
         switchCommands = new java.io.PrintStream(switchShell.getOutputStream(), true, StandardCharsets.US_ASCII);
         for (Node n : nodes) {
-            n.monitor = lab.spawn(n.host, List.of("ip", "-ts", "monitor", "address"), n.monitorLog);
+            n.monitor = lab.spawn(n.host, realtime(List.of("ip", "-ts", "monitor", "address")), n.monitorLog);
             Files.writeString(n.conf, config(n));
             startServer(n);
         }
@@ -174,10 +184,9 @@ final class KeepalivedCluster implements Cluster {
                 h.destroyForcibly();
             }
             case LINK_DOWN -> {
+                d.put("switchMonitorOffset", Files.size(switchMonitorLog()));
                 at = epochMicros();
                 switchCommands.println("link set v-" + n.host + " down");
-                awaitLinkState(n, "DOWN", Duration.ofSeconds(5));
-                d.put("confirmedMs", (epochMicros() - at) / 1000.0);
             }
             default -> throw new IllegalArgumentException("unsupported failure kind: " + kind);
         }
@@ -195,15 +204,24 @@ final class KeepalivedCluster implements Cluster {
         m.put("newMaster", other.host);
         if (added != null) {
             m.put("vipMovedMs", round3((added - f.epochMicros()) / 1000.0));
+            m.put("recoveredEpochMicros", added);
             master = other;
         }
         if (f.kind() == FailureKind.PROCESS_KILL) {
-            Long removed = vipEvent(failed, (long) f.details().get("monitorOffset." + failed.host), true);
+            // keepalived sends its priority-0 advertisement before it removes the VIP: the removal can come later
+            long failedOffset = (long) f.details().get("monitorOffset." + failed.host);
+            Long removed = null;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); removed == null && System.nanoTime() < end; ) {
+                removed = vipEvent(failed, failedOffset, true);
+                if (removed == null) {
+                    Thread.sleep(5);
+                }
+            }
             m.put("vipReleasedMs", removed == null ? null : round3((removed - f.epochMicros()) / 1000.0));
-        }
-        if (f.details().containsKey("confirmedMs")) {
-            // when 'ip link show' had seen the port down (an upper bound of when it went down)
-            m.put("linkDownConfirmedMs", f.details().get("confirmedMs"));
+        } else {
+            Long down = linkEvent(n(f), (long) f.details().get("switchMonitorOffset"), false);
+            // the bridge port's own notification (switch monitor, real-time priority)
+            m.put("linkDownSeenMs", down == null ? null : round3((down - f.epochMicros()) / 1000.0));
         }
         return m;
     }
@@ -223,8 +241,9 @@ final class KeepalivedCluster implements Cluster {
             stopKeepalived(n);
             kill(n.server);
             lab.removeVip(n.host);
+            long offset = Files.size(switchMonitorLog());
             switchCommands.println("link set v-" + n.host + " up");
-            awaitLinkState(n, "UP", Duration.ofSeconds(5));
+            awaitLinkState(n, offset, true, Duration.ofSeconds(5));
             startServer(n);
             startKeepalived(n, "Entering BACKUP STATE");
         }
@@ -264,6 +283,7 @@ final class KeepalivedCluster implements Cluster {
             switchCommands.close();
             kill(switchShell);
         }
+        kill(switchMonitor);
     }
 
     private String config(Node n) {
@@ -299,7 +319,10 @@ final class KeepalivedCluster implements Cluster {
         Files.writeString(n.track, "1\n");
         Path log = work.resolve(n.host + "-server-" + (++starts) + ".log");
         List<String> cmd = new ArrayList<>(List.of("sh", "-c",
-            "\"$@\" & p=$!; wait $p; rc=$?; echo 1 > '" + n.track + "'; exit $rc", "server-supervisor",
+            // the shell itself (not the server it has started) at real-time priority, so that it marks the
+            // file as soon as the server has exited, however busy the cores
+            "\"$@\" & p=$!; " + (Host.findTool("chrt") == null ? "" : "chrt -f -p 50 $$ >/dev/null; ")
+                + "wait $p; rc=$?; echo 1 > '" + n.track + "'; exit $rc", "server-supervisor",
             LabBench.javaPath().toString(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", appsJar, serverMain,
             Integer.toString(port)));
         n.server = lab.spawn(n.host, cmd, log);
@@ -318,15 +341,15 @@ final class KeepalivedCluster implements Cluster {
         awaitLog(n.keepalivedLog, 0, state, STATE_TIMEOUT);
     }
 
-    /** Waits until the node's bridge port shows {@code state} ("UP" or "DOWN" in {@code ip -br link}'s flags). */
-    private void awaitLinkState(Node n, String state, Duration timeout) throws IOException, InterruptedException {
+    private Path switchMonitorLog() {
+        return work.resolve("switch-link-monitor.log");
+    }
+
+    /** Waits until the switch monitor reports the node's bridge port up (or down) after {@code offset}. */
+    private void awaitLinkState(Node n, long offset, boolean up, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            String out = Host.run(Duration.ofSeconds(10), "ip", "-n", lab.switchNamespace(), "-br", "link", "show", "dev",
-                "v-" + n.host).check().output();
-            // v-node1@if2  DOWN  6e:..  <BROADCAST,MULTICAST>  /  UP or LOWERLAYERDOWN when up
-            boolean up = out.contains("<") && out.substring(out.indexOf('<')).contains(",UP");
-            if (up == state.equals("UP")) {
+            if (linkEvent(n, offset, up) != null) {
                 return;
             }
             if (!switchShell.isAlive()) {
@@ -334,7 +357,46 @@ final class KeepalivedCluster implements Cluster {
             }
             Thread.sleep(2);
         }
-        throw new IOException("v-" + n.host + " not " + state + " within " + timeout);
+        throw new IOException("v-" + n.host + " not " + (up ? "up" : "down") + " within " + timeout + " (switch monitor: "
+            + LabApps.tail(switchMonitorLog()) + ")");
+    }
+
+    /**
+     * The first notification of the node's bridge port, administratively up or down as asked, in the switch
+     * monitor's log after {@code offset}: epoch µs, or null.
+     */
+    private Long linkEvent(Node n, long offset, boolean up) throws IOException {
+        for (String line : linesAfter(switchMonitorLog(), offset)) {
+            // [2026-12-01T20:08:34.821145] 4: v-node1@if2: <BROADCAST,MULTICAST> mtu 1500 ... state DOWN ...
+            int close = line.indexOf(']');
+            int flags = line.indexOf('<');
+            if (!line.startsWith("[") || close < 0 || flags < 0 || !line.contains(" v-" + n.host + "@")
+                || line.startsWith("Deleted", close + 2)) {
+                continue;
+            }
+            String f = line.substring(flags, line.indexOf('>', flags) + 1);
+            if ((f.contains(",UP,") || f.contains(",UP>")) == up) {
+                return micros(line.substring(1, close));
+            }
+        }
+        return null;
+    }
+
+    private static List<String> linesAfter(Path log, long offset) throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        if (all.length <= offset) {
+            return List.of();
+        }
+        return List.of(new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8).split("\n"));
+    }
+
+    private static long micros(String isoLocal) {
+        Instant t = LocalDateTime.parse(isoLocal).atZone(ZoneId.systemDefault()).toInstant();
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    }
+
+    private Node n(Failure f) {
+        return node(f.node());
     }
 
     /** Waits for the VIP to be added on {@code n} after byte {@code offset} of its monitor log; its epoch µs, or null. */
@@ -351,12 +413,7 @@ final class KeepalivedCluster implements Cluster {
 
     /** The first VIP address event (added, or deleted) in {@code n}'s monitor log after {@code offset}: epoch µs, or null. */
     private static Long vipEvent(Node n, long offset, boolean deleted) throws IOException {
-        byte[] all = Files.readAllBytes(n.monitorLog);
-        if (all.length <= offset) {
-            return null;
-        }
-        String text = new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8);
-        for (String line : text.split("\n")) {
+        for (String line : linesAfter(n.monitorLog, offset)) {
             // [2026-12-01T20:08:34.821145] Deleted 2: eth0    inet 198.18.0.100/32 scope global eth0
             if (!line.startsWith("[") || !line.contains("inet " + Lab.VIP + "/")) {
                 continue;
@@ -365,8 +422,7 @@ final class KeepalivedCluster implements Cluster {
             if (close < 0 || line.startsWith("Deleted", close + 2) != deleted) {
                 continue;
             }
-            Instant t = LocalDateTime.parse(line.substring(1, close)).atZone(ZoneId.systemDefault()).toInstant();
-            return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+            return micros(line.substring(1, close));
         }
         return null;
     }
@@ -430,6 +486,16 @@ final class KeepalivedCluster implements Cluster {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** {@code command} under {@code chrt -f 50} (SCHED_FIFO) when util-linux's chrt is there, else as it is. */
+    static List<String> realtime(List<String> command) {
+        if (Host.findTool("chrt") == null) {
+            return command;
+        }
+        List<String> c = new ArrayList<>(List.of("chrt", "-f", "50"));
+        c.addAll(command);
+        return c;
     }
 
     private static String version() {

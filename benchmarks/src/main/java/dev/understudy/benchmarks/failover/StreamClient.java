@@ -49,8 +49,9 @@ import java.util.concurrent.locks.LockSupport;
  * (start)                 → {"reply":"ready","open":N,"streaming":M,"readyMs":..}  every connection has one reply
  * ROUND r                 → {"reply":"round",...}  waits (≤ 10 s) until every connection is healthy, then
  *                           starts round r's window: what happens from here on belongs to round r
- * END r FAIL_US WAIT_MS   → {"reply":"end",...}    FAIL_US: the failure instant, epoch µs; waits (≤ WAIT_MS
- *                           in all) until every streaming connection has a reply after the failure, then
+ * END r FAIL_US REC_US WAIT_MS → {"reply":"end",...}  FAIL_US: the failure instant, REC_US: when the mode had
+ *                           recovered (keepalived: the VIP on the other node), epoch µs; waits (≤ WAIT_MS in
+ *                           all) until every streaming connection has a reply after the recovery, then
  *                           probes every idle connection and waits until each has answered, then reports
  *                           round r
  * STOP                    → {"reply":"stopped",...} and exits 0
@@ -410,14 +411,19 @@ public final class StreamClient {
                 case "END" -> {
                     int round = Integer.parseInt(w[1]);
                     long failEpochMicros = Long.parseLong(w[2]);
-                    long waitMs = Long.parseLong(w[3]);
-                    long failNanos = failEpochMicros * 1000 - epochOffsetNanos();
+                    long recoveredEpochMicros = Long.parseLong(w[3]);
+                    long waitMs = Long.parseLong(w[4]);
+                    long offset = epochOffsetNanos();
+                    long failNanos = failEpochMicros * 1000 - offset;
+                    // a reply after the mode's recovery: the failure has taken effect (a link can go down
+                    // some ms after the command on busy cores) and the connection works after it
+                    long recoveredNanos = Math.max(failNanos, recoveredEpochMicros * 1000 - offset);
                     long start = System.nanoTime();
                     // the streaming connections first: the idle ones' reconnect storm (after a broken
                     // failover, all of them at once) must not be part of the streaming ones' stall
-                    boolean complete = awaitRecovered(failNanos, Long.MIN_VALUE, start, waitMs);
+                    boolean complete = awaitRecovered(recoveredNanos, Long.MIN_VALUE, start, waitMs);
                     generation = probe();
-                    complete &= awaitRecovered(failNanos, generation, start, waitMs);
+                    complete &= awaitRecovered(recoveredNanos, generation, start, waitMs);
                     reply.put("reply", "end");
                     reply.put("round", round);
                     reply.put("complete", complete);
@@ -480,14 +486,14 @@ public final class StreamClient {
         return false;
     }
 
-    private boolean awaitRecovered(long failNanos, long generation, long start, long waitMs) throws InterruptedException {
+    private boolean awaitRecovered(long afterNanos, long generation, long start, long waitMs) throws InterruptedException {
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(waitMs);
         while (System.nanoTime() < deadline) {
             boolean all = true;
             for (Conn c : conns) {
                 synchronized (c) {
                     // a streaming connection that broke after the failure instant must have replied since
-                    all &= c.streaming ? c.lastReplyNanos > Math.max(failNanos, c.firstErrorNanos)
+                    all &= c.streaming ? c.lastReplyNanos > Math.max(afterNanos, c.firstErrorNanos)
                         : c.answeredGeneration >= generation;
                 }
                 if (!all) {
@@ -695,8 +701,8 @@ public final class StreamClient {
             return read(Duration.ofMillis(HEALTHY_TIMEOUT_MS + 10_000));
         }
 
-        Map<String, Object> end(int round, long failEpochMicros, Duration wait) throws IOException {
-            commands.println("END " + round + " " + failEpochMicros + " " + wait.toMillis());
+        Map<String, Object> end(int round, long failEpochMicros, long recoveredEpochMicros, Duration wait) throws IOException {
+            commands.println("END " + round + " " + failEpochMicros + " " + recoveredEpochMicros + " " + wait.toMillis());
             return read(wait.plusSeconds(10));
         }
 
