@@ -47,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * {@code ip -batch -} kept running in the switch namespace, so the failure instant is one pipe write
  * before it. Heal: after a process kill, a new
  * server (empty store) and the track file cleared; after a link loss, a rebooted machine: its
- * keepalived and server killed, the VIP removed, the link up, a new server and a new keepalived.
+ * keepalived and server killed, the VIP removed, its kernel's sockets of the service port destroyed
+ * ({@code ss -K}; a reboot leaves no orphaned connection behind), the link up, a new server and a new
+ * keepalived.
  *
  * <p>The VIP's moves are timed by {@code ip -ts monitor address} in each node, the bridge ports' by
  * {@code ip -ts monitor link} in the switch namespace (µs wall-clock timestamps of the kernel's
@@ -154,7 +156,7 @@ final class KeepalivedCluster implements Cluster {
         m.put("keepalived", version());
         m.put("vrrp", "VRRPv3, virtual_router_id " + VRID + ", advert_int " + ADVERT_INT + " s, multicast on eth0,"
             + " node1 priority 150, node2 100, both state BACKUP with nopreempt (a healed node does not take the VIP"
-            + " back), vrrp_rt_priority 50, vrrp_rlimit_rttime 1 s, vrrp_garp_master_delay 0; started as 'keepalived -n -l -D --vrrp'");
+            + " back), vrrp_rt_priority 50, vrrp_rlimit_rttime 1 s, gratuitous ARPs as by default (5 at the takeover, 5 more 5 s later); started as 'keepalived -n -l -D --vrrp'");
         m.put("processDetection", "track_file (inotify) weight 0, marked by the server's supervising shell when the"
             + " server exits: FAULT, priority-0 advertisement, VIP removed (vrrp_script polls at most once a second;"
             + " track_process is not in Debian's build)");
@@ -162,7 +164,8 @@ final class KeepalivedCluster implements Cluster {
         m.put("servers", serverMain + " on port " + port + " in node1 and node2, no agent, -XX:+UseSerialGC -Xmx256m,"
             + " class path " + appsJar);
         m.put("heal", "process-kill: a new server (empty store), track file cleared; link-down: keepalived and server"
-            + " killed, VIP removed, link up, new server and keepalived (a rebooted machine)");
+            + " killed, VIP removed, the node's TCP sockets of the service port destroyed (ss -K), link up, new server"
+            + " and keepalived (a rebooted machine)");
         m.put("config", config(nodes.get(0)));
         return m;
     }
@@ -241,6 +244,15 @@ final class KeepalivedCluster implements Cluster {
             stopKeepalived(n);
             kill(n.server);
             lab.removeVip(n.host);
+            // a rebooted kernel has no TCP state: the killed server's sockets, orphaned in FIN_WAIT1
+            // behind the dead link, would otherwise answer a client whose new connection reuses one's
+            // 4-tuple with out-of-window ACKs instead of the reset the new master's kernel owes it
+            String filter = "( sport = :" + port + " )";
+            lab.exec(n.host, Duration.ofSeconds(10), "ss", "-K", "-tn", "state", "all", filter);
+            String left = lab.exec(n.host, Duration.ofSeconds(10), "ss", "-H", "-tn", "state", "all", filter).output().trim();
+            if (!left.isEmpty()) {
+                throw new IOException("TCP sockets of port " + port + " left in " + n.host + " after ss -K: " + left);
+            }
             long offset = Files.size(switchMonitorLog());
             switchCommands.println("link set v-" + n.host + " up");
             awaitLinkState(n, offset, true, Duration.ofSeconds(5));
@@ -291,7 +303,6 @@ final class KeepalivedCluster implements Cluster {
             + "  router_id " + n.host + "\n"
             + "  vrrp_version 3\n"
             + "  vrrp_rt_priority 50\n"
-            + "  vrrp_garp_master_delay 0\n"
             // the default 10 ms of CPU between blocking calls under SCHED_RR is not enough for a VRRP child
             // starting on two busy cores: the kernel kills it (RLIMIT_RTTIME) and the parent respawns it
             + "  vrrp_rlimit_rttime 1000000\n"
