@@ -1,6 +1,9 @@
 package dev.understudy.benchmarks.recording;
 
+import dev.understudy.lab.Host;
 import dev.understudy.lab.Json;
+import dev.understudy.lab.Lab;
+import dev.understudy.lab.LabApps;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +11,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +47,34 @@ public final class EchoFloor {
         } else {
             System.err.println("usage: EchoFloor server PORT | client HOST:PORT WARMUP COUNT SIZE");
             System.exit(2);
+        }
+    }
+
+    /**
+     * Runs the floor in {@code lab}: the server in node1, the client in the client host through the VIP
+     * (wherever it is now: node1 unless moved), {@code warmup} untimed then {@code count} timed round
+     * trips of 64 B. Returns the client's JSON figures with a {@code what} line; the server's log goes to
+     * {@code work/NAME-server.log}; the server is stopped before it returns.
+     */
+    public static Map<String, Object> measure(Lab lab, Path work, String name, int port, int warmup, int count)
+        throws IOException, InterruptedException {
+        // a log of its own: an old LISTENING line must not announce a server that is not up yet
+        Path log = work.resolve(name + "-server.log");
+        Files.deleteIfExists(log);
+        Process server = lab.spawn(Lab.node(1), Lab.java(List.of("-XX:+UseSerialGC"),
+            EchoFloor.class.getName(), "server", Integer.toString(port)), log);
+        try {
+            LabApps.awaitLine(log, "LISTENING", server, Duration.ofSeconds(30));
+            Host.Result r = lab.exec(Lab.CLIENT, Duration.ofMinutes(3), Lab.java(List.of("-XX:+UseSerialGC"),
+                EchoFloor.class.getName(), "client", lab.vip() + ":" + port, Integer.toString(warmup),
+                Integer.toString(count), "64").toArray(new String[0]));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("what", "plain TCP ping-pong, 64 B, client -> " + lab.vip() + " (node1), no agent, " + warmup
+                + " warm-up + " + count + " timed round trips");
+            m.putAll(Json.object(LabBench.lastJsonLine(r.output(), "floor client exited " + r.exitCode())));
+            return m;
+        } finally {
+            LabBench.stop(server);
         }
     }
 
