@@ -86,7 +86,8 @@ final class NodeRuntime {
                 c.determinism() == Configuration.Determinism.SERIAL, c.applyPolicy() == Configuration.ApplyPolicy.PERIODIC,
                 c.checkpointIntervalNs(), c.failover() == Configuration.Failover.OFF ? null
                     : new CloneNode.Takeover(c.primaryNodeId(), ipv4(c.vip().getAddress()), c.vip().getHostAddress(),
-                        c.interfaceName(), c.nfQueueConfig())));
+                        c.interfaceName(), c.nfQueueConfig(), new dev.understudy.agent.election.ElectionConfig(c.nodeCount(),
+                            c.ackQuorum(), c.heartbeatIntervalNs(), c.failureTimeoutNs()))));
         } catch (Throwable t) {
             fatal("the clone could not start", t);
             return;

@@ -37,7 +37,8 @@ public final class CloneNode implements AutoCloseable {
      * interface, the NFQUEUE of the hold; null when failover is off.
      */
     public record Takeover(int primaryId, int vip, String vipText, String interfaceName,
-                           dev.understudy.netfilter.nfqueue.NfQueueConfig queue) {
+                           dev.understudy.netfilter.nfqueue.NfQueueConfig queue,
+                           dev.understudy.agent.election.ElectionConfig election) {
     }
 
     private final EmbeddedMediaDriver driver;
@@ -170,9 +171,23 @@ public final class CloneNode implements AutoCloseable {
 
     private int doWork(long now) {
         int work = clone.doWork(now);
-        if (!promoted && settings.takeover() != null && successor()) {
-            promote(now);
+        if (!promoted && settings.takeover() != null && !electionStarted && primaryLost()) {
+            electionStarted = true;
+            startElection(now);
             work++;
+        }
+        if (election != null) {
+            work += election.doWork(now);
+            if (electionDecidedNs != 0 && now - electionDecidedNs > 10 * settings.takeover().election().heartbeatIntervalNs()) {
+                // One election per run: the new primary does not replicate to the other clones yet, so they
+                // cannot follow it, and a second election (a clone that stops hearing the new primary, or a
+                // new primary that loses its quorum of followers) could only put a second node in front of
+                // the clients with older state. The drivers stop once the winner is known to both sides.
+                election.detach();
+                election = null;
+                AgentLog.log(LogLevel.INFO, LOG, "election over: this node takes part in no further election in this run"
+                    + " (following a new primary comes next)", null);
+            }
         }
         if (promoted && !outcomeSaid && replayer.outcome() != null) {
             outcomeSaid = true;
@@ -194,13 +209,74 @@ public final class CloneNode implements AutoCloseable {
         return work;
     }
 
+    private dev.understudy.agent.failover.ElectionDriver election;
+    private long lostAtNs;
+    /** When this node won or learnt the winner (the drivers stop a little later), 0 before. */
+    private long electionDecidedNs;
+    private boolean electionStarted;
+
     /**
-     * Whether this clone should take over now: the primary it follows is lost (no heartbeat for
-     * the failure timeout) and no other live clone is ahead of it (journal position; the lowest
-     * id among equals). Stand-in for the election ({@code election.ElectionNode}, not yet wired):
-     * it has no votes and no fencing.
+     * The clones elect the new primary among themselves ({@link dev.understudy.agent.election.ElectionNode}:
+     * pre-vote, one persisted vote per epoch, only for a candidate at least as up to date, a quorum
+     * of votes), once this clone has lost its primary: the primary of epoch 1 is the configured
+     * one, so the election starts from (epoch 1, vote for it), with the journal as epoch 1's log.
+     * The node stands after a few heartbeat intervals, time enough to hear the other clones and
+     * let the most up-to-date stand first.
      */
-    private boolean successor() {
+    private void startElection(long now) {
+        Takeover t = settings.takeover();
+        lostAtNs = now;
+        dev.understudy.agent.failover.DurableStateFile file =
+            dev.understudy.agent.failover.DurableStateFile.nextTo(settings.journal().directory());
+        if (file.read().epoch() < settings.epoch()) {
+            file.write(new dev.understudy.agent.election.DurableState(settings.epoch(), t.primaryId()));
+        }
+        dev.understudy.agent.election.EpochHistory history = new dev.understudy.agent.election.EpochHistory();
+        if (clone.lastSequence() > 0) {
+            history.append(settings.epoch(), clone.lastSequence());
+        }
+        long standIn = t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs();
+        election = new dev.understudy.agent.failover.ElectionDriver(t.election(), settings.nodeId(), file, history,
+            new dev.understudy.agent.failover.ElectionDriver.Listener() {
+                @Override
+                public void onPromoted(long epoch) {
+                    electionDecidedNs = System.nanoTime();
+                    promote(electionDecidedNs, epoch);
+                }
+
+                @Override
+                public void onFenced(long epoch) {
+                    AgentLog.log(LogLevel.WARN, LOG, "the election fenced this node (epoch " + epoch + ")", null);
+                }
+
+                @Override
+                public void onFollow(int primaryId, long epoch) {
+                    if (primaryId != 0 && primaryId != settings.nodeId() && electionDecidedNs == 0) {
+                        electionDecidedNs = System.nanoTime();
+                        AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " won epoch " + epoch + "; this clone does not"
+                            + " follow a new primary yet (it keeps its journal, and stops here)", null);
+                    }
+                }
+
+                @Override
+                public void onTruncate(long position) {
+                    AgentLog.log(LogLevel.WARN, LOG, "the new primary's log ends at " + position + ": records after it were"
+                        + " never committed", null);
+                }
+
+                @Override
+                public void onSynced(int primaryId, long epoch, long position) {
+                    // following a new primary comes next
+                }
+            }, now - Math.max(0, standIn));
+        election.attach(clone.control());
+        AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost (" + TimeUnit.NANOSECONDS.toMillis(now
+            - clone.membership().lastSeenNs(t.primaryId())) + " ms without a heartbeat) at journal sequence "
+            + clone.lastSequence() + ": electing a new primary", null);
+    }
+
+    /** Whether the primary this clone follows is lost (no heartbeat for the failure timeout) while this clone is in step. */
+    private boolean primaryLost() {
         dev.understudy.transport.membership.Membership m = clone.membership();
         int primary = settings.takeover().primaryId();
         if (!m.isKnown(primary) || m.isAlive(primary) || clone.isCatchingUp()) {
@@ -216,31 +292,23 @@ public final class CloneNode implements AutoCloseable {
                 return false;
             }
         }
-        long mine = clone.lastSequence();
-        for (int i = 1; i <= dev.understudy.transport.aeron.ReplicationConfig.MAX_NODE_ID; i++) {
-            if (i == settings.nodeId() || i == primary || !m.isAlive(i) || m.role(i) != Role.CLONE) {
-                continue;
-            }
-            long theirs = m.journalPosition(i);
-            if (theirs > mine || (theirs == mine && i < settings.nodeId())) {
-                return false;
-            }
-        }
         return true;
     }
 
-    private void promote(long now) {
+    private void promote(long now, long epoch) {
+        if (promoted) {
+            return;
+        }
         promoted = true;
         Takeover t = settings.takeover();
-        long epoch = settings.epoch() + 1;
         switchovers.increment();
         epochCounter.setOrdered(epoch);
         long lastHeard = clone.membership().lastSeenNs(t.primaryId());
-        AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost ("
-            + TimeUnit.NANOSECONDS.toMillis(now - lastHeard) + " ms without a heartbeat): node " + settings.nodeId()
-            + " takes over at journal sequence " + clone.lastSequence(), null);
+        AgentLog.log(LogLevel.WARN, LOG, "node " + settings.nodeId() + " won the election for epoch " + epoch + " ("
+            + TimeUnit.NANOSECONDS.toMillis(now - lostAtNs) + " ms after the primary was found lost): taking over at"
+            + " journal sequence " + clone.lastSequence(), null);
         replayer.promote(new Switchover.Plan(settings.nodeId(), epoch, t.vip(), t.vipText(), t.interfaceName(),
-            settings.ports(), t.queue(), lastHeard, now));
+            settings.ports(), t.queue(), lastHeard, lostAtNs));
     }
 
     public long lastSequence() {

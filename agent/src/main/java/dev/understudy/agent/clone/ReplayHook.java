@@ -54,7 +54,7 @@ final class ReplayHook implements SocketHook {
     private static final int EVIDENCE = 16;
     /** Per thread: whether it ever entered a select. */
     private final ThreadLocal<boolean[]> selects = ThreadLocal.withInitial(() -> new boolean[1]);
-    private static final long GATE_TIMEOUT_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private static final long GATE_TIMEOUT_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private final AtomicCounter gateTimeouts;
     /** Per thread: {order of the turn it holds, values read in it}; order -1 when it holds none. */
     private final ThreadLocal<long[]> turnOf = ThreadLocal.withInitial(() -> new long[] {-1, 0});

@@ -47,7 +47,8 @@ class FailoverIT {
             Arguments.of("dev.understudy.apps.HttpCounterServer", "http", 1, "serial", Jvm.JAVA_17, "kill"),
             Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "link"),
             Arguments.of("dev.understudy.apps.BlockingKvServer", "kv", 4, "serial", Jvm.JAVA_17, "pause"))
-            .filter(a -> ((String) a.get()[0]).contains(System.getProperty("understudy.it.app", "")));
+            .filter(a -> ((String) a.get()[0]).contains(System.getProperty("understudy.it.app", ""))
+                && ((String) a.get()[5]).contains(System.getProperty("understudy.it.failure", "")));
     }
 
     @ParameterizedTest(name = "{0} {3} on {4}, {5}")
@@ -109,7 +110,8 @@ class FailoverIT {
                 }
                 LabApps.LoadRun run = load.get(7, TimeUnit.MINUTES);
                 int winner = winner(cluster);
-                String logs = LabApps.tail(nodes[2].log()) + "\n---\n" + LabApps.tail(nodes[3].log());
+                String logs = LabApps.tail(nodes[2].log()) + "\n---\n" + LabApps.tail(nodes[3].log()) + "\n--- node1:\n"
+                    + LabApps.tail(nodes[1].log()) + "\nnode1 now: " + cluster.status(1);
                 assertTrue(winner > 0, () -> "no clone took over; LoadClient " + run.problems() + "\nprimary: " + before
                     + "\nnode2: " + cluster.status(2) + "\n" + logs);
                 assertTrue(run.ok(), () -> "LoadClient: " + run.problems() + " " + run.firstErrors() + "\nprimary: "
