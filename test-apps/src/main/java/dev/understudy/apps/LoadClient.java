@@ -51,7 +51,9 @@ import java.util.concurrent.locks.LockSupport;
  * themselves). Per connection it records the longest gap between consecutive replies, the
  * client's local port, the bytes sent and received with their SHA-256 and, with
  * {@code --record-dir}, the exact bytes in {@code conn-<index>-<localPort>.sent} and
- * {@code .recv}.
+ * {@code .recv}; with {@code --gap-log}, every gap between replies longer than
+ * {@code --gap-log-threshold} (wall clock at its end, connection, length: {@link GapLog}),
+ * written when the run ends (a failed write is an error of the run).
  *
  * <p>The run is bounded by the request count per connection and by wall time. A run stopped
  * by the wall time before the request count is not ok unless {@code --allow-duration-stop}
@@ -62,7 +64,7 @@ import java.util.concurrent.locks.LockSupport;
  *     [--connections 16] [--requests 2000] [--pipeline 1] [--seed 1] [--duration 60s]
  *     [--reply-timeout 10s] [--own-keys 4] [--shared-keys 4] [--key-prefix lc] [--dump]
  *     [--allow-duration-stop] [--max-gap T] [--record-dir DIR] [--trailing-wait 200ms] [--send-buffer 0]
- *     [--shared-appends 0]
+ *     [--shared-appends 0] [--gap-log FILE] [--gap-log-threshold 20ms]
  * </pre>
  *
  * It prints ONE line of JSON ({@link Summary#toJson()}) on stdout and exits 0 when the run is
@@ -95,11 +97,15 @@ public final class LoadClient {
      *                          the streams of earlier versions byte for byte. Above 0 it needs a fixed
      *                          {@code requests} and a worst-case log size ({@link LoadStream#sharedLogBound})
      *                          within {@link KvStore#MAX_VALUE}, so no APPEND is ever refused
+     * @param gapLog            where to write every gap between replies longer than {@code gapLogThreshold}
+     *                          ({@link GapLog}); null = do not
+     * @param gapLogThreshold   gaps at most this long are not logged
      */
     public record Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
                          long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                          String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
-                         Duration trailingWait, int sendBuffer, int sharedAppends) {
+                         Duration trailingWait, int sendBuffer, int sharedAppends, Path gapLog,
+                         Duration gapLogThreshold) {
         public Config {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid target host: value=" + host + ", expected a host");
@@ -153,6 +159,9 @@ public final class LoadClient {
                     + KvStore.MAX_VALUE + " characters); give a --requests bound (with --allow-duration-stop if the"
                     + " duration is to end it)");
             }
+            if (gapLogThreshold == null || gapLogThreshold.isNegative()) {
+                throw new IllegalArgumentException("invalid --gap-log-threshold: value=" + gapLogThreshold + ", expected >= 0");
+            }
             long bound = LoadStream.sharedLogBound(connections, requests, sharedAppends);
             if (bound > KvStore.MAX_VALUE) {
                 throw new IllegalArgumentException("invalid --shared-appends: value=" + sharedAppends + " with --connections "
@@ -167,7 +176,8 @@ public final class LoadClient {
                       long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                       String keyPrefix, boolean dump) {
             this(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0, 0);
+                sharedKeys, keyPrefix, dump, false, null, null, DEFAULT_TRAILING_WAIT, 0, 0, null,
+                Duration.ofMillis(GapLog.DEFAULT_THRESHOLD_MS));
         }
 
         /** KV, 16 connections x 2,000 requests, no pipelining, seed 1, 60 s wall time, 10 s reply timeout, no dump. */
@@ -183,76 +193,83 @@ public final class LoadClient {
 
         public Config withProtocol(Protocol p) {
             return new Config(host, port, p, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withLoad(int connections, long requests, int pipeline) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withSeed(long s) {
             return new Config(host, port, protocol, connections, requests, pipeline, s, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withDuration(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, d, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withReplyTimeout(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, d, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withKeys(int own, int shared) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, own,
-                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                shared, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withDump(boolean d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, d, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withKeyPrefix(String p) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, p, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withAllowDurationStop(boolean allow) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allow, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         /** A gap limit, or null for none. */
         public Config withMaxGap(Duration limit) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, limit, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         /** A directory for the per-connection byte records, or null for none. */
         public Config withRecordDir(Path dir) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, dir, trailingWait, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         public Config withTrailingWait(Duration d) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, d, sendBuffer, sharedAppends, gapLog, gapLogThreshold);
         }
 
         /** Shared logs to APPEND to, 0 for none (see {@link LoadStream}). */
         public Config withSharedAppends(int logs) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, logs);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, logs, gapLog, gapLogThreshold);
+        }
+
+        /** A file for the gaps between replies longer than {@code threshold} ({@link GapLog}), or null for none. */
+        public Config withGapLog(Path file, Duration threshold) {
+            return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends,
+                file, threshold);
         }
 
         /** SO_SNDBUF of each connection, 0 for the system default. */
         public Config withSendBuffer(int bytes) {
             return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys,
-                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes, sharedAppends);
+                sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, bytes, sharedAppends, gapLog, gapLogThreshold);
         }
     }
 
@@ -326,7 +343,8 @@ public final class LoadClient {
      */
     public record Summary(Protocol protocol, String target, int connections, long requestsPerConnection, int pipeline,
                           long seed, long durationMs, boolean allowDurationStop, Duration maxGap, Latency latencyUs,
-                          List<Connection> perConnection, Dump dump, String dumpError, List<String> firstErrors) {
+                          List<Connection> perConnection, Dump dump, String dumpError, String gapLogError,
+                          List<String> firstErrors) {
         private long sum(java.util.function.ToLongFunction<Connection> f) {
             long s = 0;
             for (Connection c : perConnection) {
@@ -397,9 +415,9 @@ public final class LoadClient {
             return sum(c -> c.stoppedByDuration() ? 1 : 0) > 0;
         }
 
-        /** Total of all error counters, plus 1 when a requested dump failed. */
+        /** Total of all error counters, plus 1 when a requested dump failed and 1 when writing the gap log failed. */
         public long errors() {
-            return sum(Connection::errors) + (dumpError != null ? 1 : 0);
+            return sum(Connection::errors) + (dumpError != null ? 1 : 0) + (gapLogError != null ? 1 : 0);
         }
 
         /** Why the run is not ok; empty when it is. */
@@ -503,6 +521,9 @@ public final class LoadClient {
             if (dumpError != null) {
                 m.put("dumpError", dumpError);
             }
+            if (gapLogError != null) {
+                m.put("gapLogError", gapLogError);
+            }
             m.put("problems", problems);
             m.put("firstErrors", firstErrors);
             List<Object> conns = new ArrayList<>(perConnection.size());
@@ -556,6 +577,9 @@ public final class LoadClient {
         "  --trailing-wait T      after the last reply, wait T for bytes nobody asked for (default 200ms)",
         "  --send-buffer BYTES    SO_SNDBUF per connection, 0 = system default (small: writes block sooner)",
         "  --record-dir DIR       write each connection's bytes to DIR/conn-<index>-<localPort>.sent/.recv",
+        "  --gap-log FILE         write every gap between two replies of a connection longer than",
+        "                         --gap-log-threshold to FILE: end-epoch-ms connection gap-ms, one a line",
+        "  --gap-log-threshold T  shorter gaps are not logged (default 20ms)",
         "  --own-keys N           counters (and strings, kv) per connection (default 4)",
         "  --shared-keys N        counters all connections INCR (default 4)",
         "  --shared-appends N     N shared logs all connections APPEND tokens to, so the final state",
@@ -591,6 +615,8 @@ public final class LoadClient {
         Duration trailingWait = d.trailingWait();
         int sendBuffer = 0;
         int sharedAppends = 0;
+        Path gapLog = null;
+        Duration gapLogThreshold = d.gapLogThreshold();
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (opt.equals("--help") || opt.equals("-h")) {
@@ -663,6 +689,15 @@ public final class LoadClient {
                     }
                     recordDir = Path.of(v);
                     break;
+                case "--gap-log":
+                    if (v.isEmpty()) {
+                        throw new IllegalArgumentException("invalid --gap-log: value=, expected a file");
+                    }
+                    gapLog = Path.of(v);
+                    break;
+                case "--gap-log-threshold":
+                    gapLogThreshold = parseDuration(opt, v);
+                    break;
                 case "--own-keys":
                     ownKeys = (int) parseLong(opt, v);
                     break;
@@ -683,7 +718,8 @@ public final class LoadClient {
             throw new IllegalArgumentException("missing --target HOST:PORT");
         }
         return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout,
-            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends);
+            ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends,
+            gapLog, gapLogThreshold);
     }
 
     private static long parseLong(String opt, String v) {
@@ -728,6 +764,7 @@ public final class LoadClient {
         Thread watchdogThread = new Thread(watchdog, "load-client-watchdog");
         watchdogThread.setDaemon(true);
         long start;
+        long startEpochMs;
         try {
             for (int i = 0; i < n; i++) {
                 workers[i] = new Worker(config, i, connected, go);
@@ -750,6 +787,7 @@ public final class LoadClient {
                 Thread.currentThread().interrupt();
             }
             start = System.nanoTime();
+            startEpochMs = System.currentTimeMillis();
             long deadline = start + config.duration().toNanos();
             for (Worker w : workers) {
                 w.deadline = deadline;
@@ -810,9 +848,23 @@ public final class LoadClient {
                 dumpError = e.toString();
             }
         }
+        String gapLogError = null;
+        if (config.gapLog() != null) {
+            List<GapLog.Gap> gaps = new ArrayList<>();
+            for (Worker w : workers) {
+                for (int i = 0; i < w.gapCount; i++) {
+                    gaps.add(new GapLog.Gap(w.gapEndEpochMs[i], w.index, w.gapNanos[i] / 1e6));
+                }
+            }
+            try {
+                GapLog.write(config.gapLog(), startEpochMs, config.gapLogThreshold().toMillis(), n, gaps);
+            } catch (IOException | RuntimeException e) {
+                gapLogError = "writing the gap log " + config.gapLog() + " failed: " + e;
+            }
+        }
         return new Summary(config.protocol(), config.host() + ":" + config.port(), n, config.requests(),
             config.pipeline(), config.seed(), durationMs, config.allowDurationStop(), config.maxGap(), latency,
-            Collections.unmodifiableList(conns), dump, dumpError, Collections.unmodifiableList(errors));
+            Collections.unmodifiableList(conns), dump, dumpError, gapLogError, Collections.unmodifiableList(errors));
     }
 
     /** Percentiles (nearest rank) of latencies given in nanoseconds, reported in microseconds. */
@@ -1064,6 +1116,8 @@ public final class LoadClient {
         private volatile String aborted;
 
         final long expected;
+        /** Gaps longer than this go to the gap log; -1 without --gap-log. */
+        private final long gapLogThresholdNanos;
         long sent;
         long completed;
         long mismatches;
@@ -1082,6 +1136,10 @@ public final class LoadClient {
         final Tap recvTap = new Tap();
         long[] latencies = new long[1024];
         int latencyCount;
+        /** The gaps longer than the gap-log threshold (with --gap-log): wall clock at their end, and length. */
+        long[] gapEndEpochMs = new long[16];
+        long[] gapNanos = new long[16];
+        int gapCount;
         String firstError;
         final List<String> errors = new ArrayList<>();
         private Connection result;
@@ -1092,6 +1150,7 @@ public final class LoadClient {
             this.connected = connected;
             this.go = go;
             this.expected = config.expectedPerConnection();
+            this.gapLogThresholdNanos = config.gapLog() == null ? -1 : config.gapLogThreshold().toNanos();
         }
 
         @Override
@@ -1283,7 +1342,11 @@ public final class LoadClient {
                     endOp();
                     long now = System.nanoTime();
                     recordLatency(now - sentAt.poll());
-                    maxGapNanos = Math.max(maxGapNanos, now - lastReply);
+                    long gap = now - lastReply;
+                    maxGapNanos = Math.max(maxGapNanos, gap);
+                    if (gapLogThresholdNanos >= 0 && gap > gapLogThresholdNanos) {
+                        recordGap(gap);
+                    }
                     lastReply = now;
                     completed++;
                     String mismatch = current.expectation().check(reply);
@@ -1348,6 +1411,15 @@ public final class LoadClient {
 
         private static String describe(LoadStream.Request r) {
             return r == null ? "(none)" : r.text();
+        }
+
+        private void recordGap(long nanos) {
+            if (gapCount == gapNanos.length) {
+                gapNanos = Arrays.copyOf(gapNanos, gapCount * 2);
+                gapEndEpochMs = Arrays.copyOf(gapEndEpochMs, gapCount * 2);
+            }
+            gapEndEpochMs[gapCount] = System.currentTimeMillis();
+            gapNanos[gapCount++] = nanos;
         }
 
         private void recordLatency(long nanos) {

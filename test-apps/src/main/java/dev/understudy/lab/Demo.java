@@ -1,34 +1,80 @@
 package dev.understudy.lab;
 
+import dev.understudy.apps.GapLog;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * {@code ./understudy demo}: a lab, an unmodified server in {@code node1}, and the verifying
- * load client in {@code client} talking to it through the VIP; prints a readable summary and
- * removes the lab.
+ * {@code ./understudy demo}: a live failover. A lab of three nodes; the unmodified
+ * {@link #APP} with the agent as primary in node1 and as clones in node2 and node3; the verifying
+ * {@code LoadClient} in {@code client} streaming seeded requests on {@value #CONNECTIONS}
+ * connections through the VIP. Mid-stream the primary's JVM is killed with SIGKILL (its node's
+ * kernel alive: the close guard keeps the kernel's FINs and RSTs in); a clone takes over. The
+ * demo prints a summary — connections kept, client errors, requests, bytes verified, the longest
+ * stall per connection, the winner's switchover phases — writes an SVG of every stall over
+ * time, and removes the lab.
  *
- * <p>With {@code -Dunderstudy.demo.agent=PATH} (the launcher passes the agent jar) the server runs
- * in node1 as the agent's primary, and the same server runs in node2 and node3 as clones that
- * journal and acknowledge every record; the demo then prints each node's counters and checks that
- * both clones hold everything the primary recorded. Replay and failover are not implemented yet:
- * nothing is killed or failed over; the demo says so. Without the property the server runs
- * without the agent.
+ * <p>The issue asks for a second kill, of the new primary; that is not possible yet (a new
+ * primary does not record or replicate to the remaining clone), and the demo says so instead of
+ * pretending.
  *
- * <p>Exit codes: 0 when the load ran without error, 1 otherwise.
+ * <p>It needs {@code -Dunderstudy.demo.agent=PATH} (the launcher passes the agent jar). The
+ * summary, the nodes' logs, the client's gap log and the SVG stay in a directory under the
+ * system's temp directory, whose path it prints; journals, byte records and Aeron directories
+ * are removed.
+ *
+ * <p>Exit codes: 0 when LoadClient judged the load ok (no error, every request answered) and a
+ * clone took over; 1 otherwise; 2 on a usage error.
  */
 public final class Demo {
+    static final String APP = "dev.understudy.apps.BlockingKvServer";
     static final int PORT = 7000;
-    static final int CONNECTIONS = 16;
-    static final int REQUESTS = 2000;
+    static final int ADMIN_PORT = 7001;
+    static final int CONNECTIONS = 64;
+    static final long REQUESTS = 10_000;
     static final int PIPELINE = 4;
-    static final long SEED = 42;
+    static final long SEED = 7;
+    /** The kill comes once the primary's journal holds this much and the load has streamed {@link #STREAM_BEFORE_KILL_MS} more. */
+    static final long JOURNAL_BEFORE_KILL = 20_000;
+    static final long STREAM_BEFORE_KILL_MS = 1_000;
+    static final Duration GAP_LOG_THRESHOLD = Duration.ofMillis(GapLog.DEFAULT_THRESHOLD_MS);
+    static final String ROLE = "role (1 primary, 2 clone)";
+
+    /** The winner's summary line, e.g. {@code [switchover] node 2 is primary of epoch 2: ...; phases: detect 1000.1 ms ..., total 1323.3 ms}. */
+    static final Pattern SWITCHOVER = Pattern.compile(
+        "\\[switchover] node (\\d+) is primary of epoch (\\d+): (\\d+) connections rebuilt.*?(\\d+) reset.*?phases:(.*), total ([0-9.]+) ms");
+    private static final Pattern PHASE = Pattern.compile("\\s*([A-Za-z-]+) ([0-9.]+) ms");
+
+    /** A switchover summary line, parsed: the phases in their order, in milliseconds. */
+    record Switchover(int node, long epoch, long rebuilt, long reset, Map<String, Double> phasesMs, double totalMs) {
+        /** {@code detect 1000.1 ms, elect 13.3 ms, ...}. */
+        String timeline() {
+            StringBuilder sb = new StringBuilder();
+            for (Map.Entry<String, Double> e : phasesMs.entrySet()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                    .append(String.format(Locale.ROOT, "%.1f", e.getValue())).append(" ms");
+            }
+            return sb.toString();
+        }
+    }
 
     private Demo() {
     }
@@ -43,153 +89,304 @@ public final class Demo {
             System.err.println("understudy demo: cannot build the lab: " + why);
             System.exit(1);
         }
-        Path logs = Files.createTempDirectory("understudy-demo-");
-        boolean ok = false;
-        say("Understudy demo");
-        say("===============");
         String agentJar = System.getProperty("understudy.demo.agent");
-        boolean withAgent = agentJar != null && Files.isRegularFile(Path.of(agentJar));
-        if (withAgent) {
-            say("NOTE: the agent records, replicates and replays the record into each clone's own copy of");
-            say("the app; failover is not implemented yet: nothing is killed or failed over.");
-        } else {
-            say("NOTE: no agent jar given: the server runs WITHOUT the agent; nothing is recorded.");
+        if (agentJar == null || !Files.isRegularFile(Path.of(agentJar))) {
+            System.err.println("understudy demo: no agent jar: -Dunderstudy.demo.agent=" + agentJar
+                + ", expected the path of understudy-agent.jar (./understudy demo builds and passes it)");
+            System.exit(1);
         }
-        say("");
-        long t0 = System.nanoTime();
-        List<LabApps.Server> servers = new java.util.ArrayList<>();
-        String labName = "none";
-        try (Lab lab = Lab.up(withAgent ? 3 : 2)) {
-            say("1. Lab '%s' is up (%.1f s): bridge br0 in namespace %s", lab.name(), secs(t0), lab.switchNamespace());
-            for (String h : lab.hosts()) {
-                say("     %-8s %-15s netns %s%s", h, lab.address(h), lab.namespace(h),
-                    h.equals(Lab.node(1)) ? "   + VIP " + lab.vip() : "");
-            }
-            long t1 = System.nanoTime();
-            labName = lab.name();
-            String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
-            LabApps.Server server;
-            if (withAgent) {
-                for (int n = 2; n <= 3; n++) {
-                    servers.add(agentServer(lab, agentJar, n, "clone", logs, aeron));
-                }
-                server = agentServer(lab, agentJar, 1, "primary", logs, aeron);
-                servers.add(server);
-                for (int n = 2; n <= 3; n++) {
-                    LabApps.awaitLine(server.log(), "understudy-agent: INFO [primary] node " + n + " joined",
-                        server.process(), Duration.ofSeconds(120));
-                }
-                say("2. NioKvServer, unmodified, with -javaagent: primary in node1 (capture, interceptors, input");
-                say("   commit on 1 clone), clones in node2 and node3 (journal + ack + replay), port %d (%.1f s)", server.port(), secs(t1));
-            } else {
-                server = LabApps.startServer(lab, Lab.node(1), List.of(), "dev.understudy.apps.NioKvServer",
-                    PORT, logs.resolve("server.log"), Duration.ofSeconds(30));
-                servers.add(server);
-                say("2. NioKvServer (one Selector thread, plain JDK, no agent) listens on port %d in node1 (%.1f s)",
-                    server.port(), secs(t1));
-            }
-            String target = lab.vip() + ":" + server.port();
-            say("3. LoadClient in 'client' -> %s: %d connections x %d seeded requests, pipeline depth %d, every reply checked ...",
-                target, CONNECTIONS, REQUESTS, PIPELINE);
-            LabApps.LoadRun run = LabApps.runLoadClient(lab, Lab.CLIENT, List.of(),
-                LabApps.loadArgs("kv", target, CONNECTIONS, REQUESTS, PIPELINE, SEED, true), Duration.ofMinutes(3));
-            ok = run.exitCode() == 0 && run.ok();
+        Path out = Files.createTempDirectory("understudy-demo-");
+        Path work = out.resolve("work"); // journals and the client's byte records: removed at the end
+        boolean ok = false;
+        try {
+            ok = run(agentJar, out, work);
+        } catch (Exception e) {
             say("");
-            say("   requests completed  %,d of %,d sent, %,d expected (+ a final GET of every own and shared key per connection)",
-                run.completed(), run.sent(), run.expected());
-            say("   errors              %d  (mismatches %d, resets %d, EOFs %d, timeouts %d, connect failures %d,"
-                    + " trailing bytes %d, other %d)",
-                run.count("errors"), run.count("mismatches"), run.count("resets"), run.count("eofs"),
-                run.count("timeouts"), run.count("connectFailures"), run.count("trailingBytes"), run.count("otherErrors"));
-            say("   throughput          %,d requests/s over %.2f s", run.count("throughputPerSec"), run.count("durationMs") / 1000.0);
-            @SuppressWarnings("unchecked")
-            java.util.Map<String, Object> lat = (java.util.Map<String, Object>) run.summary().get("latencyUs");
-            say("   latency             p50 %s us, p99 %s us, max %s us", lat.get("p50"), lat.get("p99"), lat.get("max"));
-            say("   longest reply gap   %.3f ms (the stall a client would see during a failover)", run.real("maxGapMsOverall"));
-            say("   server state        DUMP %d keys, sha256 %s", run.dumpCount(), run.dumpSha256());
-            say("");
-            if (!ok) {
-                say("   %s", run.problems());
-            }
-            if (withAgent) {
-                say("");
-                say("4. What the agent recorded (./understudy status, read from each node's Aeron directory):");
-                java.util.Map<Integer, java.util.Map<String, Long>> status = new java.util.TreeMap<>();
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-                do { // the clones acknowledge the last records within milliseconds; the counters refresh every 50 ms
-                    Thread.sleep(200);
-                    for (int n = 1; n <= 3; n++) {
-                        status.put(n, status(agentJar, aeron.replace("{node.id}", Integer.toString(n))));
-                    }
-                } while (System.nanoTime() < deadline
-                    && !(status.get(2).get("journal position") != null
-                        && status.get(2).get("journal position").equals(status.get(1).get("journal position"))
-                        && status.get(3).get("journal position").equals(status.get(1).get("journal position"))));
-                java.util.Map<String, Long> p = status.get(1);
-                say("   node1 primary: %d connections, %d records, %d client segments recorded, %d held until durable and",
-                    p.getOrDefault("connections opened", -1L), p.getOrDefault("records published", -1L),
-                    p.getOrDefault("segments recorded", -1L), p.getOrDefault("segments released", -1L));
-                say("                  released, %d dropped, ring full %d, agent errors %d",
-                    p.getOrDefault("segments dropped (publish failed)", -1L), p.getOrDefault("ring full", -1L),
-                    p.getOrDefault("agent errors", -1L));
-                long position = p.getOrDefault("journal position", -1L);
-                for (int n = 2; n <= 3; n++) {
-                    long cp = status.get(n).getOrDefault("journal position", -1L);
-                    say("   node%d clone:   journal position %d of the primary's %d%s", n, cp, position,
-                        cp == position ? " - holds everything" : " - BEHIND");
-                    java.util.Map<String, Long> c = status.get(n);
-                    say("                  replayed to %d, %d output bytes checked against the primary's, %d divergences",
-                        c.getOrDefault("replay applied position", -1L), c.getOrDefault("replay verified output bytes", -1L),
-                        c.getOrDefault("replay divergences", -1L));
-                    ok &= cp == position;
-                }
-            }
-            say("");
-            say(ok ? "RESULT: OK - every reply was what it had to be" + (withAgent ? ", and both clones hold the whole record." : ".")
-                : "RESULT: FAILED - see above and the logs in " + logs);
-            say("Failover: NOT YET - the switchover comes next; then the demo kills");
-            say("node1 mid-run and shows the same client finishing with 0 errors through node2.");
+            say("RESULT: FAILED - %s", e);
         } finally {
-            for (LabApps.Server sv : servers) {
-                sv.stop();
-            }
-            for (int n = 1; n <= 3; n++) { // the nodes' Aeron directories (a killed driver leaves them)
-                deleteTree(Path.of("/dev/shm/understudy-" + labName + "-" + n));
-            }
-            say("%d. Lab removed (namespaces, veths and processes). Total %.1f s.", withAgent ? 5 : 4, secs(t0));
+            deleteTree(work);
         }
-        if (ok) {
-            deleteTree(logs);
-        }
+        say("Logs, gap log and summary: %s", out);
         System.exit(ok ? 0 : 1);
     }
 
-    private static LabApps.Server agentServer(Lab lab, String agentJar, int node, String role, Path logs, String aeron)
-        throws IOException, InterruptedException {
-        List<String> options = List.of(
-            "-javaagent:" + agentJar + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
-            "-Dunderstudy.journal.dir=" + logs.resolve("journal-" + node),
-            "-Dunderstudy.aeron.dir=" + aeron);
-        return LabApps.startServer(lab, Lab.node(node), null, LabApps.appsClassPath(), options,
-            "dev.understudy.apps.NioKvServer", PORT, logs.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
+    private static boolean run(String agentJar, Path out, Path work) throws Exception {
+        say("Understudy demo: SIGKILL of the primary under %d streaming connections", CONNECTIONS);
+        say("=====================================================================");
+        long t0 = System.nanoTime();
+        List<LabApps.Server> servers = new ArrayList<>();
+        String labName = null;
+        try (Lab lab = Lab.up(3)) {
+            labName = lab.name();
+            try {
+                return live(lab, agentJar, out, work, servers, t0);
+            } finally {
+                for (LabApps.Server s : servers) {
+                    s.stop();
+                }
+            }
+        } finally {
+            for (int n = 1; n <= 3 && labName != null; n++) { // the nodes' Aeron directories (a killed driver leaves them)
+                deleteTree(Path.of("/dev/shm/understudy-" + labName + "-" + n));
+            }
+            say("Lab removed (namespaces, veths, processes, journals, Aeron directories). Total %.1f s.", secs(t0));
+        }
     }
 
-    /** A node's counters, as {@code java -jar understudy-agent.jar --status DIR} prints them. */
-    private static java.util.Map<String, Long> status(String agentJar, String aeronDir) throws IOException, InterruptedException {
+    private static boolean live(Lab lab, String agentJar, Path out, Path work, List<LabApps.Server> servers, long t0)
+        throws Exception {
+        say("1. Lab '%s' is up (%.1f s):", lab.name(), secs(t0));
+        for (String h : lab.hosts()) {
+            say("     %-8s %-15s netns %s%s", h, lab.address(h), lab.namespace(h),
+                h.equals(Lab.node(1)) ? "   + VIP " + lab.vip() : "");
+        }
+        long t1 = System.nanoTime();
+        String aeron = "/dev/shm/understudy-" + lab.name() + "-{node.id}/aeron";
+        LabApps.Server[] nodes = new LabApps.Server[4];
+        for (int n = 2; n <= 3; n++) {
+            nodes[n] = agentServer(lab, agentJar, n, "clone", out, work, aeron);
+            servers.add(nodes[n]);
+        }
+        nodes[1] = agentServer(lab, agentJar, 1, "primary", out, work, aeron);
+        servers.add(nodes[1]);
+        for (int n = 2; n <= 3; n++) {
+            LabApps.awaitLine(nodes[1].log(), "understudy-agent: INFO [primary] node " + n + " joined",
+                nodes[1].process(), Duration.ofSeconds(120));
+        }
+        say("2. %s, unmodified, with -javaagent: primary in node1, clones in node2 and node3 (journal,", simple(APP));
+        say("   ack quorum 1, replay), port %d (%.1f s)", PORT, secs(t1));
+
+        String target = lab.vip() + ":" + PORT;
+        Path record = work.resolve("load-record");
+        Path gapLog = out.resolve("gaps.log");
+        List<String> args = new ArrayList<>(LabApps.loadArgs("kv", target, CONNECTIONS, REQUESTS, PIPELINE, SEED, false));
+        args.addAll(List.of("--record-dir", record.toString(), "--duration", "300s", "--shared-appends", "4",
+            "--reply-timeout", "30s", "--gap-log", gapLog.toString(),
+            "--gap-log-threshold", GAP_LOG_THRESHOLD.toMillis() + "ms"));
+        say("3. LoadClient in 'client' -> %s: %d connections x %,d seeded requests, pipeline %d, every reply checked",
+            target, CONNECTIONS, REQUESTS, PIPELINE);
+        CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
+            try {
+                return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofMinutes(6));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        // Stream a while first: the kill must land mid-stream, with a journal worth replaying.
+        long journal = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!load.isDone() && System.nanoTime() < deadline && early(nodes) == null
+            && (journal = status(agentJar, aeron, 1).getOrDefault("journal position", 0L)) < JOURNAL_BEFORE_KILL) {
+            Thread.sleep(500);
+        }
+        Thread.sleep(STREAM_BEFORE_KILL_MS);
+        Switchover early = early(nodes);
+        if (early != null || load.isDone()) {
+            // a failover nobody asked for (heartbeats late on a starved machine), or a load too short: no kill
+            if (early != null) {
+                say("   node%d took over BEFORE the kill, the primary alive (its heartbeats came late): %s, total %.1f ms;",
+                    early.node(), early.timeline(), early.totalMs());
+                say("   that is a false failover, not the demo's: nothing is killed (see the logs)");
+            }
+            LabApps.LoadRun r = load.get(7, TimeUnit.MINUTES);
+            Files.writeString(out.resolve("load.json"), r.json() + "\n", StandardCharsets.UTF_8);
+            say("   LoadClient (to its end): %s, %,d completed of %,d expected, %d errors %s",
+                r.ok() ? "ok" : "NOT ok " + r.problems(), r.completed(), r.expected(), r.errors(), r.firstErrors());
+            say("");
+            say("RESULT: FAILED - %s", early != null ? "a clone took over before the primary was killed"
+                : "the load ended before the kill");
+            return false;
+        }
+        // how far each clone's replay is behind its journal: what the winner must apply before it can serve
+        for (int n = 2; n <= 3; n++) {
+            Map<String, Long> c = status(agentJar, aeron, n);
+            say("   node%d clone: journal position %,d, replay %,d records (%,d ms) behind, %d connections diverged", n,
+                c.getOrDefault("journal position", -1L), c.getOrDefault("replay lag (records)", -1L),
+                c.getOrDefault("replay lag (ms)", -1L), c.getOrDefault("replay diverged connections", -1L));
+        }
+        long killEpochMs = System.currentTimeMillis();
+        long killNanos = System.nanoTime();
+        nodes[1].kill(); // the JVM only: node1's kernel stays up, and the close guard keeps its FINs and RSTs in
+        say("4. SIGKILL of the primary's JVM in node1 (journal position %,d), mid-stream", journal);
+
+        Switchover sw = null;
+        long seenNanos = 0;
+        long swDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (sw == null && System.nanoTime() < swDeadline && !load.isDone()) {
+            sw = early(nodes);
+            if (sw == null) {
+                Thread.sleep(50);
+            }
+        }
+        seenNanos = System.nanoTime();
+        int winner = 0;
+        if (sw != null) {
+            long role = status(agentJar, aeron, sw.node()).getOrDefault(ROLE, 0L);
+            winner = role == 1 ? sw.node() : 0;
+            say("   node%d reports role %s (%s) in epoch %d; its switchover line appeared %.1f s after the kill",
+                sw.node(), role, role == 1 ? "primary" : "NOT primary", sw.epoch(), (seenNanos - killNanos) / 1e9);
+        } else {
+            say("   no clone took over within 60 s of the kill");
+        }
+        int other = winner == 2 ? 3 : 2;
+        say("5. Second kill (of the new primary, node%s): SKIPPED - not possible yet. A new primary does not record",
+            winner == 0 ? "?" : Integer.toString(winner));
+        say("   or replicate to the remaining clone (node%d) yet, so node%d holds nothing after the first failover and", other, other);
+        say("   a second kill would lose every connection. It comes with replication under the new epoch.");
+
+        LabApps.LoadRun run = load.get(7, TimeUnit.MINUTES);
+        Files.writeString(out.resolve("load.json"), run.json() + "\n", StandardCharsets.UTF_8);
+        Map<String, Long> st = winner > 0 ? status(agentJar, aeron, winner) : Map.of();
+        boolean ok = run.exitCode() == 0 && run.ok() && winner > 0;
+
+        List<LabApps.LoadConnection> conns = run.connections();
+        long kept = conns.stream().filter(c -> c.errors() == 0 && c.expected() >= 0 && c.completed() == c.expected()).count();
+        long sentBytes = 0;
+        long receivedBytes = 0;
+        int recordsMatch = 0;
+        for (LabApps.LoadConnection c : conns) {
+            sentBytes += c.sentBytes();
+            receivedBytes += c.receivedBytes();
+            if (matches(c.sentFile(record), c.sentBytes(), c.sentSha256())
+                && matches(c.receivedFile(record), c.receivedBytes(), c.receivedSha256())) {
+                recordsMatch++;
+            }
+        }
+        double[] gaps = conns.stream().mapToDouble(LabApps.LoadConnection::maxGapMs).sorted().toArray();
+        double p50 = gaps.length == 0 ? 0 : gaps[gaps.length / 2];
+        double p99 = gaps.length == 0 ? 0 : gaps[Math.min(gaps.length - 1, (int) (gaps.length * 0.99))];
+        double max = gaps.length == 0 ? 0 : gaps[gaps.length - 1];
+
+        say("");
+        say("Summary");
+        long reset = st.getOrDefault("switchover connections reset", -1L);
+        say("   failover            node1 -> node%s%s", winner == 0 ? "?" : Integer.toString(winner),
+            winner == 0 ? "   NO CLONE TOOK OVER" : String.format(Locale.ROOT, ": %d connections rebuilt under the app's fds, %d reset%s",
+                st.getOrDefault("switchover connections rebuilt", -1L), reset,
+                reset > 0 ? " (their replay had diverged from the primary's output; see node" + winner + "'s log)" : ""));
+        say("   connections kept    %d of %d (no error, every planned request answered)", kept, CONNECTIONS);
+        say("   client errors       %d  (resets %d, EOFs %d, mismatches %d, timeouts %d, connect failures %d,"
+                + " trailing bytes %d, other %d)", run.errors(), run.count("resets"), run.count("eofs"),
+            run.count("mismatches"), run.count("timeouts"), run.count("connectFailures"), run.count("trailingBytes"),
+            run.count("otherErrors"));
+        say("   requests            %,d completed of %,d expected, %,d sent", run.completed(), run.expected(), run.sent());
+        say("   bytes verified      %,d sent, %,d received; every reply checked by LoadClient; the byte records of",
+            sentBytes, receivedBytes);
+        say("                       %d of %d connections match their SHA-256", recordsMatch, conns.size());
+        say("   longest stall       per connection: p50 %.1f ms, p99 %.1f ms, max %.1f ms", p50, p99, max);
+        if (sw != null) {
+            say("   switchover phases   %s, total %.1f ms (node%d's log)", sw.timeline(), sw.totalMs(), sw.node());
+        }
+        say("   LoadClient          %s in %.1f s", run.ok() ? "ok" : "NOT ok: " + run.problems() + " " + run.firstErrors(),
+            run.count("durationMs") / 1000.0);
+
+        GapLog.Contents log = GapLog.read(gapLog);
+        List<StallChart.Bar> bars = StallChart.bars(log);
+        double killS = (killEpochMs - log.startEpochMs()) / 1000.0;
+        String title = String.format(Locale.ROOT, "SIGKILL of the primary under %d connections: %d kept, %d client errors",
+            CONNECTIONS, kept, run.errors());
+        String subtitle = String.format(Locale.ROOT, "longest stall per connection p50 %.0f ms, p99 %.0f ms, max %.0f ms;"
+                + " switchover %s; bars: gaps between replies > %d ms", p50, p99, max,
+            sw == null ? "none" : String.format(Locale.ROOT, "node1 -> node%d, total %.0f ms", sw.node(), sw.totalMs()),
+            GAP_LOG_THRESHOLD.toMillis());
+        Path svg = out.resolve("stalls.svg");
+        StallChart.write(svg, title, subtitle, CONNECTIONS, run.count("durationMs") / 1000.0, bars,
+            List.of(new StallChart.Marker(killS, "SIGKILL node1")));
+        say("   picture             %s (%d stalls > %d ms; kill at %.1f s)", svg, bars.size(), GAP_LOG_THRESHOLD.toMillis(), killS);
+        say("");
+        say(ok ? "RESULT: OK - the primary was killed mid-stream, node" + winner + " took over, and every connection carried on"
+                + " with every reply right."
+            : "RESULT: FAILED - " + (winner == 0 ? "no clone took over; " : "") + (run.ok() ? "" : "LoadClient: " + run.problems()));
+        return ok;
+    }
+
+    /** The switchover summary line among {@code lines}, parsed, or null. */
+    static Switchover switchover(List<String> lines) {
+        for (String line : lines) {
+            Matcher m = SWITCHOVER.matcher(line);
+            if (m.find()) {
+                Map<String, Double> phases = new LinkedHashMap<>();
+                Matcher p = PHASE.matcher(m.group(5));
+                while (p.find()) {
+                    phases.put(p.group(1), Double.parseDouble(p.group(2)));
+                }
+                return new Switchover(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                    Long.parseLong(m.group(4)), phases, Double.parseDouble(m.group(6)));
+            }
+        }
+        return null;
+    }
+
+    /** A switchover a clone logged (before the kill: one nobody asked for), or null. */
+    private static Switchover early(LabApps.Server[] nodes) throws IOException {
+        for (int n = 2; n <= 3; n++) {
+            Switchover s = switchover(Files.readAllLines(nodes[n].log(), StandardCharsets.UTF_8));
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static LabApps.Server agentServer(Lab lab, String agentJar, int node, String role, Path out, Path work,
+                                              String aeron) throws IOException, InterruptedException {
+        List<String> options = List.of(
+            "-javaagent:" + agentJar + "=role=" + role + ",node.id=" + node + ",ports=" + PORT,
+            "-Dunderstudy.journal.dir=" + work.resolve("journal-" + node),
+            "-Dunderstudy.aeron.dir=" + aeron,
+            "-Dunderstudy.ack.quorum=1",
+            "-Dunderstudy.determinism=serial",
+            "-Dapps.admin.port=" + ADMIN_PORT);
+        // generous: three JVMs with the agent start on a small, shared machine
+        return LabApps.startServer(lab, Lab.node(node), null, LabApps.appsClassPath(), options, APP, PORT,
+            out.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
+    }
+
+    /** Whether {@code file} holds {@code bytes} bytes whose SHA-256 is {@code sha256}. */
+    private static boolean matches(Path file, long bytes, String sha256) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) != bytes) {
+            return false;
+        }
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest()).equals(sha256);
+    }
+
+    /** A node's counters, as {@code java -jar understudy-agent.jar --status DIR} prints them (empty when it cannot). */
+    private static Map<String, Long> status(String agentJar, String aeron, int node) throws IOException, InterruptedException {
+        String dir = aeron.replace("{node.id}", Integer.toString(node));
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-jar", agentJar, "--status", aeronDir)
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-jar", agentJar, "--status", dir)
             .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
-        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
-        for (String line : out.split("\n")) {
-            java.util.regex.Matcher x = java.util.regex.Pattern.compile("^(.*?)\\s+(-?\\d+)$").matcher(line.trim());
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        Map<String, Long> m = new LinkedHashMap<>();
+        Pattern line = Pattern.compile("^(.*?)\\s+(-?\\d+)$");
+        for (String l : text.split("\n")) {
+            Matcher x = line.matcher(l.trim());
             if (x.matches()) {
                 m.put(x.group(1), Long.parseLong(x.group(2)));
             }
         }
         return m;
+    }
+
+    private static String simple(String className) {
+        return className.substring(className.lastIndexOf('.') + 1);
     }
 
     private static double secs(long since) {
