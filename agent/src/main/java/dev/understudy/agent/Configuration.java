@@ -408,8 +408,8 @@ public final class Configuration {
             "With fewer than k clones alive: serve accepts client input, recording it to the local journal only (and says "
                 + "so in status and log); hold holds it until enough clones are back.", false, false),
         new Key(FAILOVER_PROP, FAILOVER_DEFAULT, "one of on, off",
-            "on: a clone whose primary sent no heartbeat for the failure timeout, and that no live clone is ahead of, takes"
-                + " over the VIP and every connection; off: clones only follow.", false, false),
+            "on: when the primary sent no heartbeat for the failure timeout the clones elect a new primary, which takes over"
+                + " the VIP and every connection; off: clones only follow.", false, false),
         new Key(AERON_DIR_PROP, AERON_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the embedded Aeron media driver.", false, false),
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
