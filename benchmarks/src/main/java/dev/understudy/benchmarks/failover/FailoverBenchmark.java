@@ -372,10 +372,17 @@ public final class FailoverBenchmark {
         r.put("problems", problems);
         Map<String, Object> summary = new LinkedHashMap<>();
         for (FailureKind kind : s.kinds()) {
-            List<Map<String, Object>> of = rounds.stream().filter(x -> kind.label().equals(x.get("kind")))
+            List<Map<String, Object>> all = rounds.stream().filter(x -> kind.label().equals(x.get("kind")))
                 .collect(Collectors.toList());
-            if (!of.isEmpty()) {
-                summary.put(kind.label(), summarize(mode, t, sc, kind, of));
+            // a round whose cluster did not fail over, or in which a clone had taken over before the failure (a
+            // false takeover), measured something else: it is kept in the rounds, not pooled
+            List<Map<String, Object>> of = all.stream().filter(x -> x.get("cluster") instanceof Map<?, ?> c
+                && Boolean.TRUE.equals(c.get("recovered")) && c.get("takeoverBeforeFailure") == null)
+                .collect(Collectors.toList());
+            if (!all.isEmpty()) {
+                Map<String, Object> m = summarize(mode, t, sc, kind, of);
+                m.put("roundsNotPooled", all.size() - of.size());
+                summary.put(kind.label(), m);
             }
         }
         r.put("summary", summary);

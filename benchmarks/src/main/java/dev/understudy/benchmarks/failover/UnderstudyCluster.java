@@ -293,6 +293,9 @@ final class UnderstudyCluster implements Cluster {
         }
         long seen = epochMicros();
         m.put("recovered", line != null);
+        if (f.details().get("takeoverBeforeFailure") != null) {
+            m.put("takeoverBeforeFailure", f.details().get("takeoverBeforeFailure"));
+        }
         if (line == null) {
             for (int node = 2; node <= CLONES + 1; node++) {
                 m.put("log.node" + node, LabApps.tail(servers[node].log()));
@@ -324,9 +327,6 @@ final class UnderstudyCluster implements Cluster {
         }
         m.put("clusterStartMs", f.details().get("clusterStartMs"));
         m.put("falseTakeoversAtStart", f.details().get("falseTakeoversAtStart"));
-        if (f.details().get("takeoverBeforeFailure") != null) {
-            m.put("takeoverBeforeFailure", f.details().get("takeoverBeforeFailure"));
-        }
         return m;
     }
 
