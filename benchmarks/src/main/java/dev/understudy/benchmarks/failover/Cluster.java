@@ -6,14 +6,17 @@ import java.util.Map;
 /**
  * The servers behind the lab's VIP in one mode of {@link FailoverBenchmark}, and how that mode fails
  * over: {@code keepalived} ({@link KeepalivedCluster}: VRRP moves the VIP between plain copies of the
- * server) or, to come, {@code understudy} (the server with {@code -javaagent}, a primary and clones).
+ * server) or {@code understudy} ({@link UnderstudyCluster}: the server with {@code -javaagent}, a primary
+ * and clones).
  * The harness owns the client side ({@link StreamClient}) and the rounds; a mode only starts its nodes,
  * injects the failure, says when it considers the service back, and brings the failed node back so
  * that the next round can fail again. Every mode is measured by the same client.
  *
  * <p>Lifecycle: {@link #start()} once, then any number of rounds of {@link #fail} →
  * {@link #awaitRecovered} → {@link #heal}, then {@link #close()}, which must also work after any of
- * them threw. Thread-safety: one caller at a time.
+ * them threw. A mode whose cluster fails over only once ({@link #heals()} false) gets one round per
+ * cluster: start, fail, await recovered, close; the harness builds a new cluster for the next round.
+ * Thread-safety: one caller at a time.
  */
 public interface Cluster extends AutoCloseable {
     /** The failure a round injected: its kind, the node it hit and its instant (wall clock, epoch µs, taken right before it). */
@@ -49,6 +52,15 @@ public interface Cluster extends AutoCloseable {
      * cannot serve another round.
      */
     Map<String, Object> heal(Failure failure) throws Exception;
+
+    /**
+     * Whether {@link #heal} can bring the failed node back for another round; false: this cluster fails
+     * over once (Understudy for now: the new primary does not yet replicate to the remaining clone), and
+     * the harness starts a new cluster, and a new client, for every round.
+     */
+    default boolean heals() {
+        return true;
+    }
 
     /** Stops every process of this mode; idempotent. */
     @Override

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * repository root, after {@code mvn -B -q -o package -DskipTests -pl benchmarks -am}:
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.failover.FailoverBenchmark [--mode=keepalived]
+ * java -cp benchmarks/target/benchmarks.jar dev.understudy.benchmarks.failover.FailoverBenchmark [--mode=both]
  * </pre>
  *
  * (also {@code ./understudy bench failover}). It writes {@code benchmarks/results/failover.json}:
@@ -56,22 +56,28 @@ import java.util.stream.Collectors;
  * Every process, the lab and the temporary directory are removed at the end, also on failure (and on
  * SIGTERM, by a shutdown hook).
  *
- * <p>Modes: {@code keepalived} ({@link KeepalivedCluster}); {@code understudy} (the same server with
- * {@code -javaagent}, a primary and clones) is the next {@link Cluster} to plug in here, in
- * {@link #cluster}: the rounds and the client measurement stay as they are.
+ * <p>Modes: {@code keepalived} ({@link KeepalivedCluster}); {@code understudy} ({@link UnderstudyCluster}:
+ * the same server with {@code -javaagent}, primary in node1, clones in node2 and node3, once per
+ * {@code --timeouts} pair); {@code both} (the default): keepalived's scenarios, then understudy's, in
+ * the same lab after the same floor. An understudy cluster fails over once ({@link Cluster#heals()}
+ * false), so each of its rounds has a new cluster and a new client; the measurement is the same.
  *
- * <p>Options: {@code --mode=keepalived|understudy}, {@code --out=FILE} (default
+ * <p>Options: {@code --mode=keepalived|understudy|both}, {@code --out=FILE} (default
  * {@code benchmarks/results/failover.json}), {@code --apps-jar=JAR}, {@code --app=NioKvServer}
  * (or {@code BlockingKvServer}: the KV line protocol), {@code --rounds=10} (per failure kind),
  * {@code --kinds=process-kill,link-down}, {@code --scenarios=100/100,1000/10}, {@code --interval-ms=5},
  * {@code --reply-timeout-ms=2000}, {@code --connect-timeout-ms=100}, {@code --retry-ms=5},
- * {@code --baseline-ms=300}, {@code --recover-timeout-ms=10000}, {@code --floor-count=10000}.
+ * {@code --baseline-ms=300}, {@code --recover-timeout-ms=10000}, {@code --floor-count=10000};
+ * understudy: {@code --agent=agent/target/understudy-agent.jar}, {@code --understudy-rounds=5} (per
+ * failure kind), {@code --understudy-scenarios=...} (default: {@code --scenarios}),
+ * {@code --timeouts=1s/100ms,200ms/40ms} (failure timeout / heartbeat interval pairs); {@code --keep-work}
+ * leaves the temporary directory (logs, journals) in place and prints its path.
  */
 public final class FailoverBenchmark {
     static final int PORT = 7000;
     static final int FLOOR_PORT = 7100;
     static final String MAIN = FailoverBenchmark.class.getName();
-    static final List<String> MODES = List.of("keepalived", "understudy");
+    static final List<String> MODES = List.of("keepalived", "understudy", "both");
 
     /** OPEN connections of which STREAMING stream. */
     record Scenario(int open, int streaming) {
@@ -91,23 +97,49 @@ public final class FailoverBenchmark {
         }
     }
 
+    /** Understudy's failure detection: {@code understudy.failure.timeout} and {@code understudy.heartbeat.interval}. */
+    record Timeouts(String failure, String heartbeat) {
+        static Timeouts of(String s) {
+            String[] p = s.split("/");
+            if (p.length != 2 || p[0].isBlank() || p[1].isBlank()) {
+                throw new IllegalArgumentException("invalid timeouts: value=" + s + ", expected FAILURE_TIMEOUT/HEARTBEAT_INTERVAL"
+                    + " (e.g. 1s/100ms)");
+            }
+            return new Timeouts(p[0], p[1]);
+        }
+
+        String label() {
+            return "failure.timeout " + failure + ", heartbeat.interval " + heartbeat;
+        }
+    }
+
     /** The settings of one run. */
-    record Settings(String mode, String app, String appsJar, int rounds, List<FailureKind> kinds, List<Scenario> scenarios,
+    record Settings(List<String> modes, String app, String appsJar, Path agentJar, int rounds, int understudyRounds,
+                    List<Timeouts> timeouts, List<FailureKind> kinds, List<Scenario> scenarios,
                     long intervalMs, int replyTimeoutMs, int connectTimeoutMs, long retryMs, long baselineMs,
                     long recoverTimeoutMs) {
+        int rounds(String mode) {
+            return mode.equals("understudy") ? understudyRounds : rounds;
+        }
     }
 
     private FailoverBenchmark() {
     }
 
     public static void main(String[] argv) throws Exception {
-        String mode = "keepalived";
+        String mode = "both";
+        String agent = "agent/target/understudy-agent.jar";
+        int understudyRounds = 5;
+        // the agent's default, and a short one: 200 ms, as 100 ms is already too short on two busy cores (a
+        // heartbeat late by more than 200 ms made a clone take over at start, at load average 26)
+        List<Timeouts> timeouts = List.of(new Timeouts("1s", "100ms"), new Timeouts("200ms", "40ms"));
         String out = "benchmarks/results/failover.json";
         String appsJar = null;
         String app = "NioKvServer";
         int rounds = 10;
         List<FailureKind> kinds = List.of(FailureKind.PROCESS_KILL, FailureKind.LINK_DOWN);
         List<Scenario> scenarios = List.of(new Scenario(100, 100), new Scenario(1000, 10));
+        List<Scenario> understudyScenarios = null;
         long intervalMs = 5;
         int replyTimeoutMs = 2000;
         int connectTimeoutMs = 100;
@@ -115,6 +147,7 @@ public final class FailoverBenchmark {
         long baselineMs = 300;
         long recoverTimeoutMs = 10_000;
         int floorCount = 10_000;
+        boolean keepWork = false;
         for (String a : argv) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--mode=")) {
@@ -125,8 +158,14 @@ public final class FailoverBenchmark {
                 appsJar = v;
             } else if (a.startsWith("--app=")) {
                 app = v;
+            } else if (a.startsWith("--agent=")) {
+                agent = v;
             } else if (a.startsWith("--rounds=")) {
                 rounds = Integer.parseInt(v);
+            } else if (a.startsWith("--understudy-rounds=")) {
+                understudyRounds = Integer.parseInt(v);
+            } else if (a.startsWith("--timeouts=")) {
+                timeouts = Arrays.stream(v.split(",")).map(Timeouts::of).collect(Collectors.toList());
             } else if (a.startsWith("--kinds=")) {
                 kinds = Arrays.stream(v.split(",")).map(FailureKind::of).collect(Collectors.toList());
             } else if (a.startsWith("--scenarios=")) {
@@ -143,6 +182,10 @@ public final class FailoverBenchmark {
                 baselineMs = Long.parseLong(v);
             } else if (a.startsWith("--recover-timeout-ms=")) {
                 recoverTimeoutMs = Long.parseLong(v);
+            } else if (a.equals("--keep-work")) {
+                keepWork = true;
+            } else if (a.startsWith("--understudy-scenarios=")) {
+                understudyScenarios = Arrays.stream(v.split(",")).map(Scenario::of).collect(Collectors.toList());
             } else if (a.startsWith("--floor-count=")) {
                 floorCount = Integer.parseInt(v);
             } else {
@@ -151,12 +194,14 @@ public final class FailoverBenchmark {
             }
         }
         if (!MODES.contains(mode)) {
-            System.err.println("FailoverBenchmark: invalid --mode: value=" + mode + ", expected keepalived|understudy");
+            System.err.println("FailoverBenchmark: invalid --mode: value=" + mode + ", expected keepalived|understudy|both");
             System.exit(2);
         }
-        if (mode.equals("understudy")) {
-            System.err.println("FailoverBenchmark: understudy mode: not available yet (the agent's failover is being"
-                + " built; its Cluster plugs in at FailoverBenchmark.cluster)");
+        List<String> modes = mode.equals("both") ? List.of("keepalived", "understudy") : List.of(mode);
+        Path agentJar = Path.of(agent).toAbsolutePath();
+        if (modes.contains("understudy") && !Files.isRegularFile(agentJar)) {
+            System.err.println("FailoverBenchmark: agent jar not found: " + agentJar
+                + " (mvn -B -o -q package -DskipTests, or --agent=JAR)");
             System.exit(2);
         }
         String why = Host.whyNotPrivileged();
@@ -168,8 +213,8 @@ public final class FailoverBenchmark {
             appsJar = findAppsJar();
         }
         String main = app.contains(".") ? app : "dev.understudy.apps." + app;
-        Settings s = new Settings(mode, main, appsJar, rounds, kinds, scenarios, intervalMs, replyTimeoutMs,
-            connectTimeoutMs, retryMs, baselineMs, recoverTimeoutMs);
+        Settings s = new Settings(modes, main, appsJar, agentJar, rounds, understudyRounds, timeouts, kinds, scenarios,
+            intervalMs, replyTimeoutMs, connectTimeoutMs, retryMs, baselineMs, recoverTimeoutMs);
         Path outFile = Path.of(out).toAbsolutePath();
         Files.createDirectories(outFile.getParent());
 
@@ -178,14 +223,19 @@ public final class FailoverBenchmark {
         result.put("command", "java -cp " + System.getProperty("java.class.path") + " " + MAIN
             + (argv.length == 0 ? "" : " " + String.join(" ", argv)));
         result.put("environment", environment());
-        result.put("settings", settings(s));
+        Map<String, Object> settings = settings(s);
+        if (understudyScenarios != null && modes.contains("understudy")) {
+            settings.put("understudyScenarios", understudyScenarios.stream().map(Scenario::label).collect(Collectors.toList()));
+        }
+        result.put("settings", settings);
         List<Object> scenarioResults = new ArrayList<>();
         Path work = Files.createTempDirectory("us-bench-failover-");
         Lab lab = null;
         Thread cleanup = null;
         boolean failed = false;
         try {
-            lab = Lab.up(2);
+            // three nodes: understudy's primary and two clones; keepalived uses node1 and node2
+            lab = Lab.up(3);
             // on SIGTERM / Ctrl-C the finally below does not run; the lab's own hook kills the processes
             // (keepalived included: it runs in the lab's namespaces) and removes the namespaces, this one the files
             Lab l = lab;
@@ -204,12 +254,19 @@ public final class FailoverBenchmark {
             System.out.println("floor: " + Json.write(floor));
             result.put("scenarios", scenarioResults);
             int index = 0;
-            for (Scenario sc : scenarios) {
-                index++;
-                System.out.println(mode + " / " + sc.label() + " (load " + ProcStat.loadAverage() + ") ...");
-                Map<String, Object> r = runScenario(lab, work.resolve("s" + index), s, sc, "fo" + index);
-                failed |= Boolean.TRUE.equals(r.get("failed"));
-                scenarioResults.add(r);
+            for (String m : modes) {
+                // keepalived has no failure timeout of its own to vary: one pass per scenario
+                List<Timeouts> variants = m.equals("understudy") ? timeouts : Collections.singletonList(null);
+                for (Scenario sc : m.equals("understudy") && understudyScenarios != null ? understudyScenarios : scenarios) {
+                    for (Timeouts t : variants) {
+                        index++;
+                        System.out.println(m + " / " + sc.label() + (t == null ? "" : " / " + t.label()) + " (load "
+                            + ProcStat.loadAverage() + ") ...");
+                        Map<String, Object> r = runScenario(lab, work.resolve("s" + index), s, m, t, sc, "fo" + index);
+                        failed |= Boolean.TRUE.equals(r.get("failed"));
+                        scenarioResults.add(r);
+                    }
+                }
             }
         } catch (Exception e) {
             failed = true;
@@ -228,35 +285,42 @@ public final class FailoverBenchmark {
             if (lab != null) {
                 lab.close();
             }
-            delete(work);
+            if (keepWork) {
+                System.out.println("work directory kept (--keep-work): " + work);
+            } else {
+                delete(work);
+            }
             Files.writeString(outFile, Json.pretty(result) + "\n");
             System.out.println("results: " + outFile);
         }
         for (Object r : scenarioResults) {
             Map<?, ?> m = (Map<?, ?>) r;
             for (Object k : ((Map<?, ?>) m.get("summary")).values()) {
-                System.out.println(m.get("scenario") + ": " + Json.write(k));
+                System.out.println(m.get("mode") + " / " + m.get("scenario") + (m.get("timeouts") == null ? "" : " / "
+                + m.get("timeouts")) + ": " + Json.write(k));
             }
         }
         System.exit(failed ? 1 : 0);
     }
 
-    /**
-     * The mode's cluster: the one place a new mode plugs in. The understudy mode (the server with
-     * {@code -javaagent} as primary in node1 and clones in node2 and node3, failures by SIGKILL of the
-     * primary JVM or its link down, heal by a restarted clone) returns its own {@link Cluster} here.
-     */
-    static Cluster cluster(Settings s, Lab lab, Path dir) {
-        return switch (s.mode()) {
+    /** The mode's cluster: the one place a mode plugs in ({@code t}: understudy's timeouts, else null). */
+    static Cluster cluster(Settings s, String mode, Timeouts t, Lab lab, Path dir) {
+        return switch (mode) {
             case "keepalived" -> new KeepalivedCluster(lab, dir, s.appsJar(), s.app(), PORT);
-            default -> throw new IllegalArgumentException(s.mode() + " mode: not available yet");
+            case "understudy" -> new UnderstudyCluster(lab, dir, s.agentJar(), s.appsJar(), s.app(), PORT, t.failure(),
+                t.heartbeat());
+            default -> throw new IllegalArgumentException("invalid mode: value=" + mode + ", expected keepalived|understudy");
         };
     }
 
-    private static Map<String, Object> runScenario(Lab lab, Path dir, Settings s, Scenario sc, String keyPrefix) {
+    private static Map<String, Object> runScenario(Lab lab, Path dir, Settings s, String mode, Timeouts t, Scenario sc,
+                                                   String keyPrefix) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("scenario", sc.label());
-        r.put("mode", s.mode());
+        r.put("mode", mode);
+        if (t != null) {
+            r.put("timeouts", t.label());
+        }
         r.put("open", sc.open());
         r.put("streaming", sc.streaming());
         r.put("loadAverageAtStart", ProcStat.loadAverage());
@@ -266,19 +330,32 @@ public final class FailoverBenchmark {
         StreamClient.Driver client = null;
         try {
             Files.createDirectories(dir);
-            cluster = cluster(s, lab, dir);
-            cluster.start();
-            r.put("cluster", cluster.describe());
-            client = StreamClient.Driver.start(lab, Lab.CLIENT, List.of("--target", lab.vip() + ":" + PORT,
-                "--connections", Integer.toString(sc.open()), "--streaming", Integer.toString(sc.streaming()),
-                "--interval-ms", Long.toString(s.intervalMs()), "--reply-timeout-ms", Integer.toString(s.replyTimeoutMs()),
-                "--connect-timeout-ms", Integer.toString(s.connectTimeoutMs()), "--retry-ms", Long.toString(s.retryMs()),
-                "--key-prefix", keyPrefix), dir.resolve("client.log"));
-            r.put("clientReady", client.ready());
-            int total = s.rounds() * s.kinds().size();
+            int total = s.rounds(mode) * s.kinds().size();
             for (int k = 1; k <= total; k++) {
+                if (cluster == null) {
+                    // the first round, or every round of a cluster that fails over once: a new cluster, a new client
+                    cluster = cluster(s, mode, t, lab, k == 1 ? dir : dir.resolve("round-" + k));
+                    cluster.start();
+                    if (k == 1) {
+                        r.put("cluster", cluster.describe());
+                    }
+                    client = StreamClient.Driver.start(lab, Lab.CLIENT, List.of("--target", lab.vip() + ":" + PORT,
+                        "--connections", Integer.toString(sc.open()), "--streaming", Integer.toString(sc.streaming()),
+                        "--interval-ms", Long.toString(s.intervalMs()), "--reply-timeout-ms", Integer.toString(s.replyTimeoutMs()),
+                        "--connect-timeout-ms", Integer.toString(s.connectTimeoutMs()), "--retry-ms", Long.toString(s.retryMs()),
+                        "--key-prefix", keyPrefix), dir.resolve("client-" + k + ".log"));
+                    if (k == 1) {
+                        r.put("clientReady", client.ready());
+                    }
+                }
                 FailureKind kind = s.kinds().get((k - 1) % s.kinds().size());
                 rounds.add(round(cluster, client, s, k, kind, problems));
+                if (!cluster.heals()) {
+                    client.close();
+                    client = null;
+                    cluster.close();
+                    cluster = null;
+                }
             }
         } catch (Exception e) {
             problems.add("scenario threw " + e);
@@ -295,10 +372,17 @@ public final class FailoverBenchmark {
         r.put("problems", problems);
         Map<String, Object> summary = new LinkedHashMap<>();
         for (FailureKind kind : s.kinds()) {
-            List<Map<String, Object>> of = rounds.stream().filter(x -> kind.label().equals(x.get("kind")))
+            List<Map<String, Object>> all = rounds.stream().filter(x -> kind.label().equals(x.get("kind")))
                 .collect(Collectors.toList());
-            if (!of.isEmpty()) {
-                summary.put(kind.label(), summarize(s.mode(), sc, kind, of));
+            // a round whose cluster did not fail over, or in which a clone had taken over before the failure (a
+            // false takeover), measured something else: it is kept in the rounds, not pooled
+            List<Map<String, Object>> of = all.stream().filter(x -> x.get("cluster") instanceof Map<?, ?> c
+                && Boolean.TRUE.equals(c.get("recovered")) && c.get("takeoverBeforeFailure") == null)
+                .collect(Collectors.toList());
+            if (!all.isEmpty()) {
+                Map<String, Object> m = summarize(mode, t, sc, kind, of);
+                m.put("roundsNotPooled", all.size() - of.size());
+                summary.put(kind.label(), m);
             }
         }
         r.put("summary", summary);
@@ -343,7 +427,7 @@ public final class FailoverBenchmark {
         // the raw figures, one per streaming connection (null: no reply after the failure), for pooling
         round.put("perConnectionStallMs", end.get("stallMs"));
         round.put("perConnectionOutageMs", end.get("outageMs"));
-        Map<String, Object> heal = cluster.heal(f);
+        Map<String, Object> heal = cluster.heals() ? cluster.heal(f) : Map.of();
         if (!heal.isEmpty()) {
             // noted, not a failure of the run: the next round waits until every connection is healthy again
             round.put("heal", heal);
@@ -362,12 +446,15 @@ public final class FailoverBenchmark {
     }
 
     /** One failure kind of one scenario over its rounds: the pooled per-connection figures and the sums. */
-    private static Map<String, Object> summarize(String mode, Scenario sc, FailureKind kind, List<Map<String, Object>> rounds) {
+    private static Map<String, Object> summarize(String mode, Timeouts timeouts, Scenario sc, FailureKind kind,
+                                                 List<Map<String, Object>> rounds) {
         List<Double> stall = new ArrayList<>();
         List<Double> outage = new ArrayList<>();
         List<Double> vipMoved = new ArrayList<>();
         List<Double> vipReleased = new ArrayList<>();
         List<Double> baseline = new ArrayList<>();
+        List<Double> switchoverSeen = new ArrayList<>();
+        Map<String, List<Double>> phases = new LinkedHashMap<>();
         Map<String, Long> sums = new LinkedHashMap<>();
         for (Map<String, Object> r : rounds) {
             stall.addAll(numbers(r.get("perConnectionStallMs")));
@@ -379,6 +466,19 @@ public final class FailoverBenchmark {
             if (t.get("vipReleasedMs") instanceof Number n) {
                 vipReleased.add(n.doubleValue());
             }
+            if (t.get("switchoverSeenMs") instanceof Number n) {
+                switchoverSeen.add(n.doubleValue());
+            }
+            if (t.get("phasesMs") instanceof Map<?, ?> ph) {
+                for (Map.Entry<?, ?> e : ph.entrySet()) {
+                    phases.computeIfAbsent((String) e.getKey(), x -> new ArrayList<>()).add(((Number) e.getValue()).doubleValue());
+                }
+            }
+            for (String c : List.of("connectionsRebuilt", "connectionsReset", "falseTakeoversAtStart")) {
+                if (t.get(c) instanceof Number n) {
+                    sums.merge(c, n.longValue(), Long::sum);
+                }
+            }
             Map<?, ?> b = (Map<?, ?>) r.get("baselineMaxGapMs");
             if (b.get("p50") instanceof Number n) {
                 baseline.add(n.doubleValue());
@@ -389,6 +489,9 @@ public final class FailoverBenchmark {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", mode);
+        if (timeouts != null) {
+            m.put("timeouts", timeouts.label());
+        }
         m.put("kind", kind.label());
         m.put("scenario", sc.label());
         m.put("rounds", rounds.size());
@@ -407,6 +510,15 @@ public final class FailoverBenchmark {
         if (!vipReleased.isEmpty()) {
             timeline.put("vipReleasedMs", percentiles(vipReleased));
         }
+        if (!switchoverSeen.isEmpty()) {
+            timeline.put("switchoverSeenMs", percentiles(switchoverSeen));
+        }
+        if (!phases.isEmpty()) {
+            // the winner's own breakdown, per round (not per connection): p50 and max over the rounds
+            Map<String, Object> ph = new LinkedHashMap<>();
+            phases.forEach((name, v) -> ph.put(name, percentiles(v)));
+            timeline.put("phasesMs", ph);
+        }
         m.put("clusterTimeline", timeline);
         m.put("baselineMaxGapMsMedianOfRounds", percentiles(baseline).get("p50"));
         return m;
@@ -414,11 +526,17 @@ public final class FailoverBenchmark {
 
     private static Map<String, Object> settings(Settings s) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mode", s.mode());
+        m.put("modes", s.modes());
         m.put("app", s.app());
         m.put("appsClassPath", s.appsJar());
-        m.put("rounds", s.rounds() + " per failure kind, kinds alternating: "
-            + s.kinds().stream().map(FailureKind::label).collect(Collectors.joining(", ")));
+        if (s.modes().contains("understudy")) {
+            m.put("agentJar", s.agentJar().toString());
+            m.put("understudyTimeouts", s.timeouts().stream().map(Timeouts::label).collect(Collectors.toList()));
+        }
+        m.put("rounds", s.modes().stream().map(x -> x + ": " + s.rounds(x)).collect(Collectors.joining(", "))
+            + " per failure kind, kinds alternating: " + s.kinds().stream().map(FailureKind::label).collect(Collectors.joining(", "))
+            + (s.modes().contains("understudy") ? "; understudy: a new cluster and a new client for every round (one"
+            + " failover per cluster)" : ""));
         m.put("scenarios", s.scenarios().stream().map(Scenario::label).collect(Collectors.toList()));
         m.put("client", "StreamClient in the client host, one JVM per scenario, connections to " + Lab.VIP + ":" + PORT
             + "; a streaming connection sends INCR on its own key, one in flight, the next " + s.intervalMs()
@@ -430,7 +548,8 @@ public final class FailoverBenchmark {
             + " streaming, the failure on the node serving the VIP, the mode's own recovery (at most "
             + s.recoverTimeoutMs() + " ms), until every streaming connection has a reply after that recovery (so the"
             + " failure has surely taken effect), then every idle connection probed until each has answered (at most "
-            + s.recoverTimeoutMs() + " ms in all), then the failed node healed as a standby");
+            + s.recoverTimeoutMs() + " ms in all), then the failed node healed as a standby (keepalived) or the client and"
+            + " the cluster stopped (understudy)");
         m.put("stall", "per streaming connection: on one that broke, the gap between the last reply before its first"
             + " reset/EOF/timeout and the first reply after it (on the new connection); on one that did not, the longest"
             + " gap between two consecutive replies that ends after the failure instant (includes the " + s.intervalMs() + " ms pause between"
@@ -445,6 +564,8 @@ public final class FailoverBenchmark {
             + " stateLost: less or equal (the counter restarted)");
         m.put("percentiles", "nearest rank over every streaming connection of every round of a kind (pooled)");
         m.put("floor", "EchoFloor, 64 B ping-pong client -> VIP on node1, before any cluster starts");
+        m.put("phases", "understudy: the winner's '[switchover] ... phases:' line: detect (last heartbeat heard to"
+            + " suspicion), elect, re-inject, restore, VIP, activate, swap, release; p50/max over the rounds");
         return m;
     }
 
