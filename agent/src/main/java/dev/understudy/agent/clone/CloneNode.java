@@ -170,8 +170,21 @@ public final class CloneNode implements AutoCloseable {
     }
 
     private int doWork(long now) {
+        if (settings.takeover() != null) {
+            long timeout = settings.takeover().election().failureTimeoutNs();
+            if (lastCycleNs != 0 && now - lastCycleNs > timeout / 2) {
+                // this clone did not run for a while (a pause: GC, SIGSTOP, a starved VM): every member looks
+                // lost to it, though only its own clock jumped. Suspect nobody before a failure timeout of
+                // fresh heartbeats has passed.
+                graceUntilNs = now + timeout;
+                AgentLog.log(LogLevel.WARN, LOG, "this clone did not run for " + TimeUnit.NANOSECONDS.toMillis(now - lastCycleNs)
+                    + " ms: it suspects no primary before it has listened for a failure timeout again", null);
+            }
+            lastCycleNs = now;
+        }
         int work = clone.doWork(now);
-        if (!promoted && settings.takeover() != null && !electionStarted && primaryLost()) {
+        if (!promoted && settings.takeover() != null && !electionStarted
+            && (graceUntilNs == 0 || now - graceUntilNs >= 0) && primaryLost()) {
             electionStarted = true;
             startElection(now);
             work++;
@@ -214,6 +227,8 @@ public final class CloneNode implements AutoCloseable {
     /** When this node won or learnt the winner (the drivers stop a little later), 0 before. */
     private long electionDecidedNs;
     private boolean electionStarted;
+    private long lastCycleNs;
+    private long graceUntilNs;
 
     /**
      * The clones elect the new primary among themselves ({@link dev.understudy.agent.election.ElectionNode}:
@@ -253,6 +268,7 @@ public final class CloneNode implements AutoCloseable {
                 public void onFollow(int primaryId, long epoch) {
                     if (primaryId != 0 && primaryId != settings.nodeId() && electionDecidedNs == 0) {
                         electionDecidedNs = System.nanoTime();
+                        clone.announceEpoch(epoch);
                         AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " won epoch " + epoch + "; this clone does not"
                             + " follow a new primary yet (it keeps its journal, and stops here)", null);
                     }
@@ -301,6 +317,7 @@ public final class CloneNode implements AutoCloseable {
         }
         promoted = true;
         Takeover t = settings.takeover();
+        clone.announcePrimary(epoch); // fences the old primary as soon as it hears this, before the switchover
         switchovers.increment();
         epochCounter.setOrdered(epoch);
         long lastHeard = clone.membership().lastSeenNs(t.primaryId());

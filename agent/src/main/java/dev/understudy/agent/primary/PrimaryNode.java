@@ -307,12 +307,16 @@ public final class PrimaryNode implements AutoCloseable {
     private long suspendedUntil;
     private volatile boolean fenced;
 
-    /** A cluster member that announces itself primary of a higher epoch than this node's, or 0. */
+    /**
+     * A cluster member that announces a higher epoch than this node's, or 0: the new primary
+     * itself, or a clone that learnt of it (which an old primary that cannot hear the new one,
+     * after a pause or across a partition, still hears).
+     */
     private int higherPrimary() {
         dev.understudy.transport.membership.Membership m = primary.membership();
         for (int id = 1; id <= settings.members(); id++) {
             // members only: a host that is not in the node list (no secret set) cannot fence this node
-            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.PRIMARY && m.epoch(id) > EPOCH) {
+            if (id != settings.nodeId() && m.isAlive(id) && m.epoch(id) > EPOCH) {
                 return id;
             }
         }
@@ -329,7 +333,8 @@ public final class PrimaryNode implements AutoCloseable {
         fenced = true;
         fencedCounter.setOrdered(1);
         dev.understudy.transport.membership.Membership m = primary.membership();
-        AgentLog.log(LogLevel.ERROR, LOG, "fenced: node " + by + " is primary of epoch " + m.epoch(by) + " (this node's is "
+        AgentLog.log(LogLevel.ERROR, LOG, "fenced: node " + by + " (" + m.role(by) + ") announces epoch " + m.epoch(by)
+            + " (this node's is "
             + EPOCH + "): this node stops serving, drops the VIP and retires its client sockets silently", null);
         try (dev.understudy.netfilter.address.InterfaceAddresses addrs = new dev.understudy.netfilter.address.InterfaceAddresses()) {
             addrs.remove(settings.interfaceName(), settings.vip(), 32);

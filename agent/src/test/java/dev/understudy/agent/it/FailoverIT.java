@@ -127,8 +127,9 @@ class FailoverIT {
                 assertEquals(CONNECTIONS, st.get("switchover connections rebuilt"), st::toString);
                 assertEquals(0, st.get("switchover connections reset"), st::toString);
                 if (failure.equals("pause")) {
-                    // Mutation check (done once): with the fence on a higher epoch's heartbeat removed, the old
-                    // primary kept the VIP after it woke (and kept serving what reached it)
+                    // Mutation check (done once, 2026-12-01): with the fence removed (PrimaryNode.higherPrimary()
+                    // taken as 0), the run failed before these lines: 6 connections timed out, the old primary,
+                    // awake and unfenced, still holding the VIP
                     cluster.awaitEquals(1, "fenced (a higher epoch's primary seen)", 1, Duration.ofSeconds(30));
                     String addrs = lab.exec(Lab.node(1), Duration.ofSeconds(10), "ip", "-4", "addr", "show", "dev",
                         Lab.INTERFACE).output();

@@ -93,6 +93,8 @@ public final class ReplicationClone implements AutoCloseable {
     private int highestEpoch;
     /** Epoch this node announces itself primary of in its heartbeats (after a switchover), 0 while it is a clone. */
     private volatile long primaryEpoch;
+    /** The highest epoch this clone learnt of from an election (announced in its heartbeats), 0 if none. */
+    private volatile long knownEpoch;
     private int epochSender;
 
     private long expected;
@@ -187,7 +189,7 @@ public final class ReplicationClone implements AutoCloseable {
         Membership m = heartbeater.membership();
         long announced = primaryEpoch;
         work += heartbeater.doWork(nanoTime, announced > 0 ? Role.PRIMARY : catchingUp ? Role.CATCHING_UP : Role.CLONE,
-            announced > 0 ? announced : highestEpoch,
+            announced > 0 ? announced : Math.max(highestEpoch, knownEpoch),
             journal.lastSequence(), journal.lastSequence(), journal.healthy());
         work += catchupServer.doWork(nanoTime);
         work += manageCatchup(nanoTime, m);
@@ -520,6 +522,15 @@ public final class ReplicationClone implements AutoCloseable {
      */
     public void announcePrimary(long epoch) {
         primaryEpoch = epoch;
+    }
+
+    /**
+     * This clone learnt that {@code epoch} has a new primary: its heartbeats carry that epoch, so
+     * that an old primary which cannot hear the new one (a partition, a pause) still learns it is
+     * superseded from any clone it hears.
+     */
+    public void announceEpoch(long epoch) {
+        knownEpoch = Math.max(knownEpoch, epoch);
     }
     public long catchupRequestsSent() { return catchupRequestsSent; }
     public long catchupsCompleted() { return catchupsCompleted; }
