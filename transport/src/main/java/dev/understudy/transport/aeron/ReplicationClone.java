@@ -522,6 +522,18 @@ public final class ReplicationClone implements AutoCloseable {
      */
     public void announcePrimary(long epoch) {
         primaryEpoch = epoch;
+        adoptEpoch(epoch);
+    }
+
+    /**
+     * Invariant 5: from now on frames of older epochs are stale — neither appended nor
+     * acknowledged — and acks carry {@code epoch}, which the old primary does not count: it can
+     * commit nothing more. Call on the duty-cycle thread.
+     */
+    private void adoptEpoch(long epoch) {
+        if (epoch > highestEpoch && epoch <= Integer.MAX_VALUE) {
+            highestEpoch = (int) epoch;
+        }
     }
 
     /**
@@ -531,6 +543,7 @@ public final class ReplicationClone implements AutoCloseable {
      */
     public void announceEpoch(long epoch) {
         knownEpoch = Math.max(knownEpoch, epoch);
+        adoptEpoch(epoch);
     }
     public long catchupRequestsSent() { return catchupRequestsSent; }
     public long catchupsCompleted() { return catchupsCompleted; }
