@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -377,33 +375,7 @@ final class KeepalivedCluster implements Cluster {
      * monitor's log after {@code offset}: epoch µs, or null.
      */
     private Long linkEvent(Node n, long offset, boolean up) throws IOException {
-        for (String line : linesAfter(switchMonitorLog(), offset)) {
-            // [2026-12-01T20:08:34.821145] 4: v-node1@if2: <BROADCAST,MULTICAST> mtu 1500 ... state DOWN ...
-            int close = line.indexOf(']');
-            int flags = line.indexOf('<');
-            if (!line.startsWith("[") || close < 0 || flags < 0 || !line.contains(" v-" + n.host + "@")
-                || line.startsWith("Deleted", close + 2)) {
-                continue;
-            }
-            String f = line.substring(flags, line.indexOf('>', flags) + 1);
-            if ((f.contains(",UP,") || f.contains(",UP>")) == up) {
-                return micros(line.substring(1, close));
-            }
-        }
-        return null;
-    }
-
-    private static List<String> linesAfter(Path log, long offset) throws IOException {
-        byte[] all = Files.readAllBytes(log);
-        if (all.length <= offset) {
-            return List.of();
-        }
-        return List.of(new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8).split("\n"));
-    }
-
-    private static long micros(String isoLocal) {
-        Instant t = LocalDateTime.parse(isoLocal).atZone(ZoneId.systemDefault()).toInstant();
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        return MonitorLogs.linkEvent(switchMonitorLog(), offset, n.host, up);
     }
 
     private Node n(Failure f) {
@@ -424,18 +396,7 @@ final class KeepalivedCluster implements Cluster {
 
     /** The first VIP address event (added, or deleted) in {@code n}'s monitor log after {@code offset}: epoch µs, or null. */
     private static Long vipEvent(Node n, long offset, boolean deleted) throws IOException {
-        for (String line : linesAfter(n.monitorLog, offset)) {
-            // [2026-12-01T20:08:34.821145] Deleted 2: eth0    inet 198.18.0.100/32 scope global eth0
-            if (!line.startsWith("[") || !line.contains("inet " + Lab.VIP + "/")) {
-                continue;
-            }
-            int close = line.indexOf(']');
-            if (close < 0 || line.startsWith("Deleted", close + 2) != deleted) {
-                continue;
-            }
-            return micros(line.substring(1, close));
-        }
-        return null;
+        return MonitorLogs.vipEvent(n.monitorLog, offset, deleted);
     }
 
     private static void awaitLog(Path log, long offset, String text, Duration timeout) throws IOException, InterruptedException {
@@ -485,18 +446,8 @@ final class KeepalivedCluster implements Cluster {
         kill(p);
     }
 
-    /** SIGKILL of a process started here and of everything under it (keepalived forks its VRRP child). */
     private static void kill(Process p) {
-        if (p == null) {
-            return;
-        }
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        MonitorLogs.kill(p);
     }
 
     /** {@code command} under {@code chrt -f 50} (SCHED_FIFO) when util-linux's chrt is there, else as it is. */

@@ -14,10 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,7 +134,7 @@ final class UnderstudyCluster implements Cluster {
     /** A clone's line saying it took over (since it started), or null. */
     private String takeoverLine() throws IOException {
         for (int node = 2; node <= CLONES + 1; node++) {
-            for (String l : linesAfter(servers[node].log(), 0)) {
+            for (String l : MonitorLogs.linesAfter(servers[node].log(), 0)) {
                 if (l.contains(" takes over at journal sequence ")) {
                     return "node" + node + ": " + l.substring(l.indexOf('[')).trim();
                 }
@@ -279,7 +275,7 @@ final class UnderstudyCluster implements Cluster {
         int winner = 0;
         while (line == null && System.nanoTime() < deadline) {
             for (int node = 2; node <= CLONES + 1 && line == null; node++) {
-                for (String l : linesAfter(servers[node].log(), (long) f.details().get("logOffset.node" + node))) {
+                for (String l : MonitorLogs.linesAfter(servers[node].log(), (long) f.details().get("logOffset.node" + node))) {
                     if (l.startsWith(SWITCHOVER_LINE) && l.contains(" is primary of epoch ")) {
                         line = l;
                         winner = node;
@@ -383,60 +379,16 @@ final class UnderstudyCluster implements Cluster {
 
     /** When the VIP was added in {@code node} after {@code offset} of its monitor log (epoch µs), or null. */
     private Long vipAdded(int node, long offset) throws IOException {
-        for (String line : linesAfter(monitorLog(node), offset)) {
-            int close = line.indexOf(']');
-            if (line.startsWith("[") && close > 0 && line.contains("inet " + Lab.VIP + "/")
-                && !line.startsWith("Deleted", close + 2)) {
-                return micros(line.substring(1, close));
-            }
-        }
-        return null;
+        return MonitorLogs.vipEvent(monitorLog(node), offset, false);
     }
 
     /** When the switch monitor saw node1's bridge port go down after {@code offset} (epoch µs), or null. */
     private Long linkDown(long offset) throws IOException {
-        for (String line : linesAfter(switchMonitorLog(), offset)) {
-            int close = line.indexOf(']');
-            int flags = line.indexOf('<');
-            if (!line.startsWith("[") || close < 0 || flags < 0 || !line.contains(" v-" + Lab.node(1) + "@")
-                || line.startsWith("Deleted", close + 2)) {
-                continue;
-            }
-            String fl = line.substring(flags, line.indexOf('>', flags) + 1);
-            if (!(fl.contains(",UP,") || fl.contains(",UP>"))) {
-                return micros(line.substring(1, close));
-            }
-        }
-        return null;
-    }
-
-    private static List<String> linesAfter(Path log, long offset) throws IOException {
-        if (!Files.exists(log)) {
-            return List.of();
-        }
-        byte[] all = Files.readAllBytes(log);
-        if (all.length <= offset) {
-            return List.of();
-        }
-        return List.of(new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8).split("\n"));
-    }
-
-    private static long micros(String isoLocal) {
-        Instant t = LocalDateTime.parse(isoLocal).atZone(ZoneId.systemDefault()).toInstant();
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        return MonitorLogs.linkEvent(switchMonitorLog(), offset, Lab.node(1), false);
     }
 
     private static void kill(Process p) {
-        if (p == null) {
-            return;
-        }
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        MonitorLogs.kill(p);
     }
 
     private static double round3(double v) {
