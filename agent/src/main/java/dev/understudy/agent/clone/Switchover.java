@@ -150,7 +150,7 @@ final class Switchover {
                 skipped++;
                 continue;
             }
-            long[] h = held.get(endpoint(ipv4(c.client.getAddress()), c.client.getPort()));
+            long[] h = held.get(endpoint(dev.understudy.agent.node.Addresses.ipv4(c.client.getAddress()), c.client.getPort()));
             if (h != null) {
                 // the client's newest ACK, window and clock: no payload (what it carries reaches TCP at release)
                 c.tcp.segment((int) c.tcp.rcvNxt(), (int) h[0], (int) h[1], (int) h[2] & DerivedStateBuilder.ACK, h[3] != 0,
@@ -415,13 +415,5 @@ final class Switchover {
         }
         return sb.append(", total ").append(String.format(java.util.Locale.ROOT, "%.1f",
             (at[at.length - 1] - (at[0] != 0 ? at[0] : at[1])) / 1e6)).append(" ms").toString();
-    }
-
-    private static int ipv4(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length != 4) {
-            return 0;
-        }
-        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
     }
 }

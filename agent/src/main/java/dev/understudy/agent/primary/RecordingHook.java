@@ -4,9 +4,6 @@ import dev.understudy.interceptors.hook.SocketHook;
 import dev.understudy.netfilter.fd.FileDescriptors;
 import org.agrona.concurrent.status.AtomicCounter;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
@@ -90,7 +87,7 @@ final class RecordingHook implements SocketHook {
             if (remote == null || fd < 0) {
                 return;
             }
-            int clientAddress = ipv4(remote.getAddress());
+            int clientAddress = dev.understudy.agent.node.Addresses.ipv4(remote.getAddress());
             if (clientAddress == 0) {
                 return; // IPv6 clients are not served through the VIP
             }
@@ -378,27 +375,6 @@ final class RecordingHook implements SocketHook {
         return new com.sun.jna.Pointer(b.addressOffset()).getByteBuffer(0, n);
     }
 
-    /** IPv4 address as a host-order int (IPv4-mapped IPv6 included), 0 for anything else. */
-    static int ipv4(InetAddress a) {
-        byte[] b;
-        if (a instanceof Inet4Address) {
-            b = a.getAddress();
-        } else if (a instanceof Inet6Address) {
-            byte[] s = a.getAddress();
-            for (int i = 0; i < 10; i++) {
-                if (s[i] != 0) {
-                    return 0;
-                }
-            }
-            if (s[10] != (byte) 0xff || s[11] != (byte) 0xff) {
-                return 0;
-            }
-            b = new byte[] {s[12], s[13], s[14], s[15]};
-        } else {
-            return 0;
-        }
-        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-    }
 
     private static Crc32c crc32cOrNull() {
         try {
