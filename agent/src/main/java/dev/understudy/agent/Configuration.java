@@ -1228,6 +1228,18 @@ public final class Configuration {
      * @throws ConfigurationException naming the agent's key when the transport refuses a value.
      */
     public ReplicationConfig replicationConfig() {
+        return replicationConfig(primaryNodeId);
+    }
+
+    /**
+     * The same as {@link #replicationConfig()} with node {@code primary} as the primary: what this
+     * node replicates with once an election made {@code primary} the primary of a new epoch (this
+     * node itself, or the winner it follows).
+     *
+     * @param primary a node id of {@link #NODES_PROP}
+     * @return a new, concluded {@link ReplicationConfig}.
+     */
+    public ReplicationConfig replicationConfig(final int primary) {
         final String self = selfAddress().getHostAddress();
         final List<String> nodes = new ArrayList<>(nodeAddresses.size());
         for (final Inet4Address a : nodeAddresses) {
@@ -1236,8 +1248,8 @@ public final class Configuration {
         final ReplicationConfig rc = new ReplicationConfig()
             .nodeId(nodeId)
             .address(self)
-            .primaryAddress(nodeAddress(primaryNodeId).getHostAddress())
-            .primaryNodeId(primaryNodeId)
+            .primaryAddress(nodeAddress(primary).getHostAddress())
+            .primaryNodeId(primary)
             .interfaceCidr(self + "/32")
             .group(replicationGroup.getHostAddress())
             .dataPort(replicationPort)

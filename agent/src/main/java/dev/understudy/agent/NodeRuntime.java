@@ -46,16 +46,25 @@ final class NodeRuntime {
         }
     }
 
+    /** The primary this clone becomes if it wins an election: this configuration's primary settings, this node the primary. */
+    private static PrimaryNode.Settings successor(Configuration c) {
+        return primarySettings(c, c.replicationConfig(c.nodeId()));
+    }
+
+    private static PrimaryNode.Settings primarySettings(Configuration c, dev.understudy.transport.aeron.ReplicationConfig rc) {
+        return new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
+            c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
+            rc, c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
+            c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs());
+    }
+
     private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {
         if (!appendHookJar(inst, boot)) {
             return;
         }
         PrimaryNode node;
         try {
-            node = PrimaryNode.start(new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
-                c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
-                c.replicationConfig(), c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
-                c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs()));
+            node = PrimaryNode.start(primarySettings(c, c.replicationConfig()));
         } catch (Throwable t) {
             fatal("the primary could not start recording", t);
             return;
@@ -87,7 +96,7 @@ final class NodeRuntime {
                 c.checkpointIntervalNs(), c.failover() == Configuration.Failover.OFF ? null
                     : new CloneNode.Takeover(c.primaryNodeId(), ipv4(c.vip().getAddress()), c.vip().getHostAddress(),
                         c.interfaceName(), c.nfQueueConfig(), new dev.understudy.agent.election.ElectionConfig(c.nodeCount(),
-                            c.ackQuorum(), c.heartbeatIntervalNs(), c.failureTimeoutNs()))));
+                            c.ackQuorum(), c.heartbeatIntervalNs(), c.failureTimeoutNs()), successor(c), c::replicationConfig)));
         } catch (Throwable t) {
             fatal("the clone could not start", t);
             return;

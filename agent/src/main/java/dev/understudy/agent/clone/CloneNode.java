@@ -34,17 +34,42 @@ public final class CloneNode implements AutoCloseable {
 
     /**
      * What a clone needs to take over as primary: the primary it follows, the VIP and its
-     * interface, the NFQUEUE of the hold; null when failover is off.
+     * interface, the NFQUEUE of the hold; null when failover is off. With {@code primary} (the
+     * settings of the primary this node would become) the winner of an election records and
+     * replicates under the new epoch, and {@code follow} gives the replication settings with
+     * another node as the primary, for the clones that follow the winner; both null (serial
+     * mode, whose turns, clock and timers a new primary does not record yet): the winner serves
+     * alone and the other clones stop following.
      */
     public record Takeover(int primaryId, int vip, String vipText, String interfaceName,
                            dev.understudy.netfilter.nfqueue.NfQueueConfig queue,
-                           dev.understudy.agent.election.ElectionConfig election) {
+                           dev.understudy.agent.election.ElectionConfig election,
+                           dev.understudy.agent.primary.PrimaryNode.Settings primary,
+                           java.util.function.IntFunction<ReplicationConfig> follow) {
     }
 
     private final EmbeddedMediaDriver driver;
     private final Journal journal;
     private final AgentCounters counters;
-    private final ReplicationClone clone;
+    private ReplicationClone clone;
+    private boolean cloneClosed;
+    /** The primary this node became (it owns the driver and the journal from then on), or null. */
+    private volatile dev.understudy.agent.primary.PrimaryNode primaryNode;
+    private boolean handedOver;
+    /** {primary id, epoch} of a winner this clone is in step with and must follow, or null. */
+    private long[] followPending;
+    private boolean cannotFollow;
+    private final MemberListener members = new MemberListener() {
+        @Override
+        public void onJoined(int nodeId, Role r, long ep) {
+            AgentLog.log(LogLevel.INFO, LOG, "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
+        }
+
+        @Override
+        public void onLost(int nodeId, long lastSeenNs) {
+            AgentLog.log(LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
+        }
+    };
     private final dev.understudy.agent.node.DutyCycle duty;
     private long lastStatus;
     private final Counter position;
@@ -110,17 +135,7 @@ public final class CloneNode implements AutoCloseable {
             replayer = new Replayer(j, s.ports(), s.serial(), s.periodic(), s.checkpointIntervalNs(), rc,
                 dir.resolveSibling(dir.getFileName() + "-replay-output.tsv"));
             AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journal().directory() + " at sequence " + j.lastSequence(), null);
-            clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, new MemberListener() {
-                @Override
-                public void onJoined(int nodeId, Role r, long ep) {
-                    AgentLog.log(LogLevel.INFO, LOG, "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
-                }
-
-                @Override
-                public void onLost(int nodeId, long lastSeenNs) {
-                    AgentLog.log(LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
-                }
-            });
+            clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, members);
         } catch (RuntimeException | Error e) {
             if (cs != null) {
                 cs.close();
@@ -170,6 +185,9 @@ public final class CloneNode implements AutoCloseable {
     }
 
     private int doWork(long now) {
+        if (handedOver) {
+            return 0; // the primary this node became has its own duty cycle
+        }
         if (settings.takeover() != null) {
             long timeout = settings.takeover().election().failureTimeoutNs();
             if (lastCycleNs != 0 && now - lastCycleNs > timeout / 2) {
@@ -190,7 +208,19 @@ public final class CloneNode implements AutoCloseable {
             work++;
         }
         if (election != null) {
+            long last = clone.lastSequence();
+            if (last > reportedToElection) {
+                // records of the lost primary's epoch that arrived after the election began (late live frames,
+                // catch-up): a vote compares logs, and a log that ends later must say so
+                reportedToElection = last;
+                election.onAppended(settings.epoch(), last);
+            }
             work += election.doWork(now);
+            if (followPending != null) {
+                follow((int) followPending[0], followPending[1]);
+                followPending = null;
+                return work + 1;
+            }
             if (electionDecidedNs != 0 && now - electionDecidedNs > 10 * settings.takeover().election().heartbeatIntervalNs()) {
                 // One election per run: the new primary does not replicate to the other clones yet, so they
                 // cannot follow it, and a second election (a clone that stops hearing the new primary, or a
@@ -208,6 +238,10 @@ public final class CloneNode implements AutoCloseable {
             restored.setOrdered(o.restored());
             resetAtSwitchover.setOrdered(o.reset());
             role.setOrdered(1);
+            if (o.primary() != null) {
+                handOver(o);
+                return work + 1;
+            }
             clone.announcePrimary(o.epoch());
         }
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
@@ -227,6 +261,8 @@ public final class CloneNode implements AutoCloseable {
     /** When this node won or learnt the winner (the drivers stop a little later), 0 before. */
     private long electionDecidedNs;
     private boolean electionStarted;
+    /** The journal position the election was last told of. */
+    private long reportedToElection;
     private long lastCycleNs;
     private long graceUntilNs;
 
@@ -250,6 +286,7 @@ public final class CloneNode implements AutoCloseable {
         if (clone.lastSequence() > 0) {
             history.append(settings.epoch(), clone.lastSequence());
         }
+        reportedToElection = clone.lastSequence();
         long standIn = t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs();
         election = new dev.understudy.agent.failover.ElectionDriver(t.election(), settings.nodeId(), file, history,
             new dev.understudy.agent.failover.ElectionDriver.Listener() {
@@ -269,20 +306,25 @@ public final class CloneNode implements AutoCloseable {
                     if (primaryId != 0 && primaryId != settings.nodeId() && electionDecidedNs == 0) {
                         electionDecidedNs = System.nanoTime();
                         clone.announceEpoch(epoch);
-                        AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " won epoch " + epoch + "; this clone does not"
-                            + " follow a new primary yet (it keeps its journal, and stops here)", null);
+                        AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " won epoch " + epoch + (t.follow() == null
+                            ? "; this clone does not follow a new primary in serial mode (it keeps its journal, and stops here)"
+                            : "; this clone follows it once in step"), null);
                     }
                 }
 
                 @Override
                 public void onTruncate(long position) {
-                    AgentLog.log(LogLevel.WARN, LOG, "the new primary's log ends at " + position + ": records after it were"
-                        + " never committed", null);
+                    cannotFollow = true;
+                    AgentLog.log(LogLevel.ERROR, LOG, "the new primary's log ends at " + position + " and this journal goes on to "
+                        + clone.lastSequence() + ": records after " + position + " were never committed, and a journal is not"
+                        + " cut here; this clone does not follow (restart it with an empty journal to rejoin)", null);
                 }
 
                 @Override
                 public void onSynced(int primaryId, long epoch, long position) {
-                    // following a new primary comes next
+                    if (t.follow() != null && !cannotFollow && primaryId != settings.nodeId() && !promoted) {
+                        followPending = new long[] {primaryId, epoch}; // after the election's cycle: it runs on this channel
+                    }
                 }
             }, now - Math.max(0, standIn));
         election.attach(clone.control());
@@ -324,20 +366,77 @@ public final class CloneNode implements AutoCloseable {
         AgentLog.log(LogLevel.WARN, LOG, "node " + settings.nodeId() + " won the election for epoch " + epoch + " ("
             + TimeUnit.NANOSECONDS.toMillis(now - lostAtNs) + " ms after the primary was found lost): taking over at"
             + " journal sequence " + clone.lastSequence(), null);
+        Switchover.Recorder recorder = t.primary() == null ? null : () -> dev.understudy.agent.primary.PrimaryNode.prepare(
+            t.primary(), new dev.understudy.agent.primary.PrimaryNode.InPlace(driver, journal, (int) epoch));
         replayer.promote(new Switchover.Plan(settings.nodeId(), epoch, t.vip(), t.vipText(), t.interfaceName(),
-            settings.ports(), t.queue(), lastHeard, lostAtNs));
+            settings.ports(), t.queue(), lastHeard, lostAtNs, recorder));
+    }
+
+    /**
+     * This node won and switched over with a recorder: its follower goes (the election with it,
+     * which runs on the follower's channel), and the primary it became takes the journal, the
+     * driver and the hold over and replicates under the new epoch.
+     */
+    private void handOver(Switchover.Outcome o) {
+        handedOver = true;
+        if (election != null) {
+            election.detach();
+            election = null;
+        }
+        closeClone();
+        try {
+            o.primary().go(o.handOver());
+            primaryNode = o.primary();
+        } catch (Exception | Error e) {
+            errors.increment();
+            AgentLog.log(LogLevel.ERROR, LOG, "the new primary could not start replicating; it serves without clones: " + e, null);
+        }
+    }
+
+    /**
+     * This clone is in step with the winner of {@code epoch}: it follows it from its journal's end,
+     * acknowledging under the new epoch (its replayer goes on from where it is: the new primary's
+     * records continue the same connections).
+     */
+    private void follow(int primaryId, long epoch) {
+        election.detach();
+        election = null;
+        closeClone();
+        clone = ReplicationClone.create(driver.aeron(), settings.takeover().follow().apply(primaryId), (int) epoch, journal,
+            members);
+        cloneClosed = false;
+        epochCounter.setOrdered(epoch);
+        AgentLog.log(LogLevel.WARN, LOG, "following node " + primaryId + ", primary of epoch " + epoch + ", from journal sequence "
+            + clone.lastSequence(), null);
+    }
+
+    private void closeClone() {
+        if (!cloneClosed) {
+            cloneClosed = true;
+            clone.close();
+        }
     }
 
     public long lastSequence() {
-        return clone.lastSequence();
+        dev.understudy.agent.primary.PrimaryNode p = primaryNode;
+        return p != null ? p.lastSequence() : clone.lastSequence();
     }
 
     @Override
     public void close() {
         replayer.close();
         duty.close();
+        dev.understudy.agent.primary.PrimaryNode p = primaryNode;
+        if (p != null) {
+            try {
+                p.close(); // it owns the journal and the driver
+            } finally {
+                counters.close();
+            }
+            return;
+        }
         try {
-            clone.close();
+            closeClone();
         } finally {
             counters.close();
             journal.close();

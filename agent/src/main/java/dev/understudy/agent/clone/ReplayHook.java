@@ -63,6 +63,10 @@ final class ReplayHook implements SocketHook {
      * real listener): every method passes through, values are real, timers run on their own.
      */
     private volatile boolean live;
+    /** After a switchover that replicates: the new primary's recording hook, which every live event goes to. */
+    private volatile SocketHook recorder;
+    /** With {@link #recorder}: the new primary's clock and randomness recording (serial mode), or null. */
+    private volatile dev.understudy.interceptors.hook.ValueHook valueRecorder;
     /** fd → native thread id ({@link NativeThreads}) of an application thread that entered a read or accept on it. */
     private final ConcurrentHashMap<Integer, Long> blocked = new ConcurrentHashMap<>();
 
@@ -81,6 +85,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void beforeBind(int fd) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.beforeBind(fd);
+            }
             return;
         }
         // The application may bind the VIP, which a clone does not hold: let the bind succeed.
@@ -94,6 +102,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onListen(int fd) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.onListen(fd);
+            }
             return;
         }
         try {
@@ -110,6 +122,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void beforeAccept(int listenFd) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.beforeAccept(listenFd);
+            }
             return;
         }
         if (replayer.isReplayListener(listenFd)) {
@@ -121,6 +137,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onAccept(int listenFd, int fd, InetSocketAddress remote) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.onAccept(listenFd, fd, remote);
+            }
             return;
         }
         blocked.remove(listenFd);
@@ -180,6 +200,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void beforeRead(int fd) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.beforeRead(fd);
+            }
             return;
         }
         if (byFd.containsKey(fd)) {
@@ -191,7 +215,8 @@ final class ReplayHook implements SocketHook {
     @Override
     public long completeRead(int fd, long address, int length, long result) {
         if (live) {
-            return result;
+            SocketHook r = recorder;
+            return r == null ? result : r.completeRead(fd, address, length, result);
         }
         ReplayConnection c = byFd.get(fd);
         if (c == null) {
@@ -249,6 +274,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onReadFailed(int fd, Throwable t) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.onReadFailed(fd, t);
+            }
             return;
         }
         blocked.remove(fd);
@@ -376,6 +405,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void beforeSelect() {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.beforeSelect();
+            }
             return;
         }
         selects.get()[0] = true;
@@ -384,11 +417,19 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onTaskEnd() {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onTaskEnd();
+        }
         endTurn();
     }
 
     @Override
     public void onThreadExit() {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onThreadExit();
+        }
         endTurn();
     }
 
@@ -415,6 +456,10 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onTimerScheduled(Object task) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onTimerScheduled(task);
+        }
         if (serial && !live) {
             timers.scheduled(task);
         }
@@ -427,6 +472,10 @@ final class ReplayHook implements SocketHook {
      */
     @Override
     public void beforeTimerRun(Object task) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.beforeTimerRun(task);
+        }
         if (!serial || live) {
             return;
         }
@@ -441,6 +490,10 @@ final class ReplayHook implements SocketHook {
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
         if (closed) {
+            SocketHook rec = live ? recorder : null;
+            if (rec != null) {
+                rec.beforeTimerRun(task); // held until the swap: this run is the new primary's, and recorded
+            }
             return;
         }
         t[1] = timerGrantOrdinal + 1;
@@ -455,6 +508,10 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void afterTimerRun(Object task) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.afterTimerRun(task);
+        }
         endTurn();
     }
 
@@ -499,6 +556,22 @@ final class ReplayHook implements SocketHook {
         return n;
     }
 
+    /** From the swap on, live events go to {@code r} (the new primary's recording), or nowhere with null. */
+    void recordInto(SocketHook r, dev.understudy.interceptors.hook.ValueHook values) {
+        valueRecorder = values;
+        recorder = r;
+    }
+
+    /** The new primary's value recording once live, or null: values go there. */
+    dev.understudy.interceptors.hook.ValueHook valueRecorder() {
+        return live ? valueRecorder : null;
+    }
+
+    /** The application's timers as named during the replay (a new primary goes on naming them so). */
+    dev.understudy.agent.node.TimerNames timers() {
+        return timers;
+    }
+
     boolean isLive() {
         return live;
     }
@@ -511,6 +584,10 @@ final class ReplayHook implements SocketHook {
     @Override
     public void onClose(int fd) {
         if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.onClose(fd);
+            }
             return;
         }
         blocked.remove(fd);
@@ -523,11 +600,20 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onRead(int fd, long address, int length, long result) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onRead(fd, address, length, result);
+        }
     }
 
     @Override
     public void onReadv(int fd, long iovAddress, int iovCount, long result) {
         // scattering reads are not completed to the recorded chunk (no application here uses them)
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onReadv(fd, iovAddress, iovCount, result);
+            return;
+        }
         ReplayConnection c = live ? null : byFd.get(fd);
         if (c != null && result > 0) {
             gate(c);
@@ -542,17 +628,41 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onWrite(int fd, long address, int length, long result) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onWrite(fd, address, length, result);
+        }
     }
 
     @Override
     public void onWritev(int fd, long iovAddress, int iovCount, long result) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onWritev(fd, iovAddress, iovCount, result);
+        }
     }
 
     @Override
     public void onWriteFailed(int fd, Throwable t) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onWriteFailed(fd, t);
+        }
+    }
+
+    @Override
+    public void beforeOutputEnds(int fd) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.beforeOutputEnds(fd);
+        }
     }
 
     @Override
     public void onShutdown(int fd, int how) {
+        SocketHook r = live ? recorder : null;
+        if (r != null) {
+            r.onShutdown(fd, how);
+        }
     }
 }

@@ -48,36 +48,60 @@ final class ReplayValues implements ValueHook {
 
     @Override
     public long currentTimeMillis(long real) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.currentTimeMillis(real);
+        }
         long[] v = next(ClockFlyweight.WALL_MILLIS);
         return v == null ? real : v[1];
     }
 
     @Override
     public long nanoTime(long real) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.nanoTime(real);
+        }
         long[] v = next(ClockFlyweight.NANO_TIME);
         return v == null ? real : v[1];
     }
 
     @Override
     public Instant instant(Instant real) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.instant(real);
+        }
         long[] v = next(ClockFlyweight.INSTANT);
         return v == null ? real : Instant.ofEpochSecond(v[1], v[2]);
     }
 
     @Override
     public long randomSeed(long real) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.randomSeed(real);
+        }
         long[] v = next(RandomFlyweight.SEED);
         return v == null ? real : v[1];
     }
 
     @Override
     public long threadLocalRandomSeed(long real) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.threadLocalRandomSeed(real);
+        }
         long[] v = next(RandomFlyweight.TLR_SEED);
         return v == null ? real : v[1];
     }
 
     @Override
     public boolean replaceSecureBytes(byte[] bytes) {
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            return r.replaceSecureBytes(bytes);
+        }
         if (hook.slot() == null) {
             return false;
         }
@@ -96,6 +120,9 @@ final class ReplayValues implements ValueHook {
 
     @Override
     public void onSecureBytes(byte[] bytes) {
-        // a clone records nothing
+        ValueHook r = hook.valueRecorder();
+        if (r != null) {
+            r.onSecureBytes(bytes); // a new primary records; a clone records nothing
+        }
     }
 }

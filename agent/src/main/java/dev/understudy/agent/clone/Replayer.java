@@ -315,7 +315,7 @@ final class Replayer implements AutoCloseable {
                     work += sw.poll();
                     if (drained(now)) {
                         sw.drainedNs = now;
-                        outcome = sw.run(byId.values(), listenFdByPort, hook);
+                        outcome = sw.run(byId.values(), listenFdByPort, hook, tailReads, lastReadOrder, lastTurnOrder);
                         return;
                     }
                 }
@@ -396,6 +396,12 @@ final class Replayer implements AutoCloseable {
 
     /** Connections whose input the primary's application had not read as far as the journal has it (switchover only). */
     private java.util.ArrayDeque<ReplayConnection> tail;
+    /** The reads of the re-injected input, {connection, offset, count}: the new primary records them first. */
+    private final java.util.List<long[]> tailReads = new java.util.ArrayList<>();
+    /** The read order of the last APP_READ applied. */
+    private long lastReadOrder;
+    /** The highest turn order of the TURN records applied, -1 before any. */
+    private long lastTurnOrder = -1;
 
     /**
      * Switchover, once every recorded read is given out: the input the journal holds beyond the
@@ -428,6 +434,7 @@ final class Replayer implements AutoCloseable {
         long offset = c.readOffset;
         int n = (int) Math.min(Integer.MAX_VALUE, c.inboundEnd - offset);
         c.readOffset = offset + n;
+        tailReads.add(new long[] {c.id, offset, n});
         counters.reinjected().getAndAdd(n);
         defer(BYTES, c, offset, n);
         return true;
@@ -577,6 +584,7 @@ final class Replayer implements AutoCloseable {
                     break;
                 case RecordType.TURN:
                     turn.wrap(b, at);
+                    lastTurnOrder = Math.max(lastTurnOrder, turn.turnOrder());
                     if (turn.kind() == dev.understudy.transport.record.TurnFlyweight.TIMER) {
                         if (serial) {
                             // a run of the application's timer: granted alone, in its place
@@ -689,6 +697,7 @@ final class Replayer implements AutoCloseable {
 
     private void read(DirectBuffer b, int at) throws IOException {
         appRead.wrap(b, at);
+        lastReadOrder = appRead.readOrder();
         ReplayConnection c = byId.get(appRead.connectionId());
         if (c == null || c.peer == null) {
             return;

@@ -60,11 +60,24 @@ final class Switchover {
 
     /** Where and how: the VIP, its interface, the service ports, the NFQUEUE of the hold. */
     record Plan(int nodeId, long epoch, int vip, String vipText, String interfaceName, int[] ports, NfQueueConfig queue,
-                long lastHeardNs, long suspectedAtNs) {
+                long lastHeardNs, long suspectedAtNs, Recorder recorder) {
     }
 
-    /** What a switchover did, for status and the log. */
-    record Outcome(long epoch, int restored, int reset, int skipped, int signalled, long[] phaseNs, String phases) {
+    /**
+     * Makes the primary this node becomes ({@link dev.understudy.agent.primary.PrimaryNode#prepare}),
+     * whose recording takes over the application's events at the swap and the hold's queue after it.
+     */
+    interface Recorder {
+        dev.understudy.agent.primary.PrimaryNode prepare() throws Exception;
+    }
+
+    /**
+     * What a switchover did, for status and the log; with a recorder, the new primary and what it
+     * takes over ({@link dev.understudy.agent.primary.PrimaryNode#go}), else nulls.
+     */
+    record Outcome(long epoch, int restored, int reset, int skipped, int signalled, long[] phaseNs, String phases,
+                   dev.understudy.agent.primary.PrimaryNode primary,
+                   dev.understudy.agent.primary.PrimaryNode.HandOver handOver) {
     }
 
     private final Plan plan;
@@ -74,6 +87,10 @@ final class Switchover {
     private volatile boolean holding = true;
     /** Newest held segment per client endpoint: {ack, window, flags, hasTs, tsval, tsecr, at ms}. */
     private final Map<Long, long[]> held = new HashMap<>();
+    /** Copies of the held segments, in arrival order, when a recorder will record them. */
+    private final List<dev.understudy.agent.primary.PrimaryNode.HeldPacket> heldPackets = new ArrayList<>();
+    /** The new primary's capture once it took the queue over: every segment goes there. */
+    private volatile dev.understudy.netfilter.nfqueue.SegmentHandler capture;
     private long heldSegments;
     private long heldSyns;
     final long startedNs = System.nanoTime();
@@ -107,10 +124,19 @@ final class Switchover {
     }
 
     private Verdict onSegment(int packetId, TcpSegment s) {
+        dev.understudy.netfilter.nfqueue.SegmentHandler c = capture;
+        if (c != null) {
+            return c.onSegment(packetId, s);
+        }
         if (!holding) {
             return Verdict.ACCEPT;
         }
         heldSegments++;
+        if (plan.recorder() != null) {
+            byte[] copy = new byte[s.totalLength()];
+            s.buffer().get(s.ipOffset(), copy);
+            heldPackets.add(new dev.understudy.agent.primary.PrimaryNode.HeldPacket(packetId, copy));
+        }
         if (s.hasFlag(DerivedStateBuilder.SYN)) {
             heldSyns++;
             return Verdict.HOLD;
@@ -134,7 +160,8 @@ final class Switchover {
      * @param connections every connection the replayer knows
      * @param listenFds   the application's listening fds, by service port
      */
-    Outcome run(Collection<ReplayConnection> connections, Map<Integer, Integer> listenFds, ReplayHook hook) {
+    Outcome run(Collection<ReplayConnection> connections, Map<Integer, Integer> listenFds, ReplayHook hook,
+                List<long[]> tailReads, long lastReadOrder, long lastTurnOrder) {
         long[] at = new long[9];
         at[0] = plan.lastHeardNs();
         at[1] = plan.suspectedAtNs();
@@ -223,6 +250,11 @@ final class Switchover {
             }
             appFds.addAll(listenFds.values());
             Map<Integer, List<EpollRegistrations.Registration>> epoll = EpollRegistrations.of(appFds);
+            dev.understudy.agent.primary.PrimaryNode primary = prepare(live, fds, doomed);
+            if (primary != null) {
+                primary.continueTurns(lastTurnOrder + 1, hook.timers());
+                hook.recordInto(primary.hook(), primary.valueHook()); // every application event from the swap on is recorded
+            }
             hook.goLive(Set.of()); // pass-through before any new socket is visible
             for (int i = 0; i < fds.length; i++) {
                 ReplayConnection c = live.get(i);
@@ -251,19 +283,75 @@ final class Switchover {
             int signalled = hook.goLive(appFds);
             closeLater(live);
             at[7] = System.nanoTime();
-            release();
+            dev.understudy.agent.primary.PrimaryNode.HandOver handOver = null;
+            if (primary != null) {
+                // the hold becomes the capture: its queue and rules stay, its segments are recorded first
+                handOver = new dev.understudy.agent.primary.PrimaryNode.HandOver(queue, List.copyOf(rules),
+                    List.copyOf(heldPackets), h -> capture = h, lastReadOrder, List.copyOf(tailReads), owedOutput(live, fds, doomed));
+                queue = null;
+                rules.clear();
+            } else {
+                release();
+            }
             at[8] = System.nanoTime();
             String phases = phases(at);
             AgentLog.log(LogLevel.INFO, LOG, "node " + plan.nodeId() + " is primary of epoch " + plan.epoch() + ": "
                 + restored + " connections rebuilt under the application's fds, " + reset + " reset, " + skipped
                 + " closed or not accepted; " + signalled + " blocked threads woken; held " + heldSegments + " segments ("
                 + heldSyns + " SYNs); " + phases, null);
-            return new Outcome(plan.epoch(), restored, reset, skipped, signalled, at, phases);
+            return new Outcome(plan.epoch(), restored, reset, skipped, signalled, at, phases, primary, handOver);
         } catch (IOException | RuntimeException e) {
             AgentLog.log(LogLevel.ERROR, LOG, "the switchover failed: " + e, null);
             release();
             throw new IllegalStateException("switchover failed", e);
         }
+    }
+
+    /**
+     * The primary this node becomes, its connection table seeded with every connection about to be
+     * continued; null without a recorder, or when it cannot be made (then the switchover goes on
+     * without replication, as a primary of its own).
+     */
+    private dev.understudy.agent.primary.PrimaryNode prepare(List<ReplayConnection> live, int[] fds, List<ReplayConnection> doomed) {
+        if (plan.recorder() == null) {
+            return null;
+        }
+        try {
+            dev.understudy.agent.primary.PrimaryNode p = plan.recorder().prepare();
+            for (int i = 0; i < fds.length; i++) {
+                ReplayConnection c = live.get(i);
+                if (fds[i] >= 0 && !doomed.contains(c)) {
+                    p.seed(c.id, dev.understudy.agent.node.Addresses.ipv4(c.client.getAddress()), c.client.getPort(),
+                        c.servicePort, c.clientIsn, c.appFd, c.readOffset, c.outputEnd);
+                }
+            }
+            return p;
+        } catch (Exception | Error e) {
+            AgentLog.log(LogLevel.ERROR, LOG, "the new primary's recording could not be prepared; this node serves without"
+                + " replicating: " + e, null);
+            return null;
+        }
+    }
+
+    /**
+     * The output this node's application produced beyond the old primary's last APP_WRITE of each
+     * continued connection ({connection, offset, count, CRC-32C}): recorded first under the new
+     * epoch, so that the remaining clones check their own against it as they check the rest.
+     */
+    private static List<long[]> owedOutput(List<ReplayConnection> live, int[] fds, List<ReplayConnection> doomed) {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < fds.length; i++) {
+            ReplayConnection c = live.get(i);
+            long from = Math.max(c.primaryOutputEnd, c.keepFrom());
+            if (fds[i] < 0 || doomed.contains(c) || c.outputEnd <= from) {
+                continue;
+            }
+            byte[] bytes = c.outputRange(from, c.outputEnd);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(bytes);
+            out.add(new long[] {c.id, from, bytes.length, (int) crc.getValue()});
+        }
+        return out;
     }
 
     /** Why {@code c} cannot be continued, or null. */

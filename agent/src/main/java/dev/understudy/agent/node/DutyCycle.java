@@ -86,6 +86,9 @@ public final class DutyCycle implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            return; // never started
+        }
         try {
             stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

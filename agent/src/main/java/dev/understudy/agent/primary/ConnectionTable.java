@@ -25,6 +25,11 @@ final class ConnectionTable {
         return byTuple.get(Connection.tupleKey(clientAddress, clientPort, servicePort));
     }
 
+    /** Connections known by 4-tuple. */
+    int size() {
+        return byTuple.size();
+    }
+
     /** Registers a connection the capture created (replacing a dead one of the same 4-tuple). */
     void add(Connection c) {
         byTuple.put(Connection.tupleKey(c.clientAddress, c.clientPort, c.servicePort), c);

@@ -20,6 +20,8 @@ import dev.understudy.transport.journal.JournalConfig;
 import dev.understudy.transport.membership.MemberListener;
 import dev.understudy.transport.membership.Role;
 import io.aeron.Counter;
+import dev.understudy.netfilter.nfqueue.Verdict;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,20 +64,49 @@ public final class PrimaryNode implements AutoCloseable {
                            boolean serial, int members, String interfaceName, long failureTimeoutNs) {
     }
 
+    /**
+     * What a clone that won an election hands to the primary it becomes (DESIGN.md, "Failure,
+     * election, switchover": replicate to the remaining clones under the new epoch): its media
+     * driver and journal, which the primary then owns, and the epoch it won.
+     */
+    public record InPlace(EmbeddedMediaDriver driver, Journal journal, int epoch) {
+    }
+
+    /**
+     * What the switchover leaves the new primary: the NFQUEUE that held inbound traffic and its
+     * capture rules (they stay: the hold becomes the capture), the segments held meanwhile (copies,
+     * in arrival order: they are recorded before they reach TCP), the hook that routes the queue's
+     * later segments to the capture, and the records the switchover owes the clones first: the
+     * reads of the input it re-injected ({connection, offset, count}) and the output the clone
+     * produced beyond the old primary's last APP_WRITE ({connection, offset, count, CRC-32C}).
+     */
+    public record HandOver(NfQueue queue, List<InstalledRule> rules, List<HeldPacket> held,
+                           java.util.function.Consumer<dev.understudy.netfilter.nfqueue.SegmentHandler> route,
+                           long lastReadOrder, List<long[]> reads, List<long[]> writes) {
+    }
+
+    /** A segment held during a switchover: its NFQUEUE packet id and a copy of its IP packet. */
+    public record HeldPacket(int packetId, byte[] packet) {
+    }
+
     private final Settings settings;
+    private final int epochNumber;
     private final RecordingValues values;
+    private final Turns turns;
     private final EmbeddedMediaDriver driver;
     private final Journal journal;
     private final AgentCounters counters;
-    private final ReplicationPrimary primary;
+    private ReplicationPrimary primary;
+    private final CaptureHandler captureHandler;
+    private List<HeldPacket> pendingHeld;
     private final ManyToOneRingBuffer ring;
     private final ConnectionTable table = new ConnectionTable();
     private final InputCommit commit;
     private final RecordEncoder encoder = new RecordEncoder();
     private final dev.understudy.netfilter.tcp.TcpInfo tcpInfoReader = new dev.understudy.netfilter.tcp.TcpInfo();
-    private final NfQueue queue;
+    private NfQueue queue;
     private final List<InstalledRule> rules = new ArrayList<>();
-    private final CloseGuard closeGuard;
+    private CloseGuard closeGuard;
     private final RecordingHook hook;
     private final dev.understudy.agent.node.DutyCycle duty;
     private long lastStatus;
@@ -102,8 +133,14 @@ public final class PrimaryNode implements AutoCloseable {
     private final Counter[] cloneAcked;
     private final ControlledMessageHandler drainHandler = this::onAppEvent;
 
-    private PrimaryNode(Settings s) throws Exception {
+    /**
+     * @param inPlace null for the configured primary (it launches its driver, opens its journal and
+     *                starts capturing here); else the clone's driver and journal, and the rest comes
+     *                with {@link #go} once the switchover has handed its hold over
+     */
+    private PrimaryNode(Settings s, InPlace inPlace) throws Exception {
         this.settings = s;
+        this.epochNumber = inPlace == null ? EPOCH : inPlace.epoch();
         EmbeddedMediaDriver d = null;
         Journal j = null;
         AgentCounters cs = null;
@@ -111,15 +148,15 @@ public final class PrimaryNode implements AutoCloseable {
         NfQueue q = null;
         CloseGuard g = null;
         try {
-            d = EmbeddedMediaDriver.launch(s.replication());
-            j = Journal.open(s.journal());
+            d = inPlace == null ? EmbeddedMediaDriver.launch(s.replication()) : inPlace.driver();
+            j = inPlace == null ? Journal.open(s.journal()) : inPlace.journal();
             cs = new AgentCounters(d.aeron());
             role = cs.add("role (1 primary, 2 clone)");
             role.setOrdered(1);
             epoch = cs.add("epoch");
             fencedCounter = cs.add("fenced (a higher epoch's primary seen)");
             suspensions = cs.add("input held after a pause");
-            epoch.setOrdered(EPOCH);
+            epoch.setOrdered(epochNumber);
             connections = cs.add("connections opened");
             records = cs.add("records published");
             lastSequence = cs.add("journal position");
@@ -141,61 +178,40 @@ public final class PrimaryNode implements AutoCloseable {
             cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
             this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(),
                 s.replication().memberTimeoutNs(), held, released);
-            p = ReplicationPrimary.create(d.aeron(), s.replication(), EPOCH, j, Math.max(1, s.quorum()), commit,
-                new MemberListener() {
-                    @Override
-                    public void onJoined(int nodeId, Role r, long ep) {
-                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
-                            "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
-                    }
-
-                    @Override
-                    public void onLost(int nodeId, long lastSeenNs) {
-                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
-                    }
-
-                    @Override
-                    public void onRejoined(int nodeId, Role r, long ep) {
-                        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
-                            "node " + nodeId + " rejoined as " + r, null);
-                    }
-                });
+            if (inPlace == null) {
+                p = replicate(d, j);
+            }
             this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
-            final ReplicationPrimary rp = p;
             CaptureHandler handler = new CaptureHandler(table, commit, new CaptureHandler.Publisher() {
                 @Override
                 public long nextSequence() {
-                    return rp.lastSequence() + 1;
+                    return primary.lastSequence() + 1;
                 }
 
                 @Override
                 public long connOpen(Connection c, TcpSegment syn) {
-                    int at = rp.claim(dev.understudy.transport.record.ConnOpenFlyweight.LENGTH);
-                    return at < 0 ? at : commit(encoder.connOpen(rp.claimBuffer(), at, c, syn));
+                    int at = primary.claim(dev.understudy.transport.record.ConnOpenFlyweight.LENGTH);
+                    return at < 0 ? at : commit(encoder.connOpen(primary.claimBuffer(), at, c, syn));
                 }
 
                 @Override
                 public long segment(long connectionId, TcpSegment seg) {
-                    int at = rp.claim(RecordEncoder.segmentLength(seg));
-                    return at < 0 ? at : commit(encoder.segment(rp.claimBuffer(), at, connectionId, seg, realtimeNanos()));
+                    int at = primary.claim(RecordEncoder.segmentLength(seg));
+                    return at < 0 ? at : commit(encoder.segment(primary.claimBuffer(), at, connectionId, seg, realtimeNanos()));
                 }
             }, s.vip(), s.ports(), connections, segments, untracked, publishFailed);
+            this.captureHandler = handler;
             this.primary = p;
-            q = NfQueue.open(s.queue(), handler);
-            this.queue = q;
-            final NfQueue fq = q;
-            commit.releaser(fq::releaseUpTo);
-            Iptables iptables = Iptables.local();
-            // the close guard first (replacing a stale one of this node in one commit): from the
-            // first connection on, the kernel's FINs and RSTs for it stay in if this JVM dies
-            g = CloseGuard.install(iptables, s.nodeId(), s.vipText(), s.ports());
-            this.closeGuard = g;
-            AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG, "close guard installed: chain " + g.chain()
-                + " (FIN/RST from ports " + java.util.Arrays.toString(s.ports()) + " leave only with mark 0x"
-                + Integer.toHexString(CloseGuard.MARK) + ")", null);
-            for (int port : s.ports()) {
-                rules.add(iptables.install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
+            if (inPlace == null) {
+                q = NfQueue.open(s.queue(), handler);
+                this.queue = q;
+                final NfQueue fq = q;
+                commit.releaser(fq::releaseUpTo);
+                g = guard();
+                for (int port : s.ports()) {
+                    rules.add(Iptables.local().install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
+                }
             }
             final RecordingHook[] emitter = new RecordingHook[1];
             Turns turns = s.serial() ? new Turns(cs.add("turns"), cs.add("turns forced (waited over 1 s)"),
@@ -209,6 +225,7 @@ public final class PrimaryNode implements AutoCloseable {
                         + "counter 'close guard marks failed'): " + why, null));
             emitter[0] = hook;
             this.values = turns == null ? null : new RecordingValues(turns, hook, cs.add("values recorded"));
+            this.turns = turns;
             this.driver = d;
             this.journal = j;
             this.counters = cs;
@@ -230,14 +247,158 @@ public final class PrimaryNode implements AutoCloseable {
             if (cs != null) {
                 cs.close();
             }
-            if (j != null) {
+            if (inPlace == null && j != null) {
                 j.close();
             }
-            if (d != null) {
+            if (inPlace == null && d != null) {
                 d.close();
             }
             throw e;
         }
+    }
+
+    private ReplicationPrimary replicate(EmbeddedMediaDriver d, Journal j) {
+        return ReplicationPrimary.create(d.aeron(), settings.replication(), epochNumber, j, Math.max(1, settings.quorum()),
+            commit, new MemberListener() {
+                @Override
+                public void onJoined(int nodeId, Role r, long ep) {
+                    AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
+                        "node " + nodeId + " joined as " + r + " (epoch " + ep + ")", null);
+                }
+
+                @Override
+                public void onLost(int nodeId, long lastSeenNs) {
+                    AgentLog.log(dev.understudy.agent.Configuration.LogLevel.WARN, LOG, "node " + nodeId + " lost", null);
+                }
+
+                @Override
+                public void onRejoined(int nodeId, Role r, long ep) {
+                    AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
+                        "node " + nodeId + " rejoined as " + r, null);
+                }
+            });
+    }
+
+    /**
+     * The close guard (replacing a stale one of this node in one commit), before the capture rules:
+     * from the first connection on, the kernel's FINs and RSTs for it stay in if this JVM dies.
+     */
+    private CloseGuard guard() throws IOException {
+        CloseGuard g = CloseGuard.install(Iptables.local(), settings.nodeId(), settings.vipText(), settings.ports());
+        this.closeGuard = g;
+        AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG, "close guard installed: chain " + g.chain()
+            + " (FIN/RST from ports " + java.util.Arrays.toString(settings.ports()) + " leave only with mark 0x"
+            + Integer.toHexString(CloseGuard.MARK) + ")", null);
+        return g;
+    }
+
+    /**
+     * A clone that won an election becomes this primary (the first half, on the switchover's thread,
+     * before the rebuilt sockets go under the application's fds): the recording hook and its
+     * connection table exist from here on ({@link #seed} each rebuilt connection), so that every
+     * application event after the swap is recorded; replication and capture begin with {@link #go}.
+     */
+    public static PrimaryNode prepare(Settings s, InPlace inPlace) throws Exception {
+        return new PrimaryNode(s, inPlace);
+    }
+
+    /**
+     * Serial mode: the turns go on from the log's ({@code nextOrder} is the next turn's order), and
+     * the application's timers keep the names and run counts its replay gave them.
+     */
+    public void continueTurns(long nextOrder, dev.understudy.agent.node.TimerNames timers) {
+        if (turns != null) {
+            turns.startAt(nextOrder);
+            hook.adoptTimers(timers);
+        }
+    }
+
+    /**
+     * A connection the switchover rebuilt under the application's fd {@code fd}: recorded from the
+     * stream offsets the replay reached (the application has read {@code readOffset} bytes and
+     * written {@code writeOffset}), under the id the old primary's capture gave it.
+     */
+    public void seed(long id, int clientAddress, int clientPort, int servicePort, long clientIsn, int fd, long readOffset,
+                     long writeOffset) {
+        Connection c = new Connection(id, clientAddress, clientPort, settings.vip(), servicePort, clientIsn);
+        c.readOffset = readOffset;
+        c.writeOffset = writeOffset;
+        table.add(c);
+        table.bind(c, fd);
+    }
+
+    /**
+     * The second half (on the clone's replication thread, once its follower is closed): the
+     * replication primary under the new epoch on the clone's journal (its sequences go on), the
+     * records the switchover owes, the close guard, the hold's queue and rules as the capture, and
+     * the duty cycle, whose first work is to record the held segments and let the input commit
+     * release them.
+     */
+    public void go(HandOver h) throws Exception {
+        primary = replicate(driver, journal);
+        readOrder = h.lastReadOrder();
+        for (long[] r : h.reads()) {
+            publishOwed(dev.understudy.transport.record.AppReadFlyweight.LENGTH,
+                (b, at) -> encoder.appRead(b, at, r[0], r[1], ++readOrder, (int) r[2]));
+        }
+        for (long[] w : h.writes()) {
+            publishOwed(dev.understudy.transport.record.AppWriteFlyweight.LENGTH,
+                (b, at) -> encoder.appWrite(b, at, w[0], w[1], (int) w[2], (int) w[3]));
+        }
+        guard();
+        queue = h.queue();
+        final NfQueue fq = h.queue();
+        commit.releaser(fq::releaseUpTo);
+        rules.addAll(h.rules());
+        pendingHeld = h.held();
+        pendingRoute = h.route();
+        AgentLog.log(LogLevel.INFO, LOG, "primary of epoch " + epochNumber + ": recording " + table.size()
+            + " rebuilt connections from journal sequence " + primary.lastSequence() + " (" + h.reads().size()
+            + " re-injected reads and " + h.writes().size() + " output ranges recorded first), " + h.held().size()
+            + " held segments to record", null);
+        duty.start();
+    }
+
+    private java.util.function.Consumer<dev.understudy.netfilter.nfqueue.SegmentHandler> pendingRoute;
+
+    private interface Encode {
+        int into(org.agrona.MutableDirectBuffer b, int at);
+    }
+
+    /** Publishes one record the switchover owes, waiting for back pressure (a bounded 5 s). */
+    private void publishOwed(int length, Encode e) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            int at = primary.claim(length);
+            if (at >= 0) {
+                if (commit(e.into(primary.claimBuffer(), at)) < 0) {
+                    throw new IOException("the journal refused a record");
+                }
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the replication primary stayed back-pressured (" + at + ")");
+            }
+            primary.doWork(System.nanoTime());
+        }
+    }
+
+    /** The held segments, recorded and then left to the input commit (the capture's path for each). */
+    private int recordHeld() {
+        List<HeldPacket> held = pendingHeld;
+        pendingHeld = null;
+        pendingRoute.accept(captureHandler);
+        TcpSegment seg = new TcpSegment();
+        for (HeldPacket h : held) {
+            Verdict v = seg.wrap(ByteBuffer.wrap(h.packet()), 0, h.packet().length) == TcpSegment.PARSE_OK
+                ? captureHandler.onSegment(h.packetId(), seg) : Verdict.ACCEPT;
+            if (v == Verdict.ACCEPT) {
+                queue.release(h.packetId());
+            } else if (v == Verdict.DROP) {
+                queue.drop(h.packetId());
+            }
+        }
+        return held.size() + 1;
     }
 
     /**
@@ -246,7 +407,7 @@ public final class PrimaryNode implements AutoCloseable {
      * @throws Exception when any part cannot start (the caller stops the JVM: never serve unprotected)
      */
     public static PrimaryNode start(Settings s) throws Exception {
-        PrimaryNode n = new PrimaryNode(s);
+        PrimaryNode n = new PrimaryNode(s, null);
         n.duty.start();
         return n;
     }
@@ -271,6 +432,9 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private int doWork(long now) throws dev.understudy.netfilter.ErrnoException {
+        if (pendingHeld != null) {
+            return recordHeld();
+        }
         if (fenced) {
             return primary.doWork(now);
         }
@@ -316,7 +480,7 @@ public final class PrimaryNode implements AutoCloseable {
         dev.understudy.transport.membership.Membership m = primary.membership();
         for (int id = 1; id <= settings.members(); id++) {
             // members only: a host that is not in the node list (no secret set) cannot fence this node
-            if (id != settings.nodeId() && m.isAlive(id) && m.epoch(id) > EPOCH) {
+            if (id != settings.nodeId() && m.isAlive(id) && m.epoch(id) > epochNumber) {
                 return id;
             }
         }
@@ -335,7 +499,7 @@ public final class PrimaryNode implements AutoCloseable {
         dev.understudy.transport.membership.Membership m = primary.membership();
         AgentLog.log(LogLevel.ERROR, LOG, "fenced: node " + by + " (" + m.role(by) + ") announces epoch " + m.epoch(by)
             + " (this node's is "
-            + EPOCH + "): this node stops serving, drops the VIP and retires its client sockets silently", null);
+            + epochNumber + "): this node stops serving, drops the VIP and retires its client sockets silently", null);
         try (dev.understudy.netfilter.address.InterfaceAddresses addrs = new dev.understudy.netfilter.address.InterfaceAddresses()) {
             addrs.remove(settings.interfaceName(), settings.vip(), 32);
         } catch (Exception e) {
@@ -512,13 +676,19 @@ public final class PrimaryNode implements AutoCloseable {
     @Override
     public void close() {
         duty.close();
-        queue.close();
+        if (queue != null) {
+            queue.close();
+        }
         for (InstalledRule r : rules) {
             quietly(r::remove);
         }
         // a clean stop: the application's sockets close after this, and their FINs must leave
-        quietly(closeGuard::remove);
-        quietly(primary::close);
+        if (closeGuard != null) {
+            quietly(closeGuard::remove);
+        }
+        if (primary != null) {
+            quietly(primary::close);
+        }
         quietly(counters::close);
         quietly(journal::close);
         quietly(driver::close);

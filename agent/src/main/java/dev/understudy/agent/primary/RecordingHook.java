@@ -306,7 +306,15 @@ final class RecordingHook implements SocketHook {
 
     // ---- timer turns (serial mode) -----------------------------------------------------------
 
-    private final dev.understudy.agent.node.TimerNames timers = new dev.understudy.agent.node.TimerNames();
+    private volatile dev.understudy.agent.node.TimerNames timers = new dev.understudy.agent.node.TimerNames();
+
+    /**
+     * A new primary names the application's timers as its replay did (ids and run counts go on),
+     * so that the clones that follow grant its runs in their place.
+     */
+    void adoptTimers(dev.understudy.agent.node.TimerNames names) {
+        timers = names;
+    }
 
     @Override
     public void onTimerScheduled(Object task) {

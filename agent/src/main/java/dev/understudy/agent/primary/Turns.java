@@ -48,6 +48,19 @@ final class Turns {
     }
 
     /**
+     * A new primary's turns continue the log's: the next turn gets {@code order} (before any
+     * application event reaches this primary's hook).
+     */
+    void startAt(long order) {
+        lock.lock();
+        try {
+            nextOrder = order;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The calling thread got an input event on {@code connectionId}: it takes the turn (waits for
      * the holder to reach a wait), and the turn is logged.
      */
