@@ -562,6 +562,31 @@ final class ReplayHook implements SocketHook {
         recorder = r;
     }
 
+    /** Turns from this order on are the switchover's own (the re-injected input): their values are real, and kept. */
+    private volatile long recordValuesFrom = Long.MAX_VALUE;
+    /** Values read in those turns: {turn order, index, source, value, nanos or length, 1 clock / 0 random}. */
+    private final java.util.List<long[]> owedValues = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    void recordValuesFrom(long order) {
+        recordValuesFrom = order;
+    }
+
+    /** Whether the turn of {@code order} is one of the switchover's own. */
+    boolean owesValues(long order) {
+        return order >= recordValuesFrom;
+    }
+
+    void oweValue(long order, long index, int source, long value, long extra, boolean clock) {
+        owedValues.add(new long[] {order, index, source, value, extra, clock ? 1 : 0});
+    }
+
+    /** The values read in the switchover's own turns, in the order they were read. */
+    java.util.List<long[]> owedValues() {
+        synchronized (owedValues) {
+            return java.util.List.copyOf(owedValues);
+        }
+    }
+
     /** The new primary's value recording once live, or null: values go there. */
     dev.understudy.interceptors.hook.ValueHook valueRecorder() {
         return live ? valueRecorder : null;

@@ -33,8 +33,20 @@ final class ReplayValues implements ValueHook {
 
     /** The recorded {source, value, extra} for the calling thread's next value, or null. */
     private long[] next(int source) {
+        return next(false, source, 0, 0);
+    }
+
+    /**
+     * The same; in a turn of the switchover's own (the input it re-injected) the real value
+     * {@code real} / {@code extra} is kept for the new primary to record, and null returned.
+     */
+    private long[] next(boolean clock, int source, long real, long extra) {
         long[] slot = hook.slot();
         if (slot == null) {
+            return null;
+        }
+        if (hook.owesValues(slot[0])) {
+            hook.oweValue(slot[0], slot[1] - 1, source, real, extra, clock);
             return null;
         }
         long[] v = replayer.awaitValue(slot[0], slot[1] - 1, WAIT_NS);
@@ -52,7 +64,7 @@ final class ReplayValues implements ValueHook {
         if (r != null) {
             return r.currentTimeMillis(real);
         }
-        long[] v = next(ClockFlyweight.WALL_MILLIS);
+        long[] v = next(true, ClockFlyweight.WALL_MILLIS, real, 0);
         return v == null ? real : v[1];
     }
 
@@ -62,7 +74,7 @@ final class ReplayValues implements ValueHook {
         if (r != null) {
             return r.nanoTime(real);
         }
-        long[] v = next(ClockFlyweight.NANO_TIME);
+        long[] v = next(true, ClockFlyweight.NANO_TIME, real, 0);
         return v == null ? real : v[1];
     }
 
@@ -72,7 +84,7 @@ final class ReplayValues implements ValueHook {
         if (r != null) {
             return r.instant(real);
         }
-        long[] v = next(ClockFlyweight.INSTANT);
+        long[] v = next(true, ClockFlyweight.INSTANT, real.getEpochSecond(), real.getNano());
         return v == null ? real : Instant.ofEpochSecond(v[1], v[2]);
     }
 
@@ -82,7 +94,7 @@ final class ReplayValues implements ValueHook {
         if (r != null) {
             return r.randomSeed(real);
         }
-        long[] v = next(RandomFlyweight.SEED);
+        long[] v = next(false, RandomFlyweight.SEED, real, 8);
         return v == null ? real : v[1];
     }
 
@@ -92,7 +104,7 @@ final class ReplayValues implements ValueHook {
         if (r != null) {
             return r.threadLocalRandomSeed(real);
         }
-        long[] v = next(RandomFlyweight.TLR_SEED);
+        long[] v = next(false, RandomFlyweight.TLR_SEED, real, 8);
         return v == null ? real : v[1];
     }
 

@@ -396,7 +396,7 @@ final class Replayer implements AutoCloseable {
 
     /** Connections whose input the primary's application had not read as far as the journal has it (switchover only). */
     private java.util.ArrayDeque<ReplayConnection> tail;
-    /** The reads of the re-injected input, {connection, offset, count}: the new primary records them first. */
+    /** The reads of the re-injected input, {connection, offset, count, turn order or -1}: the new primary records them first. */
     private final java.util.List<long[]> tailReads = new java.util.ArrayList<>();
     /** The read order of the last APP_READ applied. */
     private long lastReadOrder;
@@ -417,6 +417,7 @@ final class Replayer implements AutoCloseable {
      */
     private boolean reinjectTail() {
         if (tail == null) {
+            hook.recordValuesFrom(lastTurnOrder + 1);
             tail = new java.util.ArrayDeque<>();
             byId.values().stream()
                 .filter(c -> c.peer != null && c.accepted && !c.appClosed && !c.peerEof && c.inboundEnd > c.readOffset)
@@ -434,9 +435,14 @@ final class Replayer implements AutoCloseable {
         long offset = c.readOffset;
         int n = (int) Math.min(Integer.MAX_VALUE, c.inboundEnd - offset);
         c.readOffset = offset + n;
-        tailReads.add(new long[] {c.id, offset, n});
         counters.reinjected().getAndAdd(n);
         defer(BYTES, c, offset, n);
+        if (serial) {
+            // a turn of its own, after every turn of the log: the values the application reads in it are
+            // real and recorded, and the new primary logs it first, so that the other clones replay it alike
+            deferredTurn = ++lastTurnOrder;
+        }
+        tailReads.add(new long[] {c.id, offset, n, deferredTurn});
         return true;
     }
 

@@ -287,7 +287,8 @@ final class Switchover {
             if (primary != null) {
                 // the hold becomes the capture: its queue and rules stay, its segments are recorded first
                 handOver = new dev.understudy.agent.primary.PrimaryNode.HandOver(queue, List.copyOf(rules),
-                    List.copyOf(heldPackets), h -> capture = h, lastReadOrder, List.copyOf(tailReads), owedOutput(live, fds, doomed));
+                    List.copyOf(heldPackets), h -> capture = h, lastReadOrder, List.copyOf(tailReads), owedOutput(live, fds, doomed),
+                    hook.owedValues());
                 queue = null;
                 rules.clear();
             } else {

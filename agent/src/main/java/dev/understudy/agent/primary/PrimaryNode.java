@@ -78,11 +78,14 @@ public final class PrimaryNode implements AutoCloseable {
      * in arrival order: they are recorded before they reach TCP), the hook that routes the queue's
      * later segments to the capture, and the records the switchover owes the clones first: the
      * reads of the input it re-injected ({connection, offset, count}) and the output the clone
-     * produced beyond the old primary's last APP_WRITE ({connection, offset, count, CRC-32C}).
+     * produced beyond the old primary's last APP_WRITE ({connection, offset, count, CRC-32C}); in
+     * serial mode each read has a turn of its own (its order the read's fourth element, -1 in
+     * input-order mode), and the clock and random values read in those turns are recorded too
+     * ({turn order, index, source, value, nanos or length, 1 for a clock value or 0 for randomness}).
      */
     public record HandOver(NfQueue queue, List<InstalledRule> rules, List<HeldPacket> held,
                            java.util.function.Consumer<dev.understudy.netfilter.nfqueue.SegmentHandler> route,
-                           long lastReadOrder, List<long[]> reads, List<long[]> writes) {
+                           long lastReadOrder, List<long[]> reads, List<long[]> writes, List<long[]> values) {
     }
 
     /** A segment held during a switchover: its NFQUEUE packet id and a copy of its IP packet. */
@@ -338,8 +341,19 @@ public final class PrimaryNode implements AutoCloseable {
         primary = replicate(driver, journal);
         readOrder = h.lastReadOrder();
         for (long[] r : h.reads()) {
+            if (r[3] >= 0) {
+                publishOwed(dev.understudy.transport.record.TurnFlyweight.LENGTH, (b, at) -> encoder.turn(b, at, r[0],
+                    dev.understudy.transport.record.TurnFlyweight.READ, 0, r[3]));
+            }
             publishOwed(dev.understudy.transport.record.AppReadFlyweight.LENGTH,
                 (b, at) -> encoder.appRead(b, at, r[0], r[1], ++readOrder, (int) r[2]));
+        }
+        for (long[] v : h.values()) {
+            boolean clock = v[5] == 1;
+            publishOwed(clock ? dev.understudy.transport.record.ClockFlyweight.LENGTH
+                : dev.understudy.transport.record.RandomFlyweight.LENGTH, (b, at) -> clock
+                ? encoder.clock(b, at, v[0], (int) v[1], (int) v[2], v[3], (int) v[4])
+                : encoder.random(b, at, v[0], (int) v[1], (int) v[2], v[3], (int) v[4]));
         }
         for (long[] w : h.writes()) {
             publishOwed(dev.understudy.transport.record.AppWriteFlyweight.LENGTH,
@@ -354,7 +368,8 @@ public final class PrimaryNode implements AutoCloseable {
         pendingRoute = h.route();
         AgentLog.log(LogLevel.INFO, LOG, "primary of epoch " + epochNumber + ": recording " + table.size()
             + " rebuilt connections from journal sequence " + primary.lastSequence() + " (" + h.reads().size()
-            + " re-injected reads and " + h.writes().size() + " output ranges recorded first), " + h.held().size()
+            + " re-injected reads, " + h.writes().size() + " output ranges and " + h.values().size()
+            + " values recorded first), " + h.held().size()
             + " held segments to record", null);
         duty.start();
     }
