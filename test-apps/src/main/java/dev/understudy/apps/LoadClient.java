@@ -105,7 +105,7 @@ public final class LoadClient {
                          long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
                          String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
                          Duration trailingWait, int sendBuffer, int sharedAppends, Path gapLog,
-                         Duration gapLogThreshold) {
+                         Duration gapLogThreshold, int rate) {
         public Config {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid target host: value=" + host + ", expected a host");
@@ -159,6 +159,9 @@ public final class LoadClient {
                     + KvStore.MAX_VALUE + " characters); give a --requests bound (with --allow-duration-stop if the"
                     + " duration is to end it)");
             }
+            if (rate < 0 || rate > 1_000_000) {
+                throw new IllegalArgumentException("invalid --rate: value=" + rate + ", expected 0..1000000 (0 = as fast as replies come)");
+            }
             if (gapLogThreshold == null || gapLogThreshold.isNegative()) {
                 throw new IllegalArgumentException("invalid --gap-log-threshold: value=" + gapLogThreshold + ", expected >= 0");
             }
@@ -169,6 +172,16 @@ public final class LoadClient {
                     + " characters, more than KvStore.MAX_VALUE (" + KvStore.MAX_VALUE + "); use more shared logs,"
                     + " fewer connections or fewer requests");
             }
+        }
+
+        /** The settings without a rate limit. */
+        public Config(String host, int port, Protocol protocol, int connections, long requests, int pipeline,
+                      long seed, Duration duration, Duration replyTimeout, int ownKeys, int sharedKeys,
+                      String keyPrefix, boolean dump, boolean allowDurationStop, Duration maxGap, Path recordDir,
+                      Duration trailingWait, int sendBuffer, int sharedAppends, Path gapLog, Duration gapLogThreshold) {
+            this(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout, ownKeys, sharedKeys,
+                keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends, gapLog,
+                gapLogThreshold, 0);
         }
 
         /** The settings without the strictness options: no duration stop allowed, no gap limit, no recording. */
@@ -576,6 +589,7 @@ public final class LoadClient {
         "  --max-gap T            a connection whose longest gap between replies exceeds T is an error",
         "  --trailing-wait T      after the last reply, wait T for bytes nobody asked for (default 200ms)",
         "  --send-buffer BYTES    SO_SNDBUF per connection, 0 = system default (small: writes block sooner)",
+        "  --rate R               at most R requests a second per connection, 0 = as fast as replies come (default 0)",
         "  --record-dir DIR       write each connection's bytes to DIR/conn-<index>-<localPort>.sent/.recv",
         "  --gap-log FILE         write every gap between two replies of a connection longer than",
         "                         --gap-log-threshold to FILE: end-epoch-ms connection gap-ms, one a line",
@@ -615,6 +629,7 @@ public final class LoadClient {
         Duration trailingWait = d.trailingWait();
         int sendBuffer = 0;
         int sharedAppends = 0;
+        int rate = 0;
         Path gapLog = null;
         Duration gapLogThreshold = d.gapLogThreshold();
         for (int i = 0; i < args.length; i++) {
@@ -710,6 +725,9 @@ public final class LoadClient {
                 case "--shared-appends":
                     sharedAppends = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, parseLong(opt, v)));
                     break;
+                case "--rate":
+                    rate = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, parseLong(opt, v)));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option: " + opt);
             }
@@ -719,7 +737,7 @@ public final class LoadClient {
         }
         return new Config(host, port, protocol, connections, requests, pipeline, seed, duration, replyTimeout,
             ownKeys, sharedKeys, keyPrefix, dump, allowDurationStop, maxGap, recordDir, trailingWait, sendBuffer, sharedAppends,
-            gapLog, gapLogThreshold);
+            gapLog, gapLogThreshold, rate);
     }
 
     private static long parseLong(String opt, String v) {
@@ -1291,6 +1309,8 @@ public final class LoadClient {
                 config.host() + ":" + config.port());
             ArrayDeque<LoadStream.Request> inflight = new ArrayDeque<>();
             ArrayDeque<Long> sentAt = new ArrayDeque<>();
+            long paceNs = config.rate() > 0 ? 1_000_000_000L / config.rate() : 0;
+            long nextSendAt = System.nanoTime();
             ByteArrayOutputStream batch = new ByteArrayOutputStream(1024);
             LoadStream.Request current = null;
             String phase = "request";
@@ -1306,10 +1326,19 @@ public final class LoadClient {
                     batch.reset();
                     int added = 0;
                     LoadStream.Request r;
-                    while (inflight.size() < config.pipeline() && (r = stream.next()) != null) {
+                    while (inflight.size() < config.pipeline() && (paceNs == 0 || System.nanoTime() - nextSendAt >= 0)
+                        && (r = stream.next()) != null) {
                         batch.write(r.wire(), 0, r.wire().length);
                         inflight.add(r);
                         added++;
+                        if (paceNs > 0) {
+                            // no burst after a stall: the schedule restarts from now
+                            nextSendAt = Math.max(nextSendAt, System.nanoTime() - paceNs) + paceNs;
+                        }
+                    }
+                    if (added == 0 && inflight.isEmpty() && paceNs > 0 && System.nanoTime() - nextSendAt < 0) {
+                        LockSupport.parkNanos(nextSendAt - System.nanoTime()); // --rate: the next request is not due yet
+                        continue;
                     }
                     if (added > 0) {
                         byte[] b = batch.toByteArray();

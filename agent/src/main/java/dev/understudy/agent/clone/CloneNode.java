@@ -202,34 +202,23 @@ public final class CloneNode implements AutoCloseable {
         }
         int work = clone.doWork(now);
         if (!promoted && settings.takeover() != null && !electionStarted
-            && (graceUntilNs == 0 || now - graceUntilNs >= 0) && primaryLost()) {
-            electionStarted = true;
-            startElection(now);
-            work++;
+            && (graceUntilNs == 0 || now - graceUntilNs >= 0)) {
+            boolean lost = primaryLost();
+            int elected = lost ? 0 : electedPrimary();
+            if (lost || elected != 0) {
+                electionStarted = true;
+                startElection(now, lost, elected);
+                work++;
+            }
         }
         if (election != null) {
-            long last = clone.lastSequence();
-            if (last > reportedToElection) {
-                // records of the lost primary's epoch that arrived after the election began (late live frames,
-                // catch-up): a vote compares logs, and a log that ends later must say so
-                reportedToElection = last;
-                election.onAppended(settings.epoch(), last);
-            }
+            reportAppends();
             work += election.doWork(now);
             if (followPending != null) {
-                follow((int) followPending[0], followPending[1]);
+                long[] f = followPending;
                 followPending = null;
+                follow((int) f[0], f[1]);
                 return work + 1;
-            }
-            if (electionDecidedNs != 0 && now - electionDecidedNs > 10 * settings.takeover().election().heartbeatIntervalNs()) {
-                // One election per run: the new primary does not replicate to the other clones yet, so they
-                // cannot follow it, and a second election (a clone that stops hearing the new primary, or a
-                // new primary that loses its quorum of followers) could only put a second node in front of
-                // the clients with older state. The drivers stop once the winner is known to both sides.
-                election.detach();
-                election = null;
-                AgentLog.log(LogLevel.INFO, LOG, "election over: this node takes part in no further election in this run"
-                    + " (following a new primary comes next)", null);
             }
         }
         if (promoted && !outcomeSaid && replayer.outcome() != null) {
@@ -265,6 +254,79 @@ public final class CloneNode implements AutoCloseable {
     private long reportedToElection;
     private long lastCycleNs;
     private long graceUntilNs;
+    /** The primary and epoch this clone follows since an election ({@link #follow}), 0 before. */
+    private int followingPrimary;
+    private long followingEpoch;
+    /** Runs of appended records not told to the election yet: {epoch, last sequence}. */
+    private final java.util.ArrayDeque<long[]> appendRuns = new java.util.ArrayDeque<>();
+    private final ReplicationClone.AppendListener appends = (epoch, sequence) -> {
+        long[] run = appendRuns.peekLast();
+        if (run != null && run[0] == epoch) {
+            run[1] = sequence;
+        } else {
+            appendRuns.addLast(new long[] {epoch, sequence});
+        }
+    };
+
+    /**
+     * Tells the election of the records appended since (with their epochs): a vote compares logs,
+     * and a new primary's answer to a follower uses where each epoch ends.
+     */
+    private void reportAppends() {
+        long[] run;
+        while ((run = appendRuns.pollFirst()) != null) {
+            if (run[1] > reportedToElection) {
+                reportedToElection = run[1];
+                election.onAppended(run[0], run[1]);
+            }
+        }
+    }
+
+    /**
+     * A member that heartbeats as the primary of an epoch later than this clone's (a primary an
+     * election made, while this clone was away), or 0: this clone joins the election protocol to
+     * follow it.
+     */
+    private int electedPrimary() {
+        dev.understudy.transport.membership.Membership m = clone.membership();
+        for (int i = 1; i <= settings.takeover().election().members(); i++) {
+            if (i != settings.nodeId() && m.isAlive(i) && m.role(i) == Role.PRIMARY && m.epoch(i) > settings.epoch()) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** The epochs of the journal's records, found by binary search (the epoch never decreases along the journal). */
+    private static dev.understudy.agent.election.EpochHistory historyOf(Journal journal) {
+        dev.understudy.agent.election.EpochHistory h = new dev.understudy.agent.election.EpochHistory();
+        long last = journal.lastSequence();
+        long at = Math.max(1, journal.firstSequence());
+        while (last > 0 && at <= last) {
+            int epoch = epochAt(journal, at);
+            long lo = at;
+            long hi = last;
+            while (lo < hi) {
+                long mid = lo + (hi - lo + 1) / 2;
+                if (epochAt(journal, mid) == epoch) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            h.append(Math.max(1, epoch), lo);
+            at = lo + 1;
+        }
+        return h;
+    }
+
+    private static int epochAt(Journal journal, long sequence) {
+        int[] epoch = {-1};
+        try (dev.understudy.transport.journal.JournalTailer t = journal.tailer(sequence)) {
+            t.poll((b, at, length) -> epoch[0] = dev.understudy.transport.record.RecordHeader.epoch(b, at), 1);
+        }
+        return epoch[0];
+    }
 
     /**
      * The clones elect the new primary among themselves ({@link dev.understudy.agent.election.ElectionNode}:
@@ -274,20 +336,21 @@ public final class CloneNode implements AutoCloseable {
      * The node stands after a few heartbeat intervals, time enough to hear the other clones and
      * let the most up-to-date stand first.
      */
-    private void startElection(long now) {
+    private void startElection(long now, boolean lost, int elected) {
         Takeover t = settings.takeover();
         lostAtNs = now;
         dev.understudy.agent.failover.DurableStateFile file =
             dev.understudy.agent.failover.DurableStateFile.nextTo(settings.journal().directory());
-        if (file.read().epoch() < settings.epoch()) {
-            file.write(new dev.understudy.agent.election.DurableState(settings.epoch(), t.primaryId()));
+        dev.understudy.agent.election.EpochHistory history = historyOf(journal);
+        long epoch = Math.max(settings.epoch(), history.lastEpoch());
+        if (file.read().epoch() < epoch) {
+            file.write(new dev.understudy.agent.election.DurableState(epoch, epoch == settings.epoch() ? t.primaryId() : 0));
         }
-        dev.understudy.agent.election.EpochHistory history = new dev.understudy.agent.election.EpochHistory();
-        if (clone.lastSequence() > 0) {
-            history.append(settings.epoch(), clone.lastSequence());
-        }
-        reportedToElection = clone.lastSequence();
-        long standIn = t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs();
+        reportedToElection = history.lastPosition();
+        appendRuns.clear();
+        clone.appendListener(appends);
+        // a lost primary: stand a few heartbeat intervals from now; joining an elected primary: no hurry
+        long standIn = lost ? t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs() : 0;
         election = new dev.understudy.agent.failover.ElectionDriver(t.election(), settings.nodeId(), file, history,
             new dev.understudy.agent.failover.ElectionDriver.Listener() {
                 @Override
@@ -303,11 +366,11 @@ public final class CloneNode implements AutoCloseable {
 
                 @Override
                 public void onFollow(int primaryId, long epoch) {
-                    if (primaryId != 0 && primaryId != settings.nodeId() && electionDecidedNs == 0) {
+                    if (primaryId != 0 && primaryId != settings.nodeId() && !promoted && epoch > followingEpoch) {
                         electionDecidedNs = System.nanoTime();
                         clone.announceEpoch(epoch);
-                        AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " won epoch " + epoch + (t.follow() == null
-                            ? "; this clone does not follow a new primary in serial mode (it keeps its journal, and stops here)"
+                        AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " is primary of epoch " + epoch + (t.follow() == null
+                            ? "; this clone cannot follow another primary (it keeps its journal, and stops here)"
                             : "; this clone follows it once in step"), null);
                     }
                 }
@@ -322,15 +385,21 @@ public final class CloneNode implements AutoCloseable {
 
                 @Override
                 public void onSynced(int primaryId, long epoch, long position) {
-                    if (t.follow() != null && !cannotFollow && primaryId != settings.nodeId() && !promoted) {
+                    if (t.follow() != null && !cannotFollow && primaryId != settings.nodeId() && !promoted
+                        && !(primaryId == followingPrimary && epoch == followingEpoch)) {
                         followPending = new long[] {primaryId, epoch}; // after the election's cycle: it runs on this channel
                     }
                 }
             }, now - Math.max(0, standIn));
         election.attach(clone.control());
-        AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost (" + TimeUnit.NANOSECONDS.toMillis(now
-            - clone.membership().lastSeenNs(t.primaryId())) + " ms without a heartbeat) at journal sequence "
-            + clone.lastSequence() + ": electing a new primary", null);
+        if (lost) {
+            AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost (" + TimeUnit.NANOSECONDS.toMillis(now
+                - clone.membership().lastSeenNs(t.primaryId())) + " ms without a heartbeat) at journal sequence "
+                + clone.lastSequence() + ": electing a new primary", null);
+        } else {
+            AgentLog.log(LogLevel.WARN, LOG, "node " + elected + " is the primary of epoch " + clone.membership().epoch(elected)
+                + ": this clone joins the election protocol to follow it (journal at sequence " + clone.lastSequence() + ")", null);
+        }
     }
 
     /** Whether the primary this clone follows is lost (no heartbeat for the failure timeout) while this clone is in step. */
@@ -362,7 +431,11 @@ public final class CloneNode implements AutoCloseable {
         clone.announcePrimary(epoch); // fences the old primary as soon as it hears this, before the switchover
         switchovers.increment();
         epochCounter.setOrdered(epoch);
-        long lastHeard = clone.membership().lastSeenNs(t.primaryId());
+        int lostPrimary = followingPrimary != 0 ? followingPrimary : t.primaryId();
+        long lastHeard = clone.membership().lastSeenNs(lostPrimary);
+        if (followingPrimary != 0) {
+            lostAtNs = lastHeard + t.election().failureTimeoutNs(); // this election's driver suspected it on its own
+        }
         AgentLog.log(LogLevel.WARN, LOG, "node " + settings.nodeId() + " won the election for epoch " + epoch + " ("
             + TimeUnit.NANOSECONDS.toMillis(now - lostAtNs) + " ms after the primary was found lost): taking over at"
             + " journal sequence " + clone.lastSequence(), null);
@@ -379,13 +452,31 @@ public final class CloneNode implements AutoCloseable {
      */
     private void handOver(Switchover.Outcome o) {
         handedOver = true;
-        if (election != null) {
-            election.detach();
-            election = null;
+        final dev.understudy.agent.failover.ElectionDriver el = election;
+        if (el != null) {
+            el.detach();
         }
+        reportAppends();
         closeClone();
         try {
-            o.primary().go(o.handOver());
+            // the election goes on as this primary's, on its duty cycle and its control channel
+            o.primary().go(o.handOver(), el == null ? null : new dev.understudy.agent.primary.PrimaryNode.SideWork() {
+                private long reported = reportedToElection;
+
+                @Override
+                public void start(dev.understudy.transport.membership.ControlChannel control) {
+                    el.attach(control);
+                }
+
+                @Override
+                public int doWork(long nowNs, long lastSequence, int epoch) {
+                    if (lastSequence > reported) {
+                        reported = lastSequence;
+                        el.onAppended(epoch, lastSequence);
+                    }
+                    return el.doWork(nowNs);
+                }
+            });
             primaryNode = o.primary();
         } catch (Exception | Error e) {
             errors.increment();
@@ -400,11 +491,14 @@ public final class CloneNode implements AutoCloseable {
      */
     private void follow(int primaryId, long epoch) {
         election.detach();
-        election = null;
         closeClone();
         clone = ReplicationClone.create(driver.aeron(), settings.takeover().follow().apply(primaryId), (int) epoch, journal,
             members);
         cloneClosed = false;
+        clone.appendListener(appends);
+        election.attach(clone.control());
+        followingPrimary = primaryId;
+        followingEpoch = epoch;
         epochCounter.setOrdered(epoch);
         AgentLog.log(LogLevel.WARN, LOG, "following node " + primaryId + ", primary of epoch " + epoch + ", from journal sequence "
             + clone.lastSequence(), null);

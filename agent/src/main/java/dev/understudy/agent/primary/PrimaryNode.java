@@ -337,8 +337,12 @@ public final class PrimaryNode implements AutoCloseable {
      * the duty cycle, whose first work is to record the held segments and let the input commit
      * release them.
      */
-    public void go(HandOver h) throws Exception {
+    public void go(HandOver h, SideWork side) throws Exception {
         primary = replicate(driver, journal);
+        if (side != null) {
+            side.start(primary.control());
+            this.side = side;
+        }
         readOrder = h.lastReadOrder();
         for (long[] r : h.reads()) {
             if (r[3] >= 0) {
@@ -375,6 +379,19 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private java.util.function.Consumer<dev.understudy.netfilter.nfqueue.SegmentHandler> pendingRoute;
+    private SideWork side;
+
+    /**
+     * Work of the node's that must run on this primary's duty cycle (the election, whose messages
+     * come and go on the replication's control channel).
+     */
+    public interface SideWork {
+        /** Once, with the control channel, before the duty cycle starts. */
+        void start(dev.understudy.transport.membership.ControlChannel control);
+
+        /** Every cycle, with this primary's journal position and epoch (for the epoch history). */
+        int doWork(long nowNs, long lastSequence, int epoch);
+    }
 
     private interface Encode {
         int into(org.agrona.MutableDirectBuffer b, int at);
@@ -450,8 +467,9 @@ public final class PrimaryNode implements AutoCloseable {
         if (pendingHeld != null) {
             return recordHeld();
         }
+        int sideWork = side == null ? 0 : side.doWork(now, primary.lastSequence(), epochNumber);
         if (fenced) {
-            return primary.doWork(now);
+            return primary.doWork(now) + sideWork;
         }
         if (lastCycleNs != 0 && now - lastCycleNs > settings.failureTimeoutNs()) {
             // this node did not run for longer than the failure timeout (a pause: GC, SIGSTOP, a
@@ -463,7 +481,7 @@ public final class PrimaryNode implements AutoCloseable {
                 + " ms (more than the failure timeout): client input is held until the cluster has been heard again", null);
         }
         lastCycleNs = now;
-        int work = queue.poll(0);
+        int work = sideWork + queue.poll(0);
         work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
         work += primary.doWork(now);
         int higher = higherPrimary();

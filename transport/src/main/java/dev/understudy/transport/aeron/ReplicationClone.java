@@ -357,7 +357,23 @@ public final class ReplicationClone implements AutoCloseable {
         }
         expected++;
         ackDue = true;
+        AppendListener l = appendListener;
+        if (l != null) {
+            l.onAppended(RecordHeader.epoch(buf, off), expected - 1);
+        }
         return true;
+    }
+
+    /** Told of every record appended to the journal, with its epoch, on the {@link #doWork} thread. */
+    public interface AppendListener {
+        void onAppended(int epoch, long sequence);
+    }
+
+    private AppendListener appendListener;
+
+    /** Tells {@code l} (null: nobody) of every record appended from now on (an election keeps its epoch history so). */
+    public void appendListener(AppendListener l) {
+        appendListener = l;
     }
 
     private int sendAck(long now) {
