@@ -135,6 +135,9 @@ public final class CloneNode implements AutoCloseable {
             replayer = new Replayer(j, s.ports(), s.serial(), s.periodic(), s.checkpointIntervalNs(), rc,
                 dir.resolveSibling(dir.getFileName() + "-replay-output.tsv"));
             AgentLog.log(LogLevel.INFO, LOG, "journal " + s.journal().directory() + " at sequence " + j.lastSequence(), null);
+            if (s.takeover() != null) {
+                dropStaleVip(s.takeover());
+            }
             clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, members);
         } catch (RuntimeException | Error e) {
             if (cs != null) {
@@ -151,6 +154,23 @@ public final class CloneNode implements AutoCloseable {
         this.counters = cs;
         this.duty = new dev.understudy.agent.node.DutyCycle(THREAD_NAME, LOG, "this clone no longer acknowledges",
             this::doWork, EmbeddedMediaDriver.idle(s.idle()), cs, errors);
+    }
+
+    /**
+     * A clone never holds the VIP. A node whose primary JVM died keeps it on its interface (its kernel
+     * lives on); started again as a clone it drops it first: a second holder answers ARP for the
+     * clients, and both nodes' kernels drop each other's packets sent from the VIP as martians (the
+     * cluster's multicast between them fell silent so).
+     */
+    private static void dropStaleVip(Takeover t) {
+        try (dev.understudy.netfilter.address.InterfaceAddresses addrs = new dev.understudy.netfilter.address.InterfaceAddresses()) {
+            if (addrs.remove(t.interfaceName(), t.vip(), 32)) {
+                AgentLog.log(LogLevel.WARN, LOG, "the VIP " + t.vipText() + " was still on " + t.interfaceName()
+                    + " (a primary of this node died): removed, this node is a clone", null);
+            }
+        } catch (Exception | Error e) {
+            AgentLog.log(LogLevel.DEBUG, LOG, "the VIP could not be checked on " + t.interfaceName() + ": " + e, null);
+        }
     }
 
     /** Starts the follower and its duty cycle. */
@@ -457,7 +477,6 @@ public final class CloneNode implements AutoCloseable {
             el.detach();
         }
         reportAppends();
-        closeClone();
         try {
             // the election goes on as this primary's, on its duty cycle and its control channel
             o.primary().go(o.handOver(), el == null ? null : new dev.understudy.agent.primary.PrimaryNode.SideWork() {
@@ -478,7 +497,9 @@ public final class CloneNode implements AutoCloseable {
                 }
             });
             primaryNode = o.primary();
+            closeClone(); // after the primary's publications and subscriptions exist (see follow())
         } catch (Exception | Error e) {
+            closeClone();
             errors.increment();
             AgentLog.log(LogLevel.ERROR, LOG, "the new primary could not start replicating; it serves without clones: " + e, null);
         }
@@ -491,9 +512,11 @@ public final class CloneNode implements AutoCloseable {
      */
     private void follow(int primaryId, long epoch) {
         election.detach();
-        closeClone();
+        // the new follower before the old one closes: the group's channel endpoints stay in use throughout
+        ReplicationClone old = clone;
         clone = ReplicationClone.create(driver.aeron(), settings.takeover().follow().apply(primaryId), (int) epoch, journal,
             members);
+        old.close();
         cloneClosed = false;
         clone.appendListener(appends);
         election.attach(clone.control());
