@@ -34,6 +34,9 @@ final class NodeRuntime {
         // At premain a role that cannot start stops the JVM before main; at a dynamic attach the
         // application is already serving (unprotected): it is left running and told why not.
         haltOnFailure = !"agentmain".equals(boot.get("attach"));
+        if (c.role() != Configuration.Role.STANDALONE && c.failover() == Configuration.Failover.ON) {
+            checkOrphanRetries(java.nio.file.Path.of("/proc/sys/net/ipv4/tcp_orphan_retries"));
+        }
         switch (c.role()) {
             case PRIMARY:
                 startPrimary(c, inst, boot);
@@ -44,6 +47,35 @@ final class NodeRuntime {
             default:
                 break;
         }
+    }
+
+    /** Above this, a killed primary's orphaned client sockets outlive a takeover by this node. */
+    static final int ORPHAN_RETRIES_MAX = 2;
+
+    /**
+     * Warns when this node's kernel keeps orphaned sockets long: when a primary JVM dies, its node's
+     * kernel keeps every client socket as an orphan (the close guard drops its FIN, and the kernel
+     * retries it: about 100 s with the default 0, which means 8). They hold the clients' 4-tuples,
+     * and while they live this node cannot rebuild those connections when it is elected again
+     * (repair-mode connect fails EADDRNOTAVAIL; SOCK_DESTROY does nothing to an orphan).
+     *
+     * @return the warning, or null when the setting is short enough or unreadable
+     */
+    static String checkOrphanRetries(java.nio.file.Path sysctl) {
+        String why = null;
+        try {
+            int v = Integer.parseInt(java.nio.file.Files.readString(sysctl).trim());
+            if (v == 0 || v > ORPHAN_RETRIES_MAX) {
+                why = "net.ipv4.tcp_orphan_retries is " + v + (v == 0 ? " (8 retries, about 100 s)" : "") + ": after a"
+                    + " primary JVM dies on this node, its orphaned client sockets keep the clients' 4-tuples that long,"
+                    + " and a takeover by this node meanwhile resets those connections; set it to 1 (sysctl -w"
+                    + " net.ipv4.tcp_orphan_retries=1, per network namespace)";
+                AgentLog.log(LogLevel.WARN, LOG, why, null);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or /proc not mounted: nothing to say
+        }
+        return why;
     }
 
     /** The primary this clone becomes if it wins an election: this configuration's primary settings, this node the primary. */

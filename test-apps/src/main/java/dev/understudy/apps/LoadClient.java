@@ -1326,8 +1326,15 @@ public final class LoadClient {
                     batch.reset();
                     int added = 0;
                     LoadStream.Request r;
-                    while (inflight.size() < config.pipeline() && (paceNs == 0 || System.nanoTime() - nextSendAt >= 0)
-                        && (r = stream.next()) != null) {
+                    boolean notDue = false;
+                    while (inflight.size() < config.pipeline()) {
+                        if (paceNs > 0 && System.nanoTime() - nextSendAt < 0) {
+                            notDue = true; // --rate: the next request is not due yet
+                            break;
+                        }
+                        if ((r = stream.next()) == null) {
+                            break;
+                        }
                         batch.write(r.wire(), 0, r.wire().length);
                         inflight.add(r);
                         added++;
@@ -1336,8 +1343,10 @@ public final class LoadClient {
                             nextSendAt = Math.max(nextSendAt, System.nanoTime() - paceNs) + paceNs;
                         }
                     }
-                    if (added == 0 && inflight.isEmpty() && paceNs > 0 && System.nanoTime() - nextSendAt < 0) {
-                        LockSupport.parkNanos(nextSendAt - System.nanoTime()); // --rate: the next request is not due yet
+                    if (added == 0 && inflight.isEmpty() && notDue) {
+                        // nothing in flight and the next request not due: wait for it (deciding on a second reading of
+                        // the clock here would end the connection when the request fell due in between)
+                        LockSupport.parkNanos(Math.max(0, nextSendAt - System.nanoTime()));
                         continue;
                     }
                     if (added > 0) {
