@@ -34,12 +34,11 @@ public final class CloneNode implements AutoCloseable {
 
     /**
      * What a clone needs to take over as primary: the primary it follows, the VIP and its
-     * interface, the NFQUEUE of the hold; null when failover is off. With {@code primary} (the
-     * settings of the primary this node would become) the winner of an election records and
-     * replicates under the new epoch, and {@code follow} gives the replication settings with
-     * another node as the primary, for the clones that follow the winner; both null (serial
-     * mode, whose turns, clock and timers a new primary does not record yet): the winner serves
-     * alone and the other clones stop following.
+     * interface, the NFQUEUE of the hold; null when failover is off. {@code primary}: the settings
+     * of the primary this node becomes if it wins an election (it records and replicates under the
+     * new epoch), null for a winner that serves alone; {@code follow}: the replication settings
+     * with another node as the primary, for following a winner, null for a clone that stops
+     * following once another node won.
      */
     public record Takeover(int primaryId, int vip, String vipText, String interfaceName,
                            dev.understudy.netfilter.nfqueue.NfQueueConfig queue,

@@ -50,7 +50,10 @@ import java.util.concurrent.TimeUnit;
  *     (O_NONBLOCK and TCP_NODELAY copied, every epoll registration of the fd re-added), then
  *     the threads blocked in a read or accept on those fds are signalled and retry on the new
  *     socket; the replay hook passes everything through from now on;</li>
- * <li><b>release</b>: the held segments go to TCP, the capture rule is removed.</li>
+ * <li><b>release</b>: the held segments go to TCP, the capture rule is removed; or, with a
+ *     {@link Recorder} (the new primary records and replicates), the queue and its rules become
+ *     the new primary's capture, which records the held segments and lets its input commit
+ *     release them.</li>
  * </ol>
  * A connection whose output diverged from the primary's, or whose state cannot be rebuilt, is
  * reset (invariant 4: never continued with bytes that differ from what the client has).

@@ -52,7 +52,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  */
 public final class PrimaryNode implements AutoCloseable {
     static final String THREAD_NAME = "understudy-primary";
-    /** Every log record of this first version is written under epoch 1 (election comes with failover). */
+    /** The epoch of the configured primary; an elected one records under the epoch it won ({@link InPlace}). */
     public static final int EPOCH = 1;
     private static final int RING_BYTES = 16 << 20;
     private static final int DRAIN_LIMIT = 1024;
@@ -331,7 +331,7 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     /**
-     * The second half (on the clone's replication thread, once its follower is closed): the
+     * The second half (on the clone's replication thread; its follower is closed right after): the
      * replication primary under the new epoch on the clone's journal (its sequences go on), the
      * records the switchover owes, the close guard, the hold's queue and rules as the capture, and
      * the duty cycle, whose first work is to record the held segments and let the input commit

@@ -75,14 +75,7 @@ class FailoverIT {
             List<String> opts = new ArrayList<>(List.of("-Dunderstudy.determinism=" + determinism,
                 "-Dapps.admin.port=" + ADMIN_PORT));
             try {
-                LabApps.Server[] nodes = new LabApps.Server[4];
-                for (int node = 2; node <= 3; node++) {
-                    nodes[node] = cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
-                }
-                nodes[1] = cluster.start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
-                for (int node = 2; node <= 3; node++) {
-                    LabCluster.awaitJoined(nodes[1], node);
-                }
+                LabApps.Server[] nodes = cluster.startPrimaryAndTwoClones(java, mainClass, opts);
                 Path record = work.resolve("load");
                 List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
                     REQUESTS, pipeline, 7, false));

@@ -76,14 +76,7 @@ class FailoverRoundsIT {
                 // client sockets as orphans (their FINs dropped by the close guard, retried), which hold the
                 // 4-tuples; at the default (about 100 s) node1, winning round 2 30 s after it was killed, could
                 // rebuild none of the 64 (repair-mode connect: EADDRNOTAVAIL), and SOCK_DESTROY does nothing to an orphan
-                LabApps.Server[] nodes = new LabApps.Server[4];
-                for (int node = 2; node <= 3; node++) {
-                    nodes[node] = cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
-                }
-                nodes[1] = cluster.start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
-                for (int node = 2; node <= 3; node++) {
-                    LabCluster.awaitJoined(nodes[1], node);
-                }
+                LabApps.Server[] nodes = cluster.startPrimaryAndTwoClones(java, mainClass, opts);
                 List<String> args = new ArrayList<>(LabApps.loadArgs(protocol, lab.vip() + ":" + PORT, CONNECTIONS,
                     1_000_000, pipeline, 7, false));
                 // each round takes about 20 s here (3 s of streaming, the failover, the restart and catch-up)

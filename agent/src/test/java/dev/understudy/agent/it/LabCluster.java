@@ -69,6 +69,23 @@ final class LabCluster {
         return s;
     }
 
+    /**
+     * node2 and node3 as clones, then node1 as primary of {@code mainClass}, and waits until both
+     * clones joined it; element n of the result is node n's server (element 0 unused).
+     */
+    LabApps.Server[] startPrimaryAndTwoClones(Path java, String mainClass, List<String> opts)
+        throws IOException, InterruptedException {
+        LabApps.Server[] nodes = new LabApps.Server[4];
+        for (int node = 2; node <= 3; node++) {
+            nodes[node] = start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
+        }
+        nodes[1] = start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
+        for (int node = 2; node <= 3; node++) {
+            awaitJoined(nodes[1], node);
+        }
+        return nodes;
+    }
+
     static void awaitJoined(LabApps.Server primary, int node) throws IOException, InterruptedException {
         LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
             primary.process(), Duration.ofSeconds(30));
