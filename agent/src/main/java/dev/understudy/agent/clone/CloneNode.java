@@ -266,8 +266,6 @@ public final class CloneNode implements AutoCloseable {
 
     private dev.understudy.agent.failover.ElectionDriver election;
     private long lostAtNs;
-    /** When this node won or learnt the winner (the drivers stop a little later), 0 before. */
-    private long electionDecidedNs;
     private boolean electionStarted;
     /** The journal position the election was last told of. */
     private long reportedToElection;
@@ -374,8 +372,7 @@ public final class CloneNode implements AutoCloseable {
             new dev.understudy.agent.failover.ElectionDriver.Listener() {
                 @Override
                 public void onPromoted(long epoch) {
-                    electionDecidedNs = System.nanoTime();
-                    promote(electionDecidedNs, epoch);
+                    promote(System.nanoTime(), epoch);
                 }
 
                 @Override
@@ -386,7 +383,6 @@ public final class CloneNode implements AutoCloseable {
                 @Override
                 public void onFollow(int primaryId, long epoch) {
                     if (primaryId != 0 && primaryId != settings.nodeId() && !promoted && epoch > followingEpoch) {
-                        electionDecidedNs = System.nanoTime();
                         clone.announceEpoch(epoch);
                         AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " is primary of epoch " + epoch + (t.follow() == null
                             ? "; this clone cannot follow another primary (it keeps its journal, and stops here)"
@@ -516,7 +512,6 @@ public final class CloneNode implements AutoCloseable {
         clone = ReplicationClone.create(driver.aeron(), settings.takeover().follow().apply(primaryId), (int) epoch, journal,
             members);
         old.close();
-        cloneClosed = false;
         clone.appendListener(appends);
         election.attach(clone.control());
         followingPrimary = primaryId;

@@ -148,16 +148,10 @@ class FailoverRoundsIT {
                 }
             } finally {
                 cluster.stopAll();
-                if (!Boolean.getBoolean("understudy.it.keep")) {
-                    cluster.deleteAeronDirs();
-                }
+                cluster.deleteAeronDirs();
             }
         } finally {
-            if (!Boolean.getBoolean("understudy.it.keep")) {
-                RecordingChecks.deleteTree(work);
-            } else {
-                System.out.println("KEPT " + work);
-            }
+            RecordingChecks.deleteTree(work);
         }
     }
 
