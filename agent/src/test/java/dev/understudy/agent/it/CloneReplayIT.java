@@ -42,14 +42,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Every run also checks the primary's recording in both clones' journals
  * ({@link RecordingChecks#assertJournalsHoldTheRecording}).
  *
- * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 20,000; the
+ * <p>Request count per connection: {@code -Dunderstudy.it.requests} (default 6,000; 20,000 for a longer run; the
  * divergence cases, which only need to show that divergence is found, run a tenth of it).
  */
 @Privileged
 class CloneReplayIT {
     private static final int PORT = LabCluster.PORT;
     private static final int CONNECTIONS = 32;
-    private static final long REQUESTS = Long.getLong("understudy.it.requests", 20_000);
+    private static final long REQUESTS = Long.getLong("understudy.it.requests", 6_000);
     /** Shared keys every connection APPENDs to: the final state depends on the order of requests across connections. */
     private static final int SHARED_APPENDS = 4;
     /** Each app's out-of-band admin port (not a service port: neither recorded nor replayed). */
@@ -204,10 +204,7 @@ class CloneReplayIT {
             }
             opts.addAll(extra);
             try {
-                LabApps.Server[] clones = new LabApps.Server[4];
-                for (int node = 2; node <= 3; node++) {
-                    clones[node] = cluster.start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
-                }
+                LabApps.Server[] clones = cluster.startClones(java, mainClass, opts);
                 LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
                 for (int node = 2; node <= 3; node++) {
                     LabCluster.awaitJoined(primary, node);

@@ -5,10 +5,13 @@ import dev.understudy.lab.Lab;
 import dev.understudy.lab.LabApps;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -63,7 +66,9 @@ final class LabCluster {
         LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT, bindAddress,
             // generous: three JVMs with the agent start on two shared cores (over a minute seen under load)
             work.resolve(role + "-node" + node + ".log"), Duration.ofSeconds(180));
-        servers.add(s);
+        synchronized (servers) {
+            servers.add(s);
+        }
         System.out.printf("LAB %s node%d (%s) listening after %d ms%n", role, node, java == null ? "java" : java.getParent().getParent().getFileName(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         return s;
@@ -75,13 +80,40 @@ final class LabCluster {
      */
     LabApps.Server[] startPrimaryAndTwoClones(Path java, String mainClass, List<String> opts)
         throws IOException, InterruptedException {
-        LabApps.Server[] nodes = new LabApps.Server[4];
-        for (int node = 2; node <= 3; node++) {
-            nodes[node] = start(node, "clone", java, LabApps.appsClassPath(), mainClass, opts);
-        }
+        LabApps.Server[] nodes = startClones(java, mainClass, opts);
         nodes[1] = start(1, "primary", java, LabApps.appsClassPath(), mainClass, opts);
         for (int node = 2; node <= 3; node++) {
             awaitJoined(nodes[1], node);
+        }
+        return nodes;
+    }
+
+    /**
+     * node2 and node3 as clones of {@code mainClass}, started side by side (each JVM takes seconds to
+     * start with the agent); element n of the result is node n's server (elements 0 and 1 unused).
+     */
+    LabApps.Server[] startClones(Path java, String mainClass, List<String> opts) throws IOException, InterruptedException {
+        LabApps.Server[] nodes = new LabApps.Server[4];
+        CompletableFuture<LabApps.Server> node3 = CompletableFuture.supplyAsync(() -> {
+            try {
+                return start(3, "clone", java, LabApps.appsClassPath(), mainClass, opts);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            nodes[2] = start(2, "clone", java, LabApps.appsClassPath(), mainClass, opts);
+        } finally {
+            try {
+                nodes[3] = node3.join(); // whatever node2 did: a started node3 is in servers, for stopAll
+            } catch (CompletionException e) {
+                if (nodes[2] != null) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
         }
         return nodes;
     }
