@@ -360,6 +360,14 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
 
     /**
+     * Planned switchover: from the next heartbeat on (sent at once), this primary says it hands over
+     * to {@code nodeId}; 0 takes it back. Same thread as {@link #doWork}.
+     */
+    public void handOffTo(int nodeId) {
+        heartbeater.handOffTo(nodeId);
+    }
+
+    /**
      * Election messages on the heartbeat stream, sent and received by this node in this role; frames
      * received reach the channel's handler while {@link #doWork} runs.
      */

@@ -86,6 +86,7 @@ public final class Heartbeater implements AutoCloseable {
             Wire.header(out, 0, Wire.HB_LENGTH, Wire.TYPE_HEARTBEAT, config.nodeId(), selfAddress);
             out.putByte(Wire.HB_ROLE_OFFSET, (byte) role.code());
             out.putByte(Wire.HB_HEALTHY_OFFSET, (byte) (healthy ? 1 : 0));
+            out.putShort(Wire.HB_HANDOFF_OFFSET, (short) handOffTo, Wire.LE);
             out.putLong(Wire.HB_EPOCH_OFFSET, epoch, Wire.LE);
             out.putLong(Wire.HB_JOURNAL_OFFSET, journalPosition, Wire.LE);
             out.putLong(Wire.HB_DURABLE_OFFSET, durablePosition, Wire.LE);
@@ -135,7 +136,22 @@ public final class Heartbeater implements AutoCloseable {
             buf.getLong(off + Wire.HB_DURABLE_OFFSET, Wire.LE),
             buf.getByte(off + Wire.HB_HEALTHY_OFFSET) != 0,
             nowNs);
+        membership.handOffTo(sender, buf.getShort(off + Wire.HB_HANDOFF_OFFSET, Wire.LE) & 0xFFFF);
     }
+
+    /**
+     * From the next heartbeat on, says that this node (a primary) hands over to {@code nodeId} in a
+     * planned switchover; 0 takes it back.
+     */
+    public void handOffTo(int nodeId) {
+        if (nodeId < 0 || nodeId > 0xFFFF) {
+            throw new IllegalArgumentException("invalid hand-off target: value=" + nodeId + ", expected 0..65535");
+        }
+        handOffTo = nodeId;
+        nextSendNs = nowNs; // at once
+    }
+
+    private int handOffTo;
 
     public Membership membership() {
         return membership;

@@ -24,6 +24,7 @@ public final class Membership {
     private final long[] journalPosition;
     private final long[] durablePosition;
     private final boolean[] healthy;
+    private final int[] handOffTo;
 
     public Membership(int selfId, int maxNodeId, long timeoutNs, MemberListener listener) {
         if (timeoutNs <= 0) {
@@ -41,6 +42,7 @@ public final class Membership {
         journalPosition = new long[n];
         durablePosition = new long[n];
         healthy = new boolean[n];
+        handOffTo = new int[n];
     }
 
     /**
@@ -113,6 +115,21 @@ public final class Membership {
 
     public boolean isHealthy(int nodeId) {
         return isKnown(nodeId) && healthy[nodeId];
+    }
+
+    /**
+     * The node's last heartbeat says it hands over to this node (a primary's planned switchover);
+     * 0 if it does not. Ignored for this node itself and out-of-range ids.
+     */
+    public void handOffTo(int nodeId, int target) {
+        if (nodeId != selfId && nodeId > 0 && nodeId < known.length) {
+            handOffTo[nodeId] = target;
+        }
+    }
+
+    /** The node a member's last heartbeat hands over to, 0 if none (or never heard). */
+    public int handOffTo(int nodeId) {
+        return isKnown(nodeId) ? handOffTo[nodeId] : 0;
     }
 
     public long lastSeenNs(int nodeId) {

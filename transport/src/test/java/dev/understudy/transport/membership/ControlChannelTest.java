@@ -129,6 +129,30 @@ class ControlChannelTest {
         }
     }
 
+    /**
+     * A primary's planned switchover names its target in its heartbeats, and taking it back clears
+     * it. Mutation check: with {@code Heartbeater.doWork} not writing the field, node 2 never saw
+     * node 3 named (timed out); restored.
+     */
+    @Test
+    void shouldCarryAPrimarysHandOffTargetInItsHeartbeats() {
+        try (Heartbeater primary = new Heartbeater(driver.aeron(), config(1, SECRET), null);
+             Heartbeater clone = new Heartbeater(driver.aeron(), config(2, SECRET), null)) {
+            Runnable duty = () -> {
+                long now = System.nanoTime();
+                primary.doWork(now, Role.PRIMARY, 1, 5, 5, true);
+                clone.doWork(now, Role.CLONE, 1, 5, 5, true);
+            };
+            runUntil(() -> clone.membership().isAlive(1), duty, "the primary's heartbeat");
+            assertEquals(0, clone.membership().handOffTo(1), "no switchover yet");
+            primary.handOffTo(3);
+            runUntil(() -> clone.membership().handOffTo(1) == 3, duty, "node 3 named");
+            primary.handOffTo(0);
+            runUntil(() -> clone.membership().handOffTo(1) == 0, duty, "the switchover called off");
+            assertEquals(0, clone.membership().handOffTo(2), "a node names nobody for itself");
+        }
+    }
+
     @Test
     void shouldRejectAndCountUnsignedForgedAndMalformedFrames() {
         Seen seen = new Seen();

@@ -32,7 +32,7 @@ import java.nio.ByteOrder;
  *
  *  ACK body (32..56):       u64 journal sequence @32 | u64 sender nanoTime @40 | i32 epoch @48 | u32 0 @52
  *                           (session field: the clone's incarnation)
- *  HEARTBEAT body (32..72): u8 role @32 | u8 healthy @33 | u16 0 | u32 0 | u64 epoch @40 | u64 journal seq @48
+ *  HEARTBEAT body (32..72): u8 role @32 | u8 healthy @33 | u16 hand-off target @34 | u32 0 | u64 epoch @40 | u64 journal seq @48
  *                           | u64 durable seq @56 | u64 nanoTime @64
  *  CATCHUP_REQUEST body:    u64 from sequence @32 | u32 reply IPv4 @40 | u32 0 @44
  *  CATCHUP_STOP body:       u64 last sequence @32
@@ -76,6 +76,11 @@ public final class Wire {
 
     public static final int HB_ROLE_OFFSET = HEADER_LENGTH;
     public static final int HB_HEALTHY_OFFSET = HEADER_LENGTH + 1;
+    /**
+     * u16: the node a primary hands over to in a planned switchover (it holds client input and
+     * stops serving once that node has caught up), 0 otherwise (and from older senders).
+     */
+    public static final int HB_HANDOFF_OFFSET = HEADER_LENGTH + 2;
     public static final int HB_EPOCH_OFFSET = HEADER_LENGTH + 8;
     public static final int HB_JOURNAL_OFFSET = HEADER_LENGTH + 16;
     public static final int HB_DURABLE_OFFSET = HEADER_LENGTH + 24;
