@@ -27,6 +27,9 @@ import java.util.random.RandomGenerator;
  * nodes (itself included) of its epoch for the failure timeout; when another primary of its own
  * epoch shows up (impossible unless a node lost its durable state: both stop); or when it is
  * asked to hand off ({@link #handOff}). Its next heartbeat says so, and its clones suspect it at once.
+ * A planned switchover names the successor in those heartbeats ({@link #handOff(long, int)}): that
+ * clone stands at once, the others only a failure timeout later (in case it cannot win). Who stands
+ * first is all it changes: votes follow the same rules.
  *
  * <h2>Votes</h2>
  * A node grants at most one vote per epoch (persisted before the vote is sent), only to a
@@ -72,6 +75,10 @@ public final class ElectionNode {
     private long primaryHeardNs;
     /** The followed primary said it is no longer primary: suspect it now. */
     private boolean primaryLost;
+    /** The successor a primary that handed off named (a planned switchover), 0 if none. */
+    private int successor;
+    /** This node handed off to this successor: its heartbeats as FENCED name it. */
+    private int handedTo;
     /** A clone that suspects its primary and waits for {@link #dueNs} to stand. */
     private boolean suspecting;
     /** Clone suspecting: when to stand. Candidate: when the current round is given up. */
@@ -209,9 +216,27 @@ public final class ElectionNode {
      * @return whether this node was primary
      */
     public boolean handOff(long nowNs) {
+        return handOff(nowNs, 0);
+    }
+
+    /**
+     * A planned switchover: the primary stops, and its heartbeats name {@code successorId} (a clone
+     * that caught up while the primary held client input) so that it stands at once and the other
+     * clones wait a failure timeout before they do.
+     *
+     * @param successorId the clone to take over, 0 for none in particular (as {@link #handOff(long)})
+     * @return whether this node was primary
+     * @throws IllegalArgumentException if {@code successorId} is this node or not a member
+     */
+    public boolean handOff(long nowNs, int successorId) {
+        if (successorId < 0 || successorId > config.members() || successorId == id) {
+            throw new IllegalArgumentException("invalid successor: value=" + successorId + ", expected 0 or another member of 1.."
+                + config.members());
+        }
         if (role != ElectionRole.PRIMARY) {
             return false;
         }
+        handedTo = successorId;
         stop(nowNs);
         return true;
     }
@@ -288,6 +313,18 @@ public final class ElectionNode {
         }
         if (from == primaryId && role == ElectionRole.CLONE) {
             primaryLost = true; // our primary handed off, stepped down or restarted: elect now
+        }
+        if (h.role() == ElectionRole.FENCED && h.primaryId() != 0) {
+            // a primary that handed off names its successor (a node that never heard it as primary,
+            // such as a clone of the configured primary, takes its word for it too)
+            if (role == ElectionRole.CLONE && (from == primaryId || primaryId == 0)) {
+                if (!primaryLost || successor != h.primaryId()) {
+                    suspecting = false; // rank again, with the successor known
+                }
+                primaryLost = true;
+                successor = h.primaryId();
+            }
+            return;
         }
         if (role == ElectionRole.PRIMARY && h.primaryId() == id) {
             follower[from] = true;
@@ -412,6 +449,7 @@ public final class ElectionNode {
         primaryHeardNs = nowNs;
         primaryLost = false;
         suspecting = false;
+        successor = 0;
         if (role != ElectionRole.CLONE || primaryId != primary) {
             ElectionRole previous = role;
             role = ElectionRole.CLONE;
@@ -441,6 +479,7 @@ public final class ElectionNode {
         synced = false;
         suspecting = false;
         primaryLost = false;
+        successor = 0;
         primaryHeardNs = nowNs; // give the epoch's winner a failure timeout to show up
         if (previous != role || previousPrimary != 0) {
             listener.onRoleChanged(previous, role, epoch, primaryId);
@@ -550,7 +589,8 @@ public final class ElectionNode {
     }
 
     private void sendHeartbeat(long nowNs) {
-        out.broadcast(new Heartbeat(id, epoch, role, primaryId, log.lastEpoch(), log.lastPosition(), synced));
+        int names = role == ElectionRole.FENCED ? handedTo : primaryId;
+        out.broadcast(new Heartbeat(id, epoch, role, names, log.lastEpoch(), log.lastPosition(), synced));
         heartbeatSent = true;
         heartbeatSentNs = nowNs;
     }
@@ -573,6 +613,9 @@ public final class ElectionNode {
      * half failure timeout per such clone plus jitter; so the best placed clone usually wins alone.
      */
     private long candidacyDelay(long nowNs) {
+        if (successor == id) {
+            return 0; // the primary handed over to this node: it caught up, and the others wait for it
+        }
         int ahead = 0;
         for (int i = 1; i <= config.members(); i++) {
             if (i == id || !heard[i] || nowNs - heardNs[i] > config.failureTimeoutNs() || i == primaryId) {
@@ -588,7 +631,8 @@ public final class ElectionNode {
             }
         }
         long jitter = random.nextLong(config.heartbeatIntervalNs());
-        return ahead == 0 ? jitter : ahead * (config.failureTimeoutNs() / 2) + jitter;
+        long named = successor != 0 ? config.failureTimeoutNs() : 0; // another node was named: give it a timeout
+        return named + (ahead == 0 ? jitter : ahead * (config.failureTimeoutNs() / 2) + jitter);
     }
 
     private int followersHeard(long nowNs) {

@@ -6,7 +6,8 @@ package dev.understudy.agent.election;
  * suspecting it; the clones' heartbeats keep the primary's check-quorum satisfied and tell it
  * whether they still need to find where their journal meets its log ({@link Follow}).
  *
- * @param primaryId  the primary of {@code epoch} the sender follows (itself when primary), 0 if none
+ * @param primaryId  the primary of {@code epoch} the sender follows (itself when primary), 0 if none;
+ *                   from a {@link ElectionRole#FENCED} node, the successor it handed off to (0 if none)
  * @param lastEpoch  epoch of the last record in the sender's journal (0 when empty)
  * @param lastPosition position of that record (0 when empty)
  * @param synced     a clone whose journal is known to be a prefix of its primary's log

@@ -208,16 +208,38 @@ public final class ElectionDriver implements AutoCloseable {
      * @return whether this node was primary
      */
     public boolean handOff(long nowNs) {
+        return handOff(nowNs, 0);
+    }
+
+    /**
+     * A planned switchover to {@code successorId} (see {@link ElectionNode#handOff(long, int)}).
+     *
+     * @return whether this node was primary
+     */
+    public boolean handOff(long nowNs, int successorId) {
         checkUsable();
         boolean was;
         try {
-            was = node.handOff(nowNs);
+            was = node.handOff(nowNs, successorId);
         } catch (UncheckedIOException e) {
             failed = true;
             throw e;
         }
         dispatch();
         return was;
+    }
+
+    /**
+     * The configured primary, which runs no election of its own, said in its replication heartbeats
+     * that it hands over to {@code successorId} ({@code Membership.handOffTo}): the election hears it
+     * as that primary's hand-off (a heartbeat of it, stopped, naming the successor) with the next
+     * {@link #doWork}.
+     */
+    public void onPrimaryHandOff(int primaryId, long epoch, int successorId) {
+        if (inbox.size() < INBOX_CAPACITY) {
+            inbox.add(new dev.understudy.agent.election.Heartbeat(primaryId, epoch, ElectionRole.FENCED, successorId, 0, 0,
+                false));
+        }
     }
 
     public int nodeId() {

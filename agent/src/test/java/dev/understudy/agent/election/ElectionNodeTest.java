@@ -305,6 +305,47 @@ class ElectionNodeTest {
         assertTrue(voteFrom(p, last(VoteRequest.class), now + 3 * MS).granted(), "the fenced node still votes");
     }
 
+    /**
+     * A planned switchover: the primary names node 3, which stands at once although node 2 is as up
+     * to date with a lower id (and would stand first otherwise); node 2 waits a failure timeout more,
+     * and votes for node 3. A clone of the configured primary, which never heard it in the election
+     * (primary 0), takes the named successor too. Mutation check: with {@code candidacyDelay}
+     * ignoring the successor, node 3 stayed a clone ("named: at once") and the test failed; restored.
+     */
+    @Test
+    void shouldLetTheNamedSuccessorStandFirstInAPlannedSwitchover() {
+        ElectionNode p = node(1);
+        long now = elect(p);
+        events.clear();
+        assertThrows(IllegalArgumentException.class, () -> p.handOff(now, 1), "not to itself");
+        assertTrue(p.handOff(now + MS, 3));
+        Heartbeat stopped = last(Heartbeat.class);
+        assertEquals(ElectionRole.FENCED, stopped.role());
+        assertEquals(3, stopped.primaryId(), "the heartbeat names the successor");
+
+        ElectionNode named = node(3, new DurableState(p.epoch(), 1), journal(p.epoch(), 5), now);
+        ElectionNode other = node(2, new DurableState(p.epoch(), 1), journal(p.epoch(), 5), now);
+        for (ElectionNode c : List.of(named, other)) {
+            c.onMessage(new Heartbeat(1, p.epoch(), ElectionRole.PRIMARY, 1, p.epoch(), 5, true), now);
+            c.onMessage(new Heartbeat(named == c ? 2 : 3, p.epoch(), ElectionRole.CLONE, 1, p.epoch(), 5, true), now);
+            c.onMessage(stopped, now + 2 * MS);
+            c.onTick(now + 2 * MS);
+        }
+        assertEquals(ElectionRole.CANDIDATE, named.role(), "named: at once");
+        VoteRequest request = last(VoteRequest.class);
+        other.onTick(now + 2 * MS + 2 * INTERVAL);
+        other.onTick(now + TIMEOUT / 2 + 2 * INTERVAL);
+        assertEquals(ElectionRole.CLONE, other.role(), "not named: it waits although it has the lower id");
+        assertTrue(voteFrom(other, request, now + 3 * MS).granted(), "and grants the successor its pre-vote");
+        other.onTick(now + 2 * MS + 2 * TIMEOUT + 2 * INTERVAL);
+        assertEquals(ElectionRole.CANDIDATE, other.role(), "but stands if the successor never wins");
+
+        ElectionNode unaware = node(3, new DurableState(p.epoch(), 1), journal(p.epoch(), 5), now);
+        unaware.onMessage(stopped, now + 2 * MS);
+        unaware.onTick(now + 2 * MS);
+        assertEquals(ElectionRole.CANDIDATE, unaware.role(), "a clone that knew no primary in the election stands too");
+    }
+
     @Test
     void shouldLetTheMostUpToDateCloneStandFirstAndTheLowestIdAmongEquals() {
         ElectionNode behind = node(2, new DurableState(1, 0), journal(1, 5), 0);

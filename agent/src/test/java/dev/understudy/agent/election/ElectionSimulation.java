@@ -719,8 +719,10 @@ final class ElectionSimulation {
         } else if (kind < 12) {
             if (primary != null && !primary.paused) {
                 outcome.handOffs++;
-                trace("FAULT n%d hands off", primary.id);
-                primary.node.handOff(primary.clock());
+                // half of them planned switchovers that name a successor (any other node, up or down)
+                int successor = rnd.nextBoolean() ? 0 : 1 + (primary.id + rnd.nextInt(members - 1)) % members;
+                trace("FAULT n%d hands off to n%d", primary.id, successor);
+                primary.node.handOff(primary.clock(), successor);
                 afterCall(primary);
             }
         } else {
