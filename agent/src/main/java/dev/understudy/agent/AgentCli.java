@@ -14,6 +14,10 @@ import java.io.PrintStream;
  *                           process's system properties and environment; exit 1 if invalid
  *   --status AERON_DIR      the running node's counters (role, epoch, positions, capture, ring,
  *                           degraded, errors) read from its Aeron directory; exit 1 if none runs there
+ *   --invoke PID OPERATION [ARGUMENT]
+ *                           a node's JMX operation (applyAll, divergedConnections; switchover NODE on
+ *                           the primary) through the Attach API; exit 1 with the operation's reason
+ *                           if it refused or failed
  * </pre>
  * Anything else prints the usage on stderr and exits with {@value #USAGE_ERROR}.
  */
@@ -80,12 +84,12 @@ public final class AgentCli {
                 return 1;
             }
         }
-        if (args.length == 3 && "--invoke".equals(args[0])) {
+        if ((args.length == 3 || args.length == 4) && "--invoke".equals(args[0])) {
             try {
-                out.println(invoke(args[1], args[2]));
+                out.println(invoke(args[1], args[2], args.length == 4 ? args[3] : null));
                 return 0;
             } catch (final Exception e) {
-                err.println(Agent.PREFIX + "invoke " + args[2] + " on pid " + args[1] + ": " + e);
+                err.println(Agent.PREFIX + "invoke " + args[2] + " on pid " + args[1] + ": " + reason(e));
                 return 1;
             }
         }
@@ -98,7 +102,7 @@ public final class AgentCli {
      * Invokes operation {@code operation} of the {@code dev.understudy:type=Node} MBean of the JVM
      * {@code pid} through the Attach API and its local JMX connector (started if needed).
      */
-    static String invoke(final String pid, final String operation) throws Exception {
+    static String invoke(final String pid, final String operation, final String argument) throws Exception {
         final com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
         try {
             final String address = vm.startLocalManagementAgent();
@@ -106,12 +110,23 @@ public final class AgentCli {
                 new javax.management.remote.JMXServiceURL(address))) {
                 final Object r = c.getMBeanServerConnection().invoke(
                     new javax.management.ObjectName(dev.understudy.agent.status.NodeMBean.OBJECT_NAME), operation,
-                    new Object[0], new String[0]);
+                    argument == null ? new Object[0] : new Object[] {argument},
+                    argument == null ? new String[0] : new String[] {String.class.getName()});
                 return String.valueOf(r);
             }
         } finally {
             vm.detach();
         }
+    }
+
+    /** What went wrong, unwrapped from the JMX exceptions around an operation's own. */
+    static String reason(final Throwable e) {
+        Throwable t = e;
+        while ((t instanceof javax.management.JMException || t instanceof javax.management.JMRuntimeException
+            || t instanceof java.lang.reflect.UndeclaredThrowableException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null && t != e ? t.getMessage() : String.valueOf(t);
     }
 
     /**
@@ -123,7 +138,8 @@ public final class AgentCli {
             .append("  java -javaagent:understudy-agent.jar[=key=value,...] <your application>\n")
             .append("  java -jar understudy-agent.jar --version | --help | --config-table | --check-config [key=value,...]\n")
             .append("  java -jar understudy-agent.jar --status AERON_DIR   (a running node's counters)\n")
-            .append("  java -jar understudy-agent.jar --invoke PID OPERATION   (a node's JMX operation, e.g. applyAll;\n")
+            .append("  java -jar understudy-agent.jar --invoke PID OPERATION [ARGUMENT]   (a node's JMX operation, e.g. applyAll,\n")
+            .append("      or switchover 2 on the primary;\n")
             .append("      run it in the node's network namespace: the JVM's local JMX connector listens on its loopback)\n\n")
             .append("Configuration keys. Precedence: agent argument (key=value, no 'understudy.' prefix;\n")
             .append("an element without '=' continues a list value) > system property -Dunderstudy.<key>\n")

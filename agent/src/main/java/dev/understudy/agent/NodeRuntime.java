@@ -102,6 +102,7 @@ final class NodeRuntime {
             return;
         }
         onShutdown(node);
+        node.registerOperations();
         try {
             InstallReport report = Interceptors.install(inst, node.hook());
             if (!report.ok()) {

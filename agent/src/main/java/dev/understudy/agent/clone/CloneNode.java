@@ -366,8 +366,10 @@ public final class CloneNode implements AutoCloseable {
         reportedToElection = history.lastPosition();
         appendRuns.clear();
         clone.appendListener(appends);
-        // a lost primary: stand a few heartbeat intervals from now; joining an elected primary: no hurry
-        long standIn = lost ? t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs() : 0;
+        // a lost primary: stand a few heartbeat intervals from now; joining an elected primary, or a planned
+        // switchover (the election then hears the primary's hand-off, which tells who stands first): no hurry
+        int successor = lost ? clone.membership().handOffTo(t.primaryId()) : 0;
+        long standIn = lost && successor == 0 ? t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs() : 0;
         election = new dev.understudy.agent.failover.ElectionDriver(t.election(), settings.nodeId(), file, history,
             new dev.understudy.agent.failover.ElectionDriver.Listener() {
                 @Override
@@ -407,7 +409,11 @@ public final class CloneNode implements AutoCloseable {
                 }
             }, now - Math.max(0, standIn));
         election.attach(clone.control());
-        if (lost) {
+        if (successor != 0) {
+            election.onPrimaryHandOff(t.primaryId(), settings.epoch(), successor);
+            AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " hands over to node " + successor
+                + " (planned switchover) at journal sequence " + clone.lastSequence() + ": electing it", null);
+        } else if (lost) {
             AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost (" + TimeUnit.NANOSECONDS.toMillis(now
                 - clone.membership().lastSeenNs(t.primaryId())) + " ms without a heartbeat) at journal sequence "
                 + clone.lastSequence() + ": electing a new primary", null);
@@ -421,8 +427,12 @@ public final class CloneNode implements AutoCloseable {
     private boolean primaryLost() {
         dev.understudy.transport.membership.Membership m = clone.membership();
         int primary = settings.takeover().primaryId();
-        if (!m.isKnown(primary) || m.isAlive(primary) || clone.isCatchingUp()) {
+        if (!m.isKnown(primary) || clone.isCatchingUp()) {
             return false;
+        }
+        if (m.isAlive(primary)) {
+            // alive: lost only if it hands over (a planned switchover: it holds input and stops serving)
+            return m.handOffTo(primary) != 0 && m.role(primary) == Role.PRIMARY && m.epoch(primary) == settings.epoch();
         }
         for (int i = 1; i <= dev.understudy.transport.aeron.ReplicationConfig.MAX_NODE_ID; i++) {
             if (i != settings.nodeId() && m.isAlive(i) && m.role(i) == Role.PRIMARY && m.epoch(i) > settings.epoch()) {
@@ -448,7 +458,13 @@ public final class CloneNode implements AutoCloseable {
         epochCounter.setOrdered(epoch);
         int lostPrimary = followingPrimary != 0 ? followingPrimary : t.primaryId();
         long lastHeard = clone.membership().lastSeenNs(lostPrimary);
-        if (followingPrimary != 0) {
+        boolean handedOver = clone.membership().isAlive(lostPrimary) && clone.membership().handOffTo(lostPrimary) != 0;
+        if (handedOver) {
+            if (followingPrimary != 0) {
+                lostAtNs = now; // its election named this node at most a few heartbeats ago
+            }
+            lastHeard = Math.min(lastHeard, lostAtNs); // a planned switchover: found "lost" when it said it hands over
+        } else if (followingPrimary != 0) {
             lostAtNs = lastHeard + t.election().failureTimeoutNs(); // this election's driver suspected it on its own
         }
         AgentLog.log(LogLevel.WARN, LOG, "node " + settings.nodeId() + " won the election for epoch " + epoch + " ("
@@ -490,8 +506,14 @@ public final class CloneNode implements AutoCloseable {
                     }
                     return el.doWork(nowNs);
                 }
+
+                @Override
+                public void handOff(long nowNs, int successor) {
+                    el.handOff(nowNs, successor);
+                }
             });
             primaryNode = o.primary();
+            o.primary().registerOperations();
             closeClone(); // after the primary's publications and subscriptions exist (see follow())
         } catch (Exception | Error e) {
             closeClone();

@@ -38,6 +38,7 @@ final class InputCommit implements DurabilityListener {
     private int owedId;
     private long durable;
     private boolean degraded;
+    private boolean paused;
     private final AtomicCounter heldCounter;
     private final long stallNanos;
     private final AtomicCounter releasedCounter;
@@ -76,7 +77,7 @@ final class InputCommit implements DurabilityListener {
      *         wait for, already durable, or degraded with the serve policy)
      */
     boolean hold(long sequence, int packetId) {
-        if (quorum == 0 || (degraded && serveWhenDegraded) || sequence <= durable) {
+        if (!paused && (quorum == 0 || (degraded && serveWhenDegraded) || sequence <= durable)) {
             return false;
         }
         if (tail - head == sequences.length) {
@@ -98,7 +99,9 @@ final class InputCommit implements DurabilityListener {
     public void onDurable(int k, long sequence) {
         if (k == quorum && sequence > durable) {
             durable = sequence;
-            flushDurable();
+            if (!paused) {
+                flushDurable();
+            }
         }
     }
 
@@ -109,6 +112,13 @@ final class InputCommit implements DurabilityListener {
      */
     int doWork(int liveClones) {
         int work = 0;
+        if (paused) {
+            return owed && releaser.releaseUpTo(owedId) ? clearOwed() : 0;
+        }
+        if (tail > head && sequences[(int) head & mask] <= durable) {
+            flushDurable(); // durable while paused
+            work++;
+        }
         boolean stalled = tail > head && System.nanoTime() - heldAt[(int) head & mask] > stallNanos;
         boolean nowDegraded = liveClones < quorum || stalled;
         if (nowDegraded != degraded) {
@@ -124,6 +134,24 @@ final class InputCommit implements DurabilityListener {
             work++;
         }
         return work;
+    }
+
+    private int clearOwed() {
+        owed = false;
+        return 1;
+    }
+
+    /**
+     * A planned switchover holds every segment that carries input, durable or not, degraded or not,
+     * until {@code pause(false)} (what was durable meanwhile is released then); releases decided
+     * before go on.
+     */
+    void pause(boolean pause) {
+        paused = pause;
+    }
+
+    boolean paused() {
+        return paused;
     }
 
     boolean degraded() {

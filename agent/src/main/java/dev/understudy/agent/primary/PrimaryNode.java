@@ -120,6 +120,7 @@ public final class PrimaryNode implements AutoCloseable {
     private final Counter role;
     private final Counter epoch;
     private final Counter fencedCounter;
+    private final Counter handedOffCounter;
     private final Counter suspensions;
     private final Counter connections;
     private final Counter records;
@@ -158,6 +159,7 @@ public final class PrimaryNode implements AutoCloseable {
             role.setOrdered(1);
             epoch = cs.add("epoch");
             fencedCounter = cs.add("fenced (a higher epoch's primary seen)");
+            handedOffCounter = cs.add("handed over (planned switchover)");
             suspensions = cs.add("input held after a pause");
             epoch.setOrdered(epochNumber);
             connections = cs.add("connections opened");
@@ -391,6 +393,10 @@ public final class PrimaryNode implements AutoCloseable {
 
         /** Every cycle, with this primary's journal position and epoch (for the epoch history). */
         int doWork(long nowNs, long lastSequence, int epoch);
+
+        /** A planned switchover hands over to {@code successor}: the election stops this primary and names it. */
+        default void handOff(long nowNs, int successor) {
+        }
     }
 
     private interface Encode {
@@ -468,8 +474,13 @@ public final class PrimaryNode implements AutoCloseable {
             return recordHeld();
         }
         int sideWork = side == null ? 0 : side.doWork(now, primary.lastSequence(), epochNumber);
+        PlannedSwitchover planned = this.planned.get();
         if (fenced) {
-            return primary.doWork(now) + sideWork;
+            int work = primary.doWork(now) + sideWork;
+            if (planned != null && planned.handedOffNs != 0 && !planned.done.isDone()) {
+                awaitSuccessor(planned, now);
+            }
+            return work;
         }
         if (lastCycleNs != 0 && now - lastCycleNs > settings.failureTimeoutNs()) {
             // this node did not run for longer than the failure timeout (a pause: GC, SIGSTOP, a
@@ -488,6 +499,12 @@ public final class PrimaryNode implements AutoCloseable {
         if (higher != 0) {
             fence(higher);
             return work + 1;
+        }
+        if (planned != null) {
+            work += hold(planned, now);
+            if (fenced) {
+                return work;
+            }
         }
         if (now - suspendedUntil < 0) {
             return work;
@@ -527,17 +544,26 @@ public final class PrimaryNode implements AutoCloseable {
      * FIN, no RST, no byte more from this node. The application keeps running with dead sockets.
      */
     private void fence(int by) {
-        fenced = true;
         fencedCounter.setOrdered(1);
         dev.understudy.transport.membership.Membership m = primary.membership();
         AgentLog.log(LogLevel.ERROR, LOG, "fenced: node " + by + " (" + m.role(by) + ") announces epoch " + m.epoch(by)
             + " (this node's is "
             + epochNumber + "): this node stops serving, drops the VIP and retires its client sockets silently", null);
+        dropVip();
+        retire("fenced");
+    }
+
+    private void dropVip() {
         try (dev.understudy.netfilter.address.InterfaceAddresses addrs = new dev.understudy.netfilter.address.InterfaceAddresses()) {
             addrs.remove(settings.interfaceName(), settings.vip(), 32);
         } catch (Exception e) {
             AgentLog.log(LogLevel.ERROR, LOG, "the VIP could not be removed: " + e, null);
         }
+    }
+
+    /** Stops serving: every client socket is retired silently (see {@link #fence}). */
+    private void retire(String why) {
+        fenced = true;
         int[] retired = {0};
         table.forEachFd(fd -> {
             try {
@@ -547,7 +573,177 @@ public final class PrimaryNode implements AutoCloseable {
                 // closed meanwhile
             }
         });
-        AgentLog.log(LogLevel.ERROR, LOG, "fenced: " + retired[0] + " client sockets retired silently", null);
+        AgentLog.log(LogLevel.ERROR, LOG, why + ": " + retired[0] + " client sockets retired silently", null);
+    }
+
+    // ---- planned switchover ------------------------------------------------------------------
+
+    /** How long the application must have been quiet (no event recorded) before the hand-off. */
+    static final long QUIET_NS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** A planned switchover: asked for on another thread ({@link #switchover}), run by the duty cycle. */
+    private static final class PlannedSwitchover {
+        final int target;
+        final long startNs;
+        final long deadlineNs;
+        final java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        long eventsSeen = -1;
+        long quietSinceNs;
+        long handedOffNs;
+        long handedOffAt;
+
+        PlannedSwitchover(int target, long startNs, long timeoutNs) {
+            this.target = target;
+            this.startNs = startNs;
+            this.deadlineNs = startNs + timeoutNs;
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<PlannedSwitchover> planned =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    /** Application events recorded (duty-cycle thread): a planned switchover waits until they stop. */
+    private long appEvents;
+    private final long[] eventsByKind = new long[9];
+
+    /**
+     * Live migration to clone {@code target} (DESIGN.md, "Planned switchover"): this primary holds
+     * client input (captured and replicated, never released to its own application), waits until
+     * the application has gone quiet and {@code target} has acknowledged the whole journal, then
+     * names {@code target} in its heartbeats and election (so that it stands at once), drops the
+     * VIP and retires every client socket silently (no FIN, no RST). {@code target} is elected,
+     * re-injects what was held and rebuilds every connection under its own application's fds.
+     * This node serves no more: restart its process as a clone to rejoin (it catches up from the
+     * new primary).
+     *
+     * <p>If {@code target} does not catch up within {@code timeoutNs} the switchover is called
+     * off and client input flows again, here: nothing was lost.
+     *
+     * @return a line saying what happened, once {@code target} announces itself primary
+     * @throws IllegalArgumentException if {@code target} is not another member
+     * @throws IllegalStateException    if it did not happen (called off, already under way, this node no longer serves)
+     */
+    public String switchover(int target, long timeoutNs) {
+        if (target < 1 || target > settings.members() || target == settings.nodeId()) {
+            throw new IllegalArgumentException("invalid switchover target: value=" + target + ", expected another node of 1.."
+                + settings.members());
+        }
+        if (fenced) {
+            throw new IllegalStateException("this node no longer serves (fenced, or handed off already)");
+        }
+        PlannedSwitchover h = new PlannedSwitchover(target, System.nanoTime(), timeoutNs);
+        if (!planned.compareAndSet(null, h)) {
+            throw new IllegalStateException("a switchover is already under way");
+        }
+        AgentLog.log(LogLevel.WARN, LOG, "planned switchover to node " + target + ": client input is held until it has"
+            + " caught up (at most " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms)", null);
+        try {
+            return h.done.get(2 * timeoutNs + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("switchover to node " + target + ": the primary's duty cycle did not answer in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("switchover to node " + target + ": interrupted");
+        }
+    }
+
+    /** The longest a planned switchover holds client input waiting for its target: 10 s, or 10 failure timeouts. */
+    long switchoverTimeoutNs() {
+        return Math.max(TimeUnit.SECONDS.toNanos(10), 10 * settings.failureTimeoutNs());
+    }
+
+    /**
+     * Registers this primary's JMX operation {@code switchover(target)} (see {@link #switchover};
+     * {@code target} is a node id, {@code 2} or {@code node2}).
+     */
+    public void registerOperations() {
+        dev.understudy.agent.status.NodeMBean.operation("switchover", "Live migration: hold client input until node TARGET"
+            + " has caught up, hand over to it, retire this node's sockets silently (restart it as a clone afterwards)",
+            "target", arg -> switchover(parseNode(arg), switchoverTimeoutNs()));
+    }
+
+    /** A node id written {@code 2} or {@code node2}. */
+    static int parseNode(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.startsWith("node")) {
+            t = t.substring(4);
+        }
+        try {
+            return Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid switchover target: value=" + text + ", expected a node id such as 2 or node2");
+        }
+    }
+
+    /** One duty cycle of a planned switchover while this node still serves (input held). */
+    private int hold(PlannedSwitchover h, long now) {
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        if (!commit.paused()) {
+            commit.pause(true); // from here no client input reaches the application
+            h.eventsSeen = appEvents;
+            h.quietSinceNs = now;
+        }
+        if (h.eventsSeen != appEvents) {
+            h.eventsSeen = appEvents;
+            h.quietSinceNs = now;
+        }
+        long last = primary.lastSequence();
+        long acked = primary.tracker().acked(h.target);
+        boolean targetFollows = m.isAlive(h.target) && m.role(h.target) == Role.CLONE && m.epoch(h.target) <= epochNumber;
+        if (targetFollows && acked >= last && ring.size() == 0 && now - h.quietSinceNs >= QUIET_NS) {
+            h.handedOffNs = now;
+            h.handedOffAt = last;
+            primary.handOffTo(h.target);
+            if (side != null) {
+                side.handOff(now, h.target);
+            }
+            AgentLog.log(LogLevel.WARN, LOG, "planned switchover: node " + h.target + " holds the journal up to " + last
+                + " after " + TimeUnit.NANOSECONDS.toMillis(now - h.startNs) + " ms of held input; handing over", null);
+            handedOffCounter.setOrdered(1);
+            // The VIP stays until the successor announces its epoch. Meanwhile its clients' segments still
+            // reach the capture (held, never released, so this kernel answers none of them) and the close
+            // guard keeps any RST in. And the heartbeats that name the successor keep going: the JDK sets a
+            // multicast socket's IP_MULTICAST_IF to the first IPv4 address of the interface it lists, which on
+            // a node that held the VIP when its media driver started is the VIP (Java lists it first); Aeron's
+            // send socket is bound to the wildcard, so its datagrams leave from the VIP, and once the VIP is
+            // gone every send fails (ENETUNREACH; measured in the lab with a plain socket). The clones would
+            // then hear nothing from this node and stand only after a failure timeout.
+            retire("handed over to node " + h.target);
+            return 1;
+        }
+        if (now - h.deadlineNs > 0) {
+            planned.set(null);
+            commit.pause(false); // the next cycle releases input again
+            String why = targetFollows ? "it acknowledged the journal up to " + acked + " of " + last
+                + (ring.size() == 0 && now - h.quietSinceNs >= QUIET_NS ? "" : ", and the application did not go quiet"
+                + " (events by kind " + java.util.Arrays.toString(eventsByKind) + ")")
+                : "it is not a live clone of this epoch (role " + m.role(h.target) + ", epoch " + m.epoch(h.target) + ")";
+            AgentLog.log(LogLevel.WARN, LOG, "planned switchover to node " + h.target + " called off: " + why
+                + "; client input flows again", null);
+            h.done.completeExceptionally(new IllegalStateException("switchover to node " + h.target + " called off after "
+                + TimeUnit.NANOSECONDS.toMillis(now - h.startNs) + " ms: " + why + "; this node goes on serving"));
+        }
+        return 0;
+    }
+
+    /** After the hand-off: done once the target announces itself primary of a later epoch (or time runs out). */
+    private void awaitSuccessor(PlannedSwitchover h, long now) {
+        int higher = higherPrimary();
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        if (higher != 0 && m.role(higher) == Role.PRIMARY) {
+            dropVip(); // before the new primary takes it (its switchover rebuilds the connections first)
+            String line = "switched over: node " + higher + " is primary of epoch " + m.epoch(higher)
+                + (higher == h.target ? "" : " (node " + h.target + " was asked)") + ", "
+                + TimeUnit.NANOSECONDS.toMillis(now - h.startNs) + " ms after the switchover began (input held "
+                + TimeUnit.NANOSECONDS.toMillis(h.handedOffNs - h.startNs) + " ms; handed over at journal sequence "
+                + h.handedOffAt + "); this node serves no more: restart it as a clone to rejoin";
+            AgentLog.log(LogLevel.WARN, LOG, line, null);
+            h.done.complete(line);
+        } else if (now - h.deadlineNs > 0 && now - h.handedOffNs > settings.failureTimeoutNs() * 4) {
+            h.done.completeExceptionally(new IllegalStateException("handed over to node " + h.target + " at journal sequence "
+                + h.handedOffAt + ", but no node announced itself primary of a later epoch yet; this node serves no more"));
+        }
     }
 
     /**
@@ -605,6 +801,10 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private ControlledMessageHandler.Action onAppEvent(int kind, org.agrona.MutableDirectBuffer b, int at, int length) {
+        appEvents++;
+        if (kind > 0 && kind < eventsByKind.length) {
+            eventsByKind[kind]++;
+        }
         long connectionId = b.getLong(at + AppEvents.CONNECTION_ID_OFFSET);
         long streamOffset = b.getLong(at + AppEvents.STREAM_OFFSET_OFFSET);
         int count = b.getInt(at + AppEvents.COUNT_OFFSET);

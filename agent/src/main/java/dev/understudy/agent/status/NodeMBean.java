@@ -23,16 +23,29 @@ public final class NodeMBean implements DynamicMBean {
 
     private final Supplier<Map<String, Long>> counters;
 
-    /** The node's operations (name → description, action), registered by the role once it runs. */
-    private static final Map<String, Map.Entry<String, Supplier<String>>> OPERATIONS =
-        new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** An operation: what it does, its one String parameter's name (null for none), the action. */
+    private record Operation(String description, String parameter, java.util.function.Function<String, String> action) {
+    }
+
+    /** The node's operations by name, registered by the role once it runs. */
+    private static final Map<String, Operation> OPERATIONS = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /**
      * Adds an operation without parameters to the node's MBean; {@code action} returns a line saying
      * what it did. Replaces an operation of the same name.
      */
     public static void operation(String name, String description, Supplier<String> action) {
-        OPERATIONS.put(name, Map.entry(description, action));
+        OPERATIONS.put(name, new Operation(description, null, ignored -> action.get()));
+    }
+
+    /**
+     * Adds an operation with one {@code String} parameter; {@code action} returns a line saying what
+     * it did, or throws (an {@link IllegalArgumentException} or {@link IllegalStateException} whose
+     * message says why; the JMX client gets it as the cause of a {@code RuntimeMBeanException}).
+     */
+    public static void operation(String name, String description, String parameter,
+                                 java.util.function.Function<String, String> action) {
+        OPERATIONS.put(name, new Operation(description, parameter, action));
     }
 
     private NodeMBean(Supplier<Map<String, Long>> counters) {
@@ -97,12 +110,22 @@ public final class NodeMBean implements DynamicMBean {
 
     @Override
     public Object invoke(String actionName, Object[] params, String[] signature) throws javax.management.ReflectionException {
-        Map.Entry<String, Supplier<String>> op = OPERATIONS.get(actionName);
-        if (op == null || (params != null && params.length > 0)) {
+        Operation op = OPERATIONS.get(actionName);
+        int given = params == null ? 0 : params.length;
+        if (op == null || given != (op.parameter() == null ? 0 : 1) || (given == 1 && !(params[0] instanceof String))) {
             throw new javax.management.ReflectionException(new NoSuchMethodException(actionName),
-                "no operation " + actionName + "() on this node; operations: " + OPERATIONS.keySet());
+                "no operation " + actionName + " with " + given + " parameter(s) on this node; operations: " + signatures());
         }
-        return op.getValue().get();
+        return op.action().apply(given == 1 ? (String) params[0] : null);
+    }
+
+    private static String signatures() {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Operation> e : OPERATIONS.entrySet()) {
+            b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append('(')
+                .append(e.getValue().parameter() == null ? "" : e.getValue().parameter()).append(')');
+        }
+        return b.toString();
     }
 
     @Override
@@ -114,7 +137,10 @@ public final class NodeMBean implements DynamicMBean {
             attrs[i++] = new MBeanAttributeInfo(name, "long", "agent counter '" + name + "'", true, false, false);
         }
         MBeanOperationInfo[] ops = OPERATIONS.entrySet().stream()
-            .map(e -> new MBeanOperationInfo(e.getKey(), e.getValue().getKey(), new javax.management.MBeanParameterInfo[0],
+            .map(e -> new MBeanOperationInfo(e.getKey(), e.getValue().description(), e.getValue().parameter() == null
+                ? new javax.management.MBeanParameterInfo[0]
+                : new javax.management.MBeanParameterInfo[] {new javax.management.MBeanParameterInfo(e.getValue().parameter(),
+                    "java.lang.String", e.getValue().parameter())},
                 "java.lang.String", MBeanOperationInfo.ACTION))
             .toArray(MBeanOperationInfo[]::new);
         return new MBeanInfo(NodeMBean.class.getName(), "Understudy node status", attrs, null, ops, null);

@@ -45,6 +45,33 @@ class InputCommitTest {
         assertEquals(3, released.get());
     }
 
+    /**
+     * A planned switchover's hold: while paused nothing is released (durable or not, degraded with
+     * the serve policy or not, quorum 0 or not); after it, what became durable goes at once.
+     * Mutation check: with {@code onDurable} flushing while paused, ids 10 and 11 were released
+     * during the pause and the test failed; restored.
+     */
+    @Test
+    void shouldReleaseNothingWhilePausedAndTheDurableAfter() {
+        InputCommit c = commit(1, true);
+        c.doWork(1);
+        assertTrue(c.hold(5, 10));
+        c.pause(true);
+        assertTrue(c.hold(6, 11));
+        c.onDurable(1, 6);
+        c.doWork(0); // no clone left: degraded, and the policy serves
+        assertTrue(c.hold(7, 12), "held though degraded with serve");
+        assertEquals(List.of(), releases, "nothing while paused");
+        InputCommit none = commit(0, false);
+        none.pause(true);
+        assertTrue(none.hold(1, 1), "quorum 0 holds too while paused");
+        c.pause(false);
+        c.doWork(1);
+        assertEquals(List.of(11), releases, "the durable ones, at the next cycle");
+        c.onDurable(1, 7);
+        assertEquals(List.of(11, 12), releases);
+    }
+
     @Test
     void shouldAcceptAtOnceWhatIsAlreadyDurableOrNeedsNoQuorum() {
         InputCommit c = commit(1, false);
