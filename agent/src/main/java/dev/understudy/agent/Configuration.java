@@ -208,6 +208,11 @@ public final class Configuration {
     /** Default failure timeout. */
     public static final String FAILURE_TIMEOUT_DEFAULT = "1s";
 
+    /** A command run when this node becomes primary and when it stops serving as one (a VIP moved through an API). */
+    public static final String TAKEOVER_COMMAND_PROP = "understudy.takeover.command";
+    /** Default: none. */
+    public static final String TAKEOVER_COMMAND_DEFAULT = "";
+
     /** Idle strategy of the agent's threads. */
     public static final String IDLE_STRATEGY_PROP = "understudy.idle.strategy";
     /** Default idle strategy: spin, then yield, then park (Aeron's BackoffIdleStrategy). */
@@ -436,6 +441,13 @@ public final class Configuration {
             "Interval between heartbeats of every node.", false, false),
         new Key(FAILURE_TIMEOUT_PROP, FAILURE_TIMEOUT_DEFAULT, "duration 10ms..60s, at least twice the heartbeat interval",
             "Time without heartbeats after which the primary is suspected.", false, false),
+        new Key(TAKEOVER_COMMAND_PROP, TAKEOVER_COMMAND_DEFAULT,
+            "empty (none), or a command line for /bin/sh -c, at most 4096 characters, one line (give it as a property, "
+                + "environment variable or in the file when it holds a comma)",
+            "Run when this node becomes primary, once it holds the VIP (\"$1\" and UNDERSTUDY_EVENT: primary), and when it "
+                + "stops serving as primary (stopped), for VIPs that move through an API, like keepalived's notify scripts; "
+                + "environment UNDERSTUDY_VIP, UNDERSTUDY_INTERFACE, UNDERSTUDY_NODE, UNDERSTUDY_EPOCH. It runs beside the "
+                + "agent, at most 10 s; its exit status and output are logged.", false, false),
         new Key(IDLE_STRATEGY_PROP, IDLE_STRATEGY_DEFAULT, "one of spin, yield, sleep, backoff",
             "Idle strategy of the agent's threads (latency against CPU).", false, false),
         new Key(LOG_LEVEL_PROP, LOG_LEVEL_DEFAULT, "one of error, warn, info, debug, trace",
@@ -483,6 +495,7 @@ public final class Configuration {
     private final long checkpointIntervalNs;
     private final long heartbeatIntervalNs;
     private final long failureTimeoutNs;
+    private final String takeoverCommand;
     private final IdleStrategy idleStrategy;
     private final LogLevel logLevel;
     private final Path configFile;
@@ -707,6 +720,7 @@ public final class Configuration {
             p.invalid(FAILURE_TIMEOUT_PROP, "at least twice " + HEARTBEAT_INTERVAL_PROP + " (" + formatDuration(2 * heartbeatIntervalNs) + ")");
         }
         failureTimeoutNs = timeout;
+        takeoverCommand = p.takeoverCommand();
         idleStrategy = p.enumValue(IDLE_STRATEGY_PROP, IdleStrategy.class, IdleStrategy.BACKOFF);
         logLevel = p.enumValue(LOG_LEVEL_PROP, LogLevel.class, LogLevel.INFO);
 
@@ -752,6 +766,8 @@ public final class Configuration {
                 return formatDuration(heartbeatIntervalNs);
             case FAILURE_TIMEOUT_PROP:
                 return formatDuration(failureTimeoutNs);
+            case TAKEOVER_COMMAND_PROP:
+                return raw.isEmpty() ? "(none)" : raw;
             case CONFIG_PROP:
                 return configFile == null ? (raw.isEmpty() ? "(none)" : raw) : configFile.toString();
             default:
@@ -1011,6 +1027,15 @@ public final class Configuration {
                 result[i] = port;
             }
             return result;
+        }
+
+        String takeoverCommand() {
+            final String v = value(TAKEOVER_COMMAND_PROP).strip();
+            if (v.length() > 4096 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || v.indexOf('\0') >= 0) {
+                invalid(TAKEOVER_COMMAND_PROP, v.length() > 60 ? v.substring(0, 60) + "..." : v, key(TAKEOVER_COMMAND_PROP).allowed());
+                return "";
+            }
+            return v;
         }
 
         String interfaceName() {
@@ -1551,6 +1576,11 @@ public final class Configuration {
      */
     public long failureTimeoutNs() {
         return failureTimeoutNs;
+    }
+
+    /** @return the takeover command line ({@link #TAKEOVER_COMMAND_PROP}), empty for none. */
+    public String takeoverCommand() {
+        return takeoverCommand;
     }
 
     /**

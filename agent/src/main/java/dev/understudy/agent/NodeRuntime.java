@@ -87,7 +87,8 @@ final class NodeRuntime {
         return new PrimaryNode.Settings(c.nodeId(), ipv4(c.vip().getAddress()),
             c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
             rc, c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
-            c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs());
+            c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs(),
+            c.takeoverCommand());
     }
 
     private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {

@@ -97,7 +97,8 @@ class ConfigurationTest {
             + "ack.quorum=0,degraded=hold,failover=off,aeron.dir=/tmp/a-{node.id},"
             + "journal.dir=/tmp/j/{node.id}/q,journal.retention=90m,journal.retention.size=1536m,secret=" + SECRET
             + ",apply.policy=periodic,determinism=input-order,checkpoint.interval=250ms,"
-            + "heartbeat.interval=20ms,failure.timeout=2s,idle.strategy=spin,log.level=debug,config=" + f);
+            + "heartbeat.interval=20ms,failure.timeout=2s,takeover.command=/usr/local/bin/move-vip \"$1\",idle.strategy=spin,"
+            + "log.level=debug,config=" + f);
         assertEquals(Role.PRIMARY, c.role());
         assertEquals(2, c.nodeId());
         assertEquals(2, c.nodeCount());
@@ -122,6 +123,7 @@ class ConfigurationTest {
         assertEquals(250_000_000L, c.checkpointIntervalNs());
         assertEquals(20_000_000L, c.heartbeatIntervalNs());
         assertEquals(2_000_000_000L, c.failureTimeoutNs());
+        assertEquals("/usr/local/bin/move-vip \"$1\"", c.takeoverCommand());
         assertEquals(IdleStrategy.SPIN, c.idleStrategy());
         assertEquals(LogLevel.DEBUG, c.logLevel());
         assertEquals(f, c.configFile());
@@ -177,6 +179,15 @@ class ConfigurationTest {
         final Path f = file("bad.properties", "vip=300.1.1.1\n");
         assertEquals("invalid understudy.vip: value=300.1.1.1 (from file:" + f + "), expected IPv4 address, not a node's address",
             invalid("config=" + f).getMessage());
+    }
+
+    @Test
+    void shouldRefuseATakeoverCommandOfMoreThanOneLine() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+            () -> Configuration.resolve("role=clone,ports=80", Map.of(TAKEOVER_COMMAND_PROP, "move-vip\nrm -rf /"), Map.of()));
+        assertTrue(e.getMessage().startsWith("invalid understudy.takeover.command: value=move-vip"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected empty (none), or a command line for /bin/sh -c"), e.getMessage());
+        assertEquals("", resolve("role=clone,ports=80").takeoverCommand(), "none by default");
     }
 
     @Test

@@ -473,7 +473,7 @@ public final class CloneNode implements AutoCloseable {
         Switchover.Recorder recorder = t.primary() == null ? null : () -> dev.understudy.agent.primary.PrimaryNode.prepare(
             t.primary(), new dev.understudy.agent.primary.PrimaryNode.InPlace(driver, journal, (int) epoch));
         replayer.promote(new Switchover.Plan(settings.nodeId(), epoch, t.vip(), t.vipText(), t.interfaceName(),
-            settings.ports(), t.queue(), lastHeard, lostAtNs, recorder));
+            settings.ports(), t.queue(), lastHeard, lostAtNs, recorder, t.primary() == null ? "" : t.primary().takeoverCommand()));
     }
 
     /**

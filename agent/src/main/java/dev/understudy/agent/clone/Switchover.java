@@ -63,7 +63,7 @@ final class Switchover {
 
     /** Where and how: the VIP, its interface, the service ports, the NFQUEUE of the hold. */
     record Plan(int nodeId, long epoch, int vip, String vipText, String interfaceName, int[] ports, NfQueueConfig queue,
-                long lastHeardNs, long suspectedAtNs, Recorder recorder) {
+                long lastHeardNs, long suspectedAtNs, Recorder recorder, String takeoverCommand) {
     }
 
     /**
@@ -229,6 +229,8 @@ final class Switchover {
             addrs.add(plan.interfaceName(), plan.vip(), 32);
             arp.announce(plan.vip(), 3);
             at[5] = System.nanoTime();
+            dev.understudy.agent.node.TakeoverCommand.start(plan.takeoverCommand(), dev.understudy.agent.node.TakeoverCommand.PRIMARY,
+                plan.vipText(), plan.interfaceName(), plan.nodeId(), plan.epoch());
             for (int i = 0; i < fds.length; i++) {
                 if (fds[i] < 0) {
                     continue;

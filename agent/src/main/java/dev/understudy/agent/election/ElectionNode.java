@@ -503,8 +503,10 @@ public final class ElectionNode {
             startElection(nowNs);
             return;
         }
-        // pre-votes change nothing anywhere: retry often (a voter may hear the old primary a little longer than us)
-        dueNs = nowNs + config.heartbeatIntervalNs() + random.nextLong(config.heartbeatIntervalNs());
+        // pre-votes change nothing anywhere: retry often (a voter may hear the old primary a little longer than us;
+        // a named successor, whose voters may not have heard the hand-off yet, five times as often)
+        long retry = successor == id ? Math.max(1, config.heartbeatIntervalNs() / 5) : config.heartbeatIntervalNs();
+        dueNs = nowNs + retry + random.nextLong(retry);
         out.broadcast(new VoteRequest(id, epoch + 1, log.lastEpoch(), log.lastPosition(), true));
         sendHeartbeat(nowNs);
     }

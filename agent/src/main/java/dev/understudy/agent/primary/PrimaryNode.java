@@ -61,7 +61,8 @@ public final class PrimaryNode implements AutoCloseable {
     /** What the primary needs, resolved from the one configuration. */
     public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
                            ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle,
-                           boolean serial, int members, String interfaceName, long failureTimeoutNs) {
+                           boolean serial, int members, String interfaceName, long failureTimeoutNs,
+                           String takeoverCommand) {
     }
 
     /**
@@ -121,6 +122,7 @@ public final class PrimaryNode implements AutoCloseable {
     private final Counter epoch;
     private final Counter fencedCounter;
     private final Counter handedOffCounter;
+    private final Counter resourceFault;
     private final Counter suspensions;
     private final Counter connections;
     private final Counter records;
@@ -160,6 +162,7 @@ public final class PrimaryNode implements AutoCloseable {
             epoch = cs.add("epoch");
             fencedCounter = cs.add("fenced (a higher epoch's primary seen)");
             handedOffCounter = cs.add("handed over (planned switchover)");
+            resourceFault = cs.add("resource fault (supervisor)");
             suspensions = cs.add("input held after a pause");
             epoch.setOrdered(epochNumber);
             connections = cs.add("connections opened");
@@ -564,6 +567,8 @@ public final class PrimaryNode implements AutoCloseable {
     /** Stops serving: every client socket is retired silently (see {@link #fence}). */
     private void retire(String why) {
         fenced = true;
+        dev.understudy.agent.node.TakeoverCommand.start(settings.takeoverCommand(), dev.understudy.agent.node.TakeoverCommand.STOPPED,
+            settings.vipText(), settings.interfaceName(), settings.nodeId(), epochNumber);
         int[] retired = {0};
         table.forEachFd(fd -> {
             try {
@@ -574,6 +579,100 @@ public final class PrimaryNode implements AutoCloseable {
             }
         });
         AgentLog.log(LogLevel.ERROR, LOG, why + ": " + retired[0] + " client sockets retired silently", null);
+    }
+
+    // ---- resource supervisor -----------------------------------------------------------------
+
+    private final ResourceSupervisor supervisor = new ResourceSupervisor();
+    private boolean faultSaid;
+
+    /** Once a second: a fault this primary cannot serve through hands over to the clone furthest along. */
+    private void supervise(long kernelQueued) {
+        if (faultSaid || fenced || planned.get() != null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long[] heap = heapAfterCollection();
+        String fault = supervisor.check(now, new ResourceSupervisor.Probe(journal.healthy(), journal.fault(), heap[0], heap[1],
+            listening(), queue.counter(NfQueueCounter.PACKETS), kernelQueued, commit.held()));
+        if (fault == null) {
+            return;
+        }
+        faultSaid = true;
+        resourceFault.setOrdered(1);
+        int target = furthestClone();
+        if (target == 0) {
+            AgentLog.log(LogLevel.ERROR, LOG, "resource fault: " + fault + "; no live clone to hand over to: serving on", null);
+            return;
+        }
+        AgentLog.log(LogLevel.ERROR, LOG, "resource fault: " + fault + "; handing over to node " + target, null);
+        planned.compareAndSet(null, new PlannedSwitchover(target, now, switchoverTimeoutNs(), true));
+    }
+
+    /** The live clone of this epoch that acknowledged the most (the lowest id among equals), 0 if none. */
+    private int furthestClone() {
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        int best = 0;
+        long bestAcked = -1;
+        for (int id = 1; id <= settings.members(); id++) {
+            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.CLONE && m.epoch(id) <= epochNumber
+                && primary.tracker().acked(id) > bestAcked) {
+                best = id;
+                bestAcked = primary.tracker().acked(id);
+            }
+        }
+        return best;
+    }
+
+    /** {used, max} bytes of the heap pools after their last collection (max 0 when unknown). */
+    private static long[] heapAfterCollection() {
+        long used = 0;
+        long max = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() != java.lang.management.MemoryType.HEAP || !pool.isCollectionUsageThresholdSupported()) {
+                continue;
+            }
+            java.lang.management.MemoryUsage u = pool.getCollectionUsage();
+            if (u == null || u.getMax() <= 0) {
+                continue;
+            }
+            used += u.getUsed();
+            max += u.getMax();
+        }
+        return new long[] {used, max};
+    }
+
+    /** Whether a socket of this network namespace listens on a service port (/proc/net/tcp and tcp6). */
+    private boolean listening() {
+        for (String file : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(Path.of(file))) {
+                String line = r.readLine(); // header
+                while ((line = r.readLine()) != null) {
+                    if (listensOn(line, settings.ports())) {
+                        return true;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return true; // unreadable: no verdict, and no fault from it
+            }
+        }
+        return false;
+    }
+
+    /** One /proc/net/tcp line ("sl local_address rem_address st ..."): state LISTEN (0A) on one of {@code ports}. */
+    static boolean listensOn(String line, int[] ports) {
+        String[] f = line.trim().split("\\s+", 5);
+        if (f.length < 4 || !"0A".equals(f[3])) {
+            return false;
+        }
+        int colon = f[1].lastIndexOf(':');
+        int port = Integer.parseInt(f[1].substring(colon + 1), 16);
+        for (int p : ports) {
+            if (p == port) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- planned switchover ------------------------------------------------------------------
@@ -587,13 +686,17 @@ public final class PrimaryNode implements AutoCloseable {
         final long startNs;
         final long deadlineNs;
         final java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        /** Started by the resource supervisor: hand over without waiting for the application to go quiet for long. */
+        final boolean forced;
         long eventsSeen = -1;
         long quietSinceNs;
         long handedOffNs;
         long handedOffAt;
+        boolean vipDropped;
 
-        PlannedSwitchover(int target, long startNs, long timeoutNs) {
+        PlannedSwitchover(int target, long startNs, long timeoutNs, boolean forced) {
             this.target = target;
+            this.forced = forced;
             this.startNs = startNs;
             this.deadlineNs = startNs + timeoutNs;
         }
@@ -630,7 +733,7 @@ public final class PrimaryNode implements AutoCloseable {
         if (fenced) {
             throw new IllegalStateException("this node no longer serves (fenced, or handed off already)");
         }
-        PlannedSwitchover h = new PlannedSwitchover(target, System.nanoTime(), timeoutNs);
+        PlannedSwitchover h = new PlannedSwitchover(target, System.nanoTime(), timeoutNs, false);
         if (!planned.compareAndSet(null, h)) {
             throw new IllegalStateException("a switchover is already under way");
         }
@@ -691,7 +794,10 @@ public final class PrimaryNode implements AutoCloseable {
         long last = primary.lastSequence();
         long acked = primary.tracker().acked(h.target);
         boolean targetFollows = m.isAlive(h.target) && m.role(h.target) == Role.CLONE && m.epoch(h.target) <= epochNumber;
-        if (targetFollows && acked >= last && ring.size() == 0 && now - h.quietSinceNs >= QUIET_NS) {
+        // a fault may keep the application's events from being recorded (a full journal): then the target
+        // has all there is once it acknowledged the journal
+        boolean quiet = (ring.size() == 0 && now - h.quietSinceNs >= QUIET_NS) || (h.forced && now - h.startNs >= 5 * QUIET_NS);
+        if (targetFollows && acked >= last && quiet) {
             h.handedOffNs = now;
             h.handedOffAt = last;
             primary.handOffTo(h.target);
@@ -727,14 +833,31 @@ public final class PrimaryNode implements AutoCloseable {
         return 0;
     }
 
-    /** After the hand-off: done once the target announces itself primary of a later epoch (or time runs out). */
+    /**
+     * After the hand-off: the VIP goes as soon as any member shows a later epoch (the successor won;
+     * it takes the VIP only after rebuilding the connections), and the switchover is done once a
+     * member announces itself primary of a later epoch (or time runs out).
+     */
     private void awaitSuccessor(PlannedSwitchover h, long now) {
-        int higher = higherPrimary();
+        if (!h.vipDropped && higherPrimary() != 0) {
+            h.vipDropped = true;
+            dropVip();
+        }
         dev.understudy.transport.membership.Membership m = primary.membership();
-        if (higher != 0 && m.role(higher) == Role.PRIMARY) {
-            dropVip(); // before the new primary takes it (its switchover rebuilds the connections first)
-            String line = "switched over: node " + higher + " is primary of epoch " + m.epoch(higher)
-                + (higher == h.target ? "" : " (node " + h.target + " was asked)") + ", "
+        int successor = 0;
+        for (int id = 1; id <= settings.members(); id++) {
+            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.PRIMARY && m.epoch(id) > epochNumber
+                && (successor == 0 || id == h.target)) {
+                successor = id;
+            }
+        }
+        if (successor != 0) {
+            if (!h.vipDropped) {
+                h.vipDropped = true;
+                dropVip();
+            }
+            String line = "switched over: node " + successor + " is primary of epoch " + m.epoch(successor)
+                + (successor == h.target ? "" : " (node " + h.target + " was asked)") + ", "
                 + TimeUnit.NANOSECONDS.toMillis(now - h.startNs) + " ms after the switchover began (input held "
                 + TimeUnit.NANOSECONDS.toMillis(h.handedOffNs - h.startNs) + " ms; handed over at journal sequence "
                 + h.handedOffAt + "); this node serves no more: restart it as a clone to rejoin";
@@ -782,12 +905,15 @@ public final class PrimaryNode implements AutoCloseable {
         long nowMs = System.currentTimeMillis();
         if (nowMs - kernelStatsMs >= 1000) {
             kernelStatsMs = nowMs;
+            long queued = 0;
             try {
                 dev.understudy.netfilter.nfqueue.KernelQueueStats k = queue.kernelStats();
                 captureDrops.setOrdered(k.queueDropped() + k.userDropped());
+                queued = k.queueTotal();
             } catch (java.io.IOException | RuntimeException e) {
                 // /proc/net/netfilter/nfnetlink_queue unreadable: the counter stays as it was
             }
+            supervise(queued);
         }
         for (int id = 1; id <= ReplicationConfig.MAX_NODE_ID; id++) {
             long acked = primary.tracker().acked(id);
