@@ -138,6 +138,20 @@ public final class CloneNode implements AutoCloseable {
                 dropStaleVip(s.takeover());
             }
             clone = ReplicationClone.create(d.aeron(), s.replication(), s.epoch(), j, members);
+            if (s.takeover() != null) {
+                // the election's inputs, made before they are needed: built when the election starts they took
+                // 250-315 ms (the epoch history's binary search over the journal, the vote file's fsync), while a
+                // planned switchover's successor was already asking this node for its vote
+                electionHistory = historyOf(j);
+                clone.appendListener(appends);
+                dev.understudy.agent.failover.DurableStateFile file =
+                    dev.understudy.agent.failover.DurableStateFile.nextTo(s.journal().directory());
+                long epoch = Math.max(s.epoch(), electionHistory.lastEpoch());
+                if (file.read().epoch() < epoch) {
+                    file.write(new dev.understudy.agent.election.DurableState(epoch,
+                        epoch == s.epoch() ? s.takeover().primaryId() : 0));
+                }
+            }
         } catch (RuntimeException | Error e) {
             if (cs != null) {
                 cs.close();
@@ -269,6 +283,10 @@ public final class CloneNode implements AutoCloseable {
     private boolean electionStarted;
     /** The journal position the election was last told of. */
     private long reportedToElection;
+    /** When this node last began to stand for election (0 while it follows a primary). */
+    private long standingSinceNs;
+    /** The journal's epochs, made at start and handed to the election when it starts (then null). */
+    private dev.understudy.agent.election.EpochHistory electionHistory;
     private long lastCycleNs;
     private long graceUntilNs;
     /** The primary and epoch this clone follows since an election ({@link #follow}), 0 before. */
@@ -358,7 +376,13 @@ public final class CloneNode implements AutoCloseable {
         lostAtNs = now;
         dev.understudy.agent.failover.DurableStateFile file =
             dev.understudy.agent.failover.DurableStateFile.nextTo(settings.journal().directory());
-        dev.understudy.agent.election.EpochHistory history = historyOf(journal);
+        dev.understudy.agent.election.EpochHistory history = electionHistory != null ? electionHistory : historyOf(journal);
+        electionHistory = null;
+        for (long[] run : appendRuns) { // appended since the history was made
+            if (run[1] > history.lastPosition()) {
+                history.append(Math.max(Math.max(1, history.lastEpoch()), run[0]), run[1]);
+            }
+        }
         long epoch = Math.max(settings.epoch(), history.lastEpoch());
         if (file.read().epoch() < epoch) {
             file.write(new dev.understudy.agent.election.DurableState(epoch, epoch == settings.epoch() ? t.primaryId() : 0));
@@ -384,6 +408,8 @@ public final class CloneNode implements AutoCloseable {
 
                 @Override
                 public void onFollow(int primaryId, long epoch) {
+                    // primary 0: this node stands (or waits for the winner); when it began, for the timeline
+                    standingSinceNs = primaryId != 0 ? 0 : standingSinceNs != 0 ? standingSinceNs : System.nanoTime();
                     if (primaryId != 0 && primaryId != settings.nodeId() && !promoted && epoch > followingEpoch) {
                         clone.announceEpoch(epoch);
                         AgentLog.log(LogLevel.WARN, LOG, "node " + primaryId + " is primary of epoch " + epoch + (t.follow() == null
@@ -409,10 +435,12 @@ public final class CloneNode implements AutoCloseable {
                 }
             }, now - Math.max(0, standIn));
         election.attach(clone.control());
+        long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - now);
         if (successor != 0) {
             election.onPrimaryHandOff(t.primaryId(), settings.epoch(), successor);
             AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " hands over to node " + successor
-                + " (planned switchover) at journal sequence " + clone.lastSequence() + ": electing it", null);
+                + " (planned switchover) at journal sequence " + clone.lastSequence() + ": electing it (election ready in "
+                + readyMs + " ms)", null);
         } else if (lost) {
             AgentLog.log(LogLevel.WARN, LOG, "primary node " + t.primaryId() + " lost (" + TimeUnit.NANOSECONDS.toMillis(now
                 - clone.membership().lastSeenNs(t.primaryId())) + " ms without a heartbeat) at journal sequence "
@@ -458,12 +486,12 @@ public final class CloneNode implements AutoCloseable {
         epochCounter.setOrdered(epoch);
         int lostPrimary = followingPrimary != 0 ? followingPrimary : t.primaryId();
         long lastHeard = clone.membership().lastSeenNs(lostPrimary);
-        boolean handedOver = clone.membership().isAlive(lostPrimary) && clone.membership().handOffTo(lostPrimary) != 0;
-        if (handedOver) {
+        if (clone.membership().isAlive(lostPrimary)) {
+            // it handed over or stepped down, and said so: lost when this node began to stand
             if (followingPrimary != 0) {
-                lostAtNs = now; // its election named this node at most a few heartbeats ago
+                lostAtNs = standingSinceNs != 0 ? standingSinceNs : now;
             }
-            lastHeard = Math.min(lastHeard, lostAtNs); // a planned switchover: found "lost" when it said it hands over
+            lastHeard = Math.min(lastHeard, lostAtNs);
         } else if (followingPrimary != 0) {
             lostAtNs = lastHeard + t.election().failureTimeoutNs(); // this election's driver suspected it on its own
         }

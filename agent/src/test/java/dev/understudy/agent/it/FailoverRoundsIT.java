@@ -83,13 +83,7 @@ class FailoverRoundsIT {
                 long seconds = 40L + ROUNDS * 40L;
                 args.addAll(List.of("--record-dir", work.resolve("load").toString(), "--duration", seconds + "s",
                     "--allow-duration-stop", "--rate", Integer.toString(RATE), "--reply-timeout", "30s"));
-                CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofSeconds(seconds + 120));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                CompletableFuture<LabApps.LoadRun> load = cluster.loadInBackground(args, Duration.ofSeconds(seconds + 120));
                 int primary = 1;
                 for (int round = 1; round <= ROUNDS; round++) {
                     long epoch = round + 1;

@@ -118,6 +118,17 @@ final class LabCluster {
         return nodes;
     }
 
+    /** LoadClient in {@code client} with {@code args}, on a thread of its own (bounded by {@code timeout}). */
+    CompletableFuture<LabApps.LoadRun> loadInBackground(List<String> args, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, timeout);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     static void awaitJoined(LabApps.Server primary, int node) throws IOException, InterruptedException {
         LabApps.awaitLine(primary.log(), "understudy-agent: INFO [primary] node " + node + " joined",
             primary.process(), Duration.ofSeconds(30));

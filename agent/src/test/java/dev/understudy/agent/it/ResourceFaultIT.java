@@ -56,13 +56,7 @@ class ResourceFaultIT {
                 long seconds = 40; // the tmpfs fills within about 15 s
                 args.addAll(List.of("--record-dir", work.resolve("load").toString(), "--duration", seconds + "s",
                     "--allow-duration-stop", "--rate", "100", "--reply-timeout", "30s"));
-                CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofSeconds(seconds + 120));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                CompletableFuture<LabApps.LoadRun> load = cluster.loadInBackground(args, Duration.ofSeconds(seconds + 120));
                 int winner = 0;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
                 while (winner == 0 && System.nanoTime() < deadline && !load.isDone()) {

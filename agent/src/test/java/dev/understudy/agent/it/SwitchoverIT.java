@@ -89,13 +89,7 @@ class SwitchoverIT {
                 long seconds = 70;
                 args.addAll(List.of("--record-dir", work.resolve("load").toString(), "--duration", seconds + "s",
                     "--allow-duration-stop", "--rate", Integer.toString(RATE), "--reply-timeout", "30s"));
-                CompletableFuture<LabApps.LoadRun> load = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return LabApps.runLoadClient(lab, Lab.CLIENT, List.of(), args, Duration.ofSeconds(seconds + 120));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                CompletableFuture<LabApps.LoadRun> load = cluster.loadInBackground(args, Duration.ofSeconds(seconds + 120));
                 Thread.sleep(3_000);
 
                 // there: node1 (the configured primary, no election of its own yet) to node3
