@@ -181,6 +181,7 @@ class ConfigurationTest {
             invalid("config=" + f).getMessage());
     }
 
+    // Mutation check: without the newline test in Parser.takeoverCommand, nothing was thrown; restored.
     @Test
     void shouldRefuseATakeoverCommandOfMoreThanOneLine() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
