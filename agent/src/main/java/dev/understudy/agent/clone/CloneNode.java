@@ -376,7 +376,7 @@ public final class CloneNode implements AutoCloseable {
         lostAtNs = now;
         dev.understudy.agent.failover.DurableStateFile file =
             dev.understudy.agent.failover.DurableStateFile.nextTo(settings.journal().directory());
-        dev.understudy.agent.election.EpochHistory history = electionHistory != null ? electionHistory : historyOf(journal);
+        dev.understudy.agent.election.EpochHistory history = electionHistory; // made at start (the election starts once)
         electionHistory = null;
         for (long[] run : appendRuns) { // appended since the history was made
             if (run[1] > history.lastPosition()) {

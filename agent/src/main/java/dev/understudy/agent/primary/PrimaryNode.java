@@ -609,14 +609,18 @@ public final class PrimaryNode implements AutoCloseable {
         planned.compareAndSet(null, new PlannedSwitchover(target, now, switchoverTimeoutNs(), true));
     }
 
+    /** A live clone, of no later epoch than this primary's: one that may take over from it. */
+    private boolean followsThisEpoch(int id) {
+        dev.understudy.transport.membership.Membership m = primary.membership();
+        return m.isAlive(id) && m.role(id) == Role.CLONE && m.epoch(id) <= epochNumber;
+    }
+
     /** The live clone of this epoch that acknowledged the most (the lowest id among equals), 0 if none. */
     private int furthestClone() {
-        dev.understudy.transport.membership.Membership m = primary.membership();
         int best = 0;
         long bestAcked = -1;
         for (int id = 1; id <= settings.members(); id++) {
-            if (id != settings.nodeId() && m.isAlive(id) && m.role(id) == Role.CLONE && m.epoch(id) <= epochNumber
-                && primary.tracker().acked(id) > bestAcked) {
+            if (id != settings.nodeId() && followsThisEpoch(id) && primary.tracker().acked(id) > bestAcked) {
                 best = id;
                 bestAcked = primary.tracker().acked(id);
             }
@@ -793,7 +797,7 @@ public final class PrimaryNode implements AutoCloseable {
         }
         long last = primary.lastSequence();
         long acked = primary.tracker().acked(h.target);
-        boolean targetFollows = m.isAlive(h.target) && m.role(h.target) == Role.CLONE && m.epoch(h.target) <= epochNumber;
+        boolean targetFollows = followsThisEpoch(h.target);
         // a fault may keep the application's events from being recorded (a full journal): then the target
         // has all there is once it acknowledged the journal
         boolean quiet = (ring.size() == 0 && now - h.quietSinceNs >= QUIET_NS) || (h.forced && now - h.startNs >= 5 * QUIET_NS);
@@ -851,11 +855,7 @@ public final class PrimaryNode implements AutoCloseable {
                 successor = id;
             }
         }
-        if (successor != 0) {
-            if (!h.vipDropped) {
-                h.vipDropped = true;
-                dropVip();
-            }
+        if (successor != 0) { // a member of a later epoch, so the VIP went above
             String line = "switched over: node " + successor + " is primary of epoch " + m.epoch(successor)
                 + (successor == h.target ? "" : " (node " + h.target + " was asked)") + ", "
                 + TimeUnit.NANOSECONDS.toMillis(now - h.startNs) + " ms after the switchover began (input held "
