@@ -158,6 +158,13 @@ public final class Configuration {
     /** Default: on. */
     public static final String FAILOVER_DEFAULT = "on";
 
+    /** Whether the primary holds its output until the records that shaped it are durable: {@code on} or {@code off}. */
+    public static final String OUTPUT_COMMIT_PROP = "understudy.output.commit";
+    /** Default: on. */
+    public static final String OUTPUT_COMMIT_DEFAULT = "on";
+    /** NFQUEUE number of node i's output commit is this plus i ({@link #outputQueueConfig()}): 201..264. */
+    public static final int OUTPUT_NFQUEUE_BASE = 200;
+
     /** Aeron media driver directory. */
     public static final String AERON_DIR_PROP = "understudy.aeron.dir";
     /** Default Aeron directory: in tmpfs, one per node. */
@@ -271,6 +278,14 @@ public final class Configuration {
         /** A clone whose primary is lost takes over: VIP, connections, service. */
         ON,
         /** Clones only follow; a lost primary is reported, nothing else. */
+        OFF
+    }
+
+    /** Whether the primary's output waits for durability ({@link #OUTPUT_COMMIT_PROP}). */
+    public enum OutputCommit {
+        /** Output leaves once the records that shaped it are durable on k clones. */
+        ON,
+        /** Output leaves at once. */
         OFF
     }
 
@@ -415,6 +430,11 @@ public final class Configuration {
         new Key(FAILOVER_PROP, FAILOVER_DEFAULT, "one of on, off",
             "on: when the primary sent no heartbeat for the failure timeout the clones elect a new primary, which takes over"
                 + " the VIP and every connection; off: clones only follow.", false, false),
+        new Key(OUTPUT_COMMIT_PROP, OUTPUT_COMMIT_DEFAULT, "one of on, off",
+            "on: a segment the primary sends a client (payload, FIN or RST) waits in NFQUEUE " + OUTPUT_NFQUEUE_BASE
+                + "+node id until every record that may have shaped it is held by k clones, so that no client sees output a "
+                + "new primary would not produce (costs one replication round trip per reply); off: output leaves at once.",
+            false, false),
         new Key(AERON_DIR_PROP, AERON_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
             "Directory of the embedded Aeron media driver.", false, false),
         new Key(JOURNAL_DIR_PROP, JOURNAL_DIR_DEFAULT, "absolute path; {node.id} is replaced by the node id",
@@ -485,6 +505,7 @@ public final class Configuration {
     private final int ackQuorum;
     private final DegradedMode degradedMode;
     private final Failover failover;
+    private final OutputCommit outputCommit;
     private final Path aeronDir;
     private final Path journalDir;
     private final long journalRetentionNs;
@@ -706,6 +727,7 @@ public final class Configuration {
         ackQuorum = quorum;
         degradedMode = p.enumValue(DEGRADED_PROP, DegradedMode.class, DegradedMode.SERVE);
         failover = p.enumValue(FAILOVER_PROP, Failover.class, Failover.ON);
+        outputCommit = p.enumValue(OUTPUT_COMMIT_PROP, OutputCommit.class, OutputCommit.ON);
         aeronDir = p.dir(AERON_DIR_PROP, nodeId);
         journalDir = p.dir(JOURNAL_DIR_PROP, nodeId);
         journalRetentionNs = p.duration(JOURNAL_RETENTION_PROP, TimeUnit.MINUTES.toNanos(1), TimeUnit.DAYS.toNanos(30));
@@ -1490,6 +1512,19 @@ public final class Configuration {
      */
     public DegradedMode degradedMode() {
         return degradedMode;
+    }
+
+    /** @return whether the primary's output waits for durability. */
+    public OutputCommit outputCommit() {
+        return outputCommit;
+    }
+
+    /**
+     * The output commit's NFQUEUE settings for this node: queue {@value #OUTPUT_NFQUEUE_BASE} + node
+     * id, the rest at {@link NfQueueConfig}'s defaults; null with output commit off.
+     */
+    public NfQueueConfig outputQueueConfig() {
+        return outputCommit == OutputCommit.OFF ? null : NfQueueConfig.forQueue(OUTPUT_NFQUEUE_BASE + nodeId);
     }
 
     /** @return whether clones take over when their primary is lost. */

@@ -88,7 +88,7 @@ final class NodeRuntime {
             c.vip().getHostAddress(), c.servicePorts(), c.ackQuorum(), c.degradedMode() == Configuration.DegradedMode.SERVE,
             rc, c.journalConfig(), c.nfQueueConfig(), c.idleStrategy().transportName(),
             c.determinism() == Configuration.Determinism.SERIAL, c.nodeCount(), c.interfaceName(), c.failureTimeoutNs(),
-            c.takeoverCommand());
+            c.takeoverCommand(), c.outputQueueConfig());
     }
 
     private static void startPrimary(Configuration c, Instrumentation inst, Map<String, String> boot) {

@@ -20,7 +20,12 @@ import java.util.List;
  * -A UNDERSTUDY-GUARD-&lt;node.id&gt; -p tcp --sport PORT ! --tcp-flags FIN,RST NONE -m mark ! --mark 0x75 -j DROP
  * </pre>
  *
- * A segment with FIN or RST from a service port leaves only when it carries the mark {@link #MARK}:
+ * With output commit on, one more rule per port follows, {@code -A UNDERSTUDY-GUARD-<node.id> -p tcp --sport PORT
+ * -j NFQUEUE --queue-num OUT}: what passed the guard waits in the primary's output queue until it
+ * is durable ({@link OutputCommit}); with the JVM gone that queue has no reader and the kernel
+ * drops everything from the service ports.
+ *
+ * <p>A segment with FIN or RST from a service port leaves only when it carries the mark {@link #MARK}:
  * the primary's socket hook sets {@code SO_MARK} on the application's socket right before the
  * application itself shuts its output down or closes it ({@code SocketHook.beforeOutputEnds},
  * {@code onClose}), and TCP copies the socket's mark into every packet it sends from then on. The
@@ -63,9 +68,23 @@ public final class CloseGuard implements AutoCloseable {
 
     /** The rules of the chain: one per service port. */
     public static List<IptablesRule> rules(int nodeId, int[] ports) {
-        List<IptablesRule> rules = new ArrayList<>(ports.length);
+        return rules(nodeId, ports, -1);
+    }
+
+    /**
+     * The rules of the chain: one guard rule per service port, then, with an output queue
+     * ({@code outputQueue >= 0}), one output-commit rule per port that sends what passed the guard
+     * to that NFQUEUE ({@link OutputCommit}).
+     */
+    public static List<IptablesRule> rules(int nodeId, int[] ports, int outputQueue) {
+        List<IptablesRule> rules = new ArrayList<>(2 * ports.length);
         for (int port : ports) {
             rules.add(IptablesRule.closeGuard(chainName(nodeId), port, MARK));
+        }
+        if (outputQueue >= 0) {
+            for (int port : ports) {
+                rules.add(IptablesRule.outputCommit(chainName(nodeId), port, outputQueue));
+            }
         }
         return rules;
     }
@@ -83,7 +102,16 @@ public final class CloseGuard implements AutoCloseable {
      * @throws IOException when iptables fails (nothing of this call is left installed)
      */
     public static CloseGuard install(Iptables iptables, int nodeId, String vip, int[] ports) throws IOException {
-        return new CloseGuard(iptables.installChain(TABLE, chainName(nodeId), rules(nodeId, ports), jump(nodeId, vip)));
+        return install(iptables, nodeId, vip, ports, -1);
+    }
+
+    /**
+     * As {@link #install(Iptables, int, String, int[])}, with the output commit's rules for NFQUEUE
+     * {@code outputQueue} ({@code -1}: none). Its reader must be bound first: a rule without one drops.
+     */
+    public static CloseGuard install(Iptables iptables, int nodeId, String vip, int[] ports, int outputQueue) throws IOException {
+        return new CloseGuard(iptables.installChain(TABLE, chainName(nodeId), rules(nodeId, ports, outputQueue),
+            jump(nodeId, vip)));
     }
 
     /** The chain's name. */

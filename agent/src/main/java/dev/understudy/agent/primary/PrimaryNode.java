@@ -62,7 +62,7 @@ public final class PrimaryNode implements AutoCloseable {
     public record Settings(int nodeId, int vip, String vipText, int[] ports, int quorum, boolean serveWhenDegraded,
                            ReplicationConfig replication, JournalConfig journal, NfQueueConfig queue, String idle,
                            boolean serial, int members, String interfaceName, long failureTimeoutNs,
-                           String takeoverCommand) {
+                           String takeoverCommand, NfQueueConfig outputQueue) {
     }
 
     /**
@@ -106,6 +106,9 @@ public final class PrimaryNode implements AutoCloseable {
     private final ManyToOneRingBuffer ring;
     private final ConnectionTable table = new ConnectionTable();
     private final InputCommit commit;
+    /** Output commit, or null when off ({@link Settings#outputQueue} null). */
+    private final OutputCommit output;
+    private NfQueue outputQueue;
     private final RecordEncoder encoder = new RecordEncoder();
     private final dev.understudy.netfilter.tcp.TcpInfo tcpInfoReader = new dev.understudy.netfilter.tcp.TcpInfo();
     private NfQueue queue;
@@ -186,6 +189,8 @@ public final class PrimaryNode implements AutoCloseable {
             cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
             this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(),
                 s.replication().memberTimeoutNs(), held, released);
+            this.output = s.outputQueue() == null ? null : new OutputCommit(s.quorum(), 2 * s.outputQueue().maxLength(),
+                cs.add("output segments held"), cs.add("output segments released"));
             if (inPlace == null) {
                 p = replicate(d, j);
             }
@@ -216,6 +221,7 @@ public final class PrimaryNode implements AutoCloseable {
                 this.queue = q;
                 final NfQueue fq = q;
                 commit.releaser(fq::releaseUpTo);
+                openOutput();
                 g = guard();
                 for (int port : s.ports()) {
                     rules.add(Iptables.local().install(IptablesRule.capture(s.vipText(), port, s.queue().queueNumber())));
@@ -249,6 +255,9 @@ public final class PrimaryNode implements AutoCloseable {
             if (q != null) {
                 q.close();
             }
+            if (outputQueue != null) {
+                outputQueue.close();
+            }
             if (p != null) {
                 p.close();
             }
@@ -266,8 +275,12 @@ public final class PrimaryNode implements AutoCloseable {
     }
 
     private ReplicationPrimary replicate(EmbeddedMediaDriver d, Journal j) {
+        dev.understudy.transport.aeron.DurabilityListener durability = output == null ? commit : (k, sequence) -> {
+            commit.onDurable(k, sequence);
+            output.onDurable(k, sequence);
+        };
         return ReplicationPrimary.create(d.aeron(), settings.replication(), epochNumber, j, Math.max(1, settings.quorum()),
-            commit, new MemberListener() {
+            durability, new MemberListener() {
                 @Override
                 public void onJoined(int nodeId, Role r, long ep) {
                     AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG,
@@ -292,12 +305,27 @@ public final class PrimaryNode implements AutoCloseable {
      * from the first connection on, the kernel's FINs and RSTs for it stay in if this JVM dies.
      */
     private CloseGuard guard() throws IOException {
-        CloseGuard g = CloseGuard.install(Iptables.local(), settings.nodeId(), settings.vipText(), settings.ports());
+        CloseGuard g = CloseGuard.install(Iptables.local(), settings.nodeId(), settings.vipText(), settings.ports(),
+            outputQueue == null ? -1 : outputQueue.queueNumber());
         this.closeGuard = g;
         AgentLog.log(dev.understudy.agent.Configuration.LogLevel.INFO, LOG, "close guard installed: chain " + g.chain()
             + " (FIN/RST from ports " + java.util.Arrays.toString(settings.ports()) + " leave only with mark 0x"
-            + Integer.toHexString(CloseGuard.MARK) + ")", null);
+            + Integer.toHexString(CloseGuard.MARK) + (outputQueue == null ? "; output commit off"
+            : "; output waits in NFQUEUE " + outputQueue.queueNumber() + " until durable") + ")", null);
         return g;
+    }
+
+    /**
+     * The output commit's reader (before the guard's rules send anything to it): each segment from a
+     * service port is tagged with the recording ring's position ({@link OutputCommit}).
+     */
+    private void openOutput() throws ErrnoException {
+        if (output == null) {
+            return;
+        }
+        NfQueue oq = NfQueue.open(settings.outputQueue(), (id, seg) -> output.onSegment(id, seg, ring.producerPosition()));
+        this.outputQueue = oq;
+        output.releaser(oq::releaseUpTo);
     }
 
     /**
@@ -368,6 +396,7 @@ public final class PrimaryNode implements AutoCloseable {
             publishOwed(dev.understudy.transport.record.AppWriteFlyweight.LENGTH,
                 (b, at) -> encoder.appWrite(b, at, w[0], w[1], (int) w[2], (int) w[3]));
         }
+        openOutput();
         guard();
         queue = h.queue();
         final NfQueue fq = h.queue();
@@ -496,7 +525,13 @@ public final class PrimaryNode implements AutoCloseable {
         }
         lastCycleNs = now;
         int work = sideWork + queue.poll(0);
+        if (outputQueue != null) {
+            work += outputQueue.poll(0);
+        }
         work += ring.controlledRead(drainHandler, DRAIN_LIMIT);
+        if (output != null) {
+            output.resolve(ring.consumerPosition(), primary.lastSequence());
+        }
         work += primary.doWork(now);
         int higher = higherPrimary();
         if (higher != 0) {
@@ -513,6 +548,11 @@ public final class PrimaryNode implements AutoCloseable {
             return work;
         }
         work += commit.doWork(liveClones);
+        if (output != null) {
+            // degraded as the input commit sees it, or output itself waiting longer than the clones' failure timeout
+            boolean degradedNow = commit.degraded() || output.stalled(now, settings.replication().memberTimeoutNs());
+            work += output.doWork(degradedNow && settings.serveWhenDegraded());
+        }
         if (now - lastStatus > TimeUnit.MILLISECONDS.toNanos(50)) {
             lastStatus = now;
             status();
@@ -567,6 +607,9 @@ public final class PrimaryNode implements AutoCloseable {
     /** Stops serving: every client socket is retired silently (see {@link #fence}). */
     private void retire(String why) {
         fenced = true;
+        if (output != null) {
+            output.stop(); // what it holds never leaves: the successor sends that output itself
+        }
         dev.understudy.agent.node.TakeoverCommand.start(settings.takeoverCommand(), dev.understudy.agent.node.TakeoverCommand.STOPPED,
             settings.vipText(), settings.interfaceName(), settings.nodeId(), epochNumber);
         int[] retired = {0};
@@ -1037,6 +1080,9 @@ public final class PrimaryNode implements AutoCloseable {
         duty.close();
         if (queue != null) {
             queue.close();
+        }
+        if (outputQueue != null) {
+            outputQueue.close();
         }
         for (InstalledRule r : rules) {
             quietly(r::remove);

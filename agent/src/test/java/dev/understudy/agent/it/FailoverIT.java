@@ -98,6 +98,8 @@ class FailoverIT {
                 }
                 Thread.sleep(STREAM_BEFORE_FAILURE_MS);
                 Map<String, Long> before = cluster.status(1);
+                // output commit (on by default): the replies so far left node1 through its output queue
+                assertTrue(before.getOrDefault("output segments released", 0L) > 0, () -> "output commit idle: " + before);
                 assertTrue(!load.isDone(), () -> "the load ended before the failure: " + load.join().problems() + " "
                     + load.join().firstErrors() + "\n" + LabApps.tail(nodes[2].log()) + "\n---\n" + LabApps.tail(nodes[3].log()));
                 long pid = nodes[1].process().pid();

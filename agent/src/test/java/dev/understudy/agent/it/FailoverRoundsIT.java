@@ -33,7 +33,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Rounds: {@code -Dunderstudy.it.rounds} (default 2, the second failover to the third node;
  * ten with {@code -Dunderstudy.it.rounds=10}). The load is paced ({@code --rate}) so that a
- * restarted clone can catch up while it runs.
+ * restarted clone can catch up while it runs. Failure: {@code -Dunderstudy.it.failure=kill} (the
+ * default: SIGKILL of the primary's JVM) or {@code link} (machine loss: the primary node's link goes
+ * down; once the others have moved on, the lost node is "rebooted": its JVM killed, the VIP it may
+ * still hold removed, its link up again, and it comes back as a clone).
  *
  * <p>Mutation check (done once, 2026-12-02): with the follower never switching to the new primary
  * ({@code CloneNode.onSynced} ignoring the winner), round 1 ended with the other clone at epoch 1
@@ -49,6 +52,7 @@ class FailoverRoundsIT {
     private static final int ADMIN_PORT = 7001;
     /** How long the connections stream between two failovers, at least. */
     private static final long STREAM_MS = 3_000;
+    private static final String FAILURE = System.getProperty("understudy.it.failure", "kill");
 
     static Stream<Arguments> apps() {
         return Stream.of(
@@ -90,9 +94,13 @@ class FailoverRoundsIT {
                     Thread.sleep(STREAM_MS);
                     assertTrue(!load.isDone(), () -> "the load ended before the failover: " + load.join().problems() + " "
                         + load.join().firstErrors());
-                    nodes[primary].kill();
-                    cluster.servers.remove(nodes[primary]);
                     int killed = primary;
+                    if (FAILURE.equals("link")) {
+                        lab.exec(Lab.node(killed), Duration.ofSeconds(10), "ip", "link", "set", Lab.INTERFACE, "down").check();
+                    } else {
+                        nodes[primary].kill();
+                        cluster.servers.remove(nodes[primary]);
+                    }
                     int winner = awaitPrimary(cluster, killed, epoch, Duration.ofSeconds(90), nodes);
                     Map<String, Long> st = cluster.status(winner);
                     System.out.printf("ROUND %d: node%d killed, node%d primary of epoch %d: %d rebuilt, %d reset; %s%n", round,
@@ -103,6 +111,17 @@ class FailoverRoundsIT {
                     int other = 6 - killed - winner;
                     cluster.awaitEquals(other, "epoch", epoch, Duration.ofSeconds(60));
 
+                    if (FAILURE.equals("link")) {
+                        // the lost machine reboots: its JVM and the VIP it still held are gone, its link is back
+                        nodes[killed].kill();
+                        cluster.servers.remove(nodes[killed]);
+                        lab.exec(Lab.node(killed), Duration.ofSeconds(10), "ip", "addr", "del", lab.vip() + "/32", "dev",
+                            Lab.INTERFACE); // absent if the node had dropped it already
+                        lab.exec(Lab.node(killed), Duration.ofSeconds(10), "ip", "link", "set", Lab.INTERFACE, "up").check();
+                        // IPv4 flushes a device's routes when it goes down: the lab's multicast route comes back by hand
+                        lab.exec(Lab.node(killed), Duration.ofSeconds(10), "ip", "route", "replace", Lab.MULTICAST_RANGE, "dev",
+                            Lab.INTERFACE).check();
+                    }
                     // the killed node comes back as a clone with an empty journal and finds the new primary
                     Files.move(nodes[killed].log(), nodes[killed].log().resolveSibling("round" + round + "-" + nodes[killed].log()
                         .getFileName()));

@@ -78,8 +78,16 @@ final class RecordingChecks {
         }
     }
 
+    /**
+     * Removes a test's work directory; with {@code -Dunderstudy.it.keep=true} (debugging by hand
+     * only) it is left in place and its path printed, for its node logs: delete it yourself.
+     */
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
+            return;
+        }
+        if (Boolean.getBoolean("understudy.it.keep")) {
+            System.out.println("KEPT " + root + " (-Dunderstudy.it.keep=true): delete it by hand");
             return;
         }
         try (Stream<Path> walk = Files.walk(root)) {

@@ -49,7 +49,8 @@ import java.util.stream.Collectors;
  *       answered), the server JVM's VmRSS after the run;</li>
  *   <li>per agent case, the idle CPU % of every JVM with the nodes up and no traffic.</li>
  * </ol>
- * Cases: agent off; primary + 1 clone (ack.quorum 1) with idle strategy backoff, spin, yield;
+ * Cases: agent off; primary + 1 clone (ack.quorum 1) with idle strategy backoff (also with output
+ * commit off, to show its cost), spin, yield;
  * primary + 2 clones with ack.quorum 1 and 2 (backoff), and ack.quorum 1 with idle strategy sleep.
  * Every server runs with only the sample apps on its class path (the agent's own classes must not
  * be on the application's class path). A case whose LoadClient verdict is not ok, or that threw,
@@ -73,7 +74,11 @@ public final class RecordingBenchmark {
     static final int TOP_THREADS = 6;
 
     /** One configuration of the servers. {@code clones < 0}: no agent at all. */
-    record Case(String name, int clones, int quorum, String idle) {
+    record Case(String name, int clones, int quorum, String idle, boolean outputCommit) {
+        Case(String name, int clones, int quorum, String idle) {
+            this(name, clones, quorum, idle, true);
+        }
+
         boolean agent() {
             return clones >= 0;
         }
@@ -82,6 +87,7 @@ public final class RecordingBenchmark {
     static final List<Case> CASES = List.of(
         new Case("agent-off", -1, 0, null),
         new Case("primary+1clone-q1-backoff", 1, 1, "backoff"),
+        new Case("primary+1clone-q1-backoff-output-commit-off", 1, 1, "backoff", false),
         new Case("primary+1clone-q1-spin", 1, 1, "spin"),
         new Case("primary+1clone-q1-yield", 1, 1, "yield"),
         new Case("primary+2clones-q1-backoff", 2, 1, "backoff"),
@@ -270,6 +276,7 @@ public final class RecordingBenchmark {
             config.put("clones", c.clones());
             config.put("ackQuorum", c.quorum());
             config.put("idleStrategy", c.idle());
+            config.put("outputCommit", c.outputCommit());
             config.put("nodes", c.clones() + 1);
         }
         r.put("config", config);
@@ -348,7 +355,8 @@ public final class RecordingBenchmark {
             "-Dunderstudy.journal.dir=" + caseDir.resolve("journal-" + node),
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=" + c.quorum(),
-            "-Dunderstudy.idle.strategy=" + c.idle());
+            "-Dunderstudy.idle.strategy=" + c.idle(),
+            "-Dunderstudy.output.commit=" + (c.outputCommit() ? "on" : "off"));
     }
 
     private LabApps.Server start(String mainClass, Case c, int node, String role, Path caseDir, String aeron)

@@ -102,6 +102,20 @@ public record IptablesRule(String table, String chain, boolean insertFirst, List
     }
 
     /**
+     * The output commit's rule for one service port, in the close guard's per-node chain (after its
+     * DROP rule): every TCP segment from {@code port} that passed the guard goes to NFQUEUE
+     * {@code queue}, where the primary holds what carries stream bytes until the records that shaped
+     * it are durable ({@code -A CHAIN -p tcp --sport PORT -j NFQUEUE --queue-num N}). No
+     * {@code --queue-bypass}: with no reader bound (the JVM died) the kernel drops, so a dead
+     * primary's node sends nothing from the service ports.
+     */
+    public static IptablesRule outputCommit(String chain, int port, int queue) {
+        return new IptablesRule("filter", chainName(chain), false,
+            List.of("-p", "tcp", "--sport", Integer.toString(port(port)), "-j", "NFQUEUE", "--queue-num",
+                Integer.toString(queue(queue))));
+    }
+
+    /**
      * The jump into the close guard's chain: TCP leaving this host from {@code vip}, first in
      * filter/OUTPUT ({@code -I OUTPUT 1 -s VIP -p tcp -j CHAIN}).
      */

@@ -62,6 +62,9 @@ class IptablesRuleTest {
         assertFalse(guard.insertFirst());
         IptablesRule jump = IptablesRule.jumpFromOutput("198.18.0.100", "UNDERSTUDY-GUARD-1");
         assertEquals("-t filter -I OUTPUT 1 -s 198.18.0.100 -p tcp -j UNDERSTUDY-GUARD-1", jump.toString());
+        assertEquals("-t filter -A UNDERSTUDY-GUARD-1 -p tcp --sport 7000 -j NFQUEUE --queue-num 201",
+            IptablesRule.outputCommit("UNDERSTUDY-GUARD-1", 7000, 201).toString());
+        assertThrows(IllegalArgumentException.class, () -> IptablesRule.outputCommit("UNDERSTUDY-GUARD-1", 7000, 65536));
         assertThrows(IllegalArgumentException.class, () -> IptablesRule.closeGuard("UNDERSTUDY-GUARD-1", 0, 0x75));
         assertThrows(IllegalArgumentException.class, () -> IptablesRule.closeGuard("bad chain", 7000, 0x75));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
