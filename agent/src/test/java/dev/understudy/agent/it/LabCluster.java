@@ -62,6 +62,11 @@ final class LabCluster {
             "-Dunderstudy.aeron.dir=" + aeron,
             "-Dunderstudy.ack.quorum=1"));
         options.addAll(extra);
+        // by hand only: more agent options for every node, e.g. -Dunderstudy.it.nodeOptions=-Dunderstudy.output.commit=off
+        String more = System.getProperty("understudy.it.nodeOptions", "").trim();
+        if (!more.isEmpty()) {
+            options.addAll(List.of(more.split("\\s+")));
+        }
         long t0 = System.nanoTime();
         LabApps.Server s = LabApps.startServer(lab, Lab.node(node), java, classPath, options, mainClass, PORT, bindAddress,
             // generous: three JVMs with the agent start on two shared cores (over a minute seen under load)
