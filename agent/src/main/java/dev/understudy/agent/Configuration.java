@@ -160,13 +160,8 @@ public final class Configuration {
 
     /** Whether the primary holds its output until the records that shaped it are durable: {@code on} or {@code off}. */
     public static final String OUTPUT_COMMIT_PROP = "understudy.output.commit";
-    /**
-     * Default: off for now. With it on, one FailoverIT run (BlockingKvServer, SIGKILL) left 16 of 64
-     * connections without the replies to their re-injected requests for 30 s: more output is written
-     * but not yet received when the primary dies, and the rebuilt sockets' retransmission of it did
-     * not come; README, "Output commit".
-     */
-    public static final String OUTPUT_COMMIT_DEFAULT = "off";
+    /** Default: on (off trades the pause and crash cases' consistency for one replication round trip per reply). */
+    public static final String OUTPUT_COMMIT_DEFAULT = "on";
     /** NFQUEUE number of node i's output commit is this plus i ({@link #outputQueueConfig()}): 201..264. */
     public static final int OUTPUT_NFQUEUE_BASE = 200;
 
@@ -732,7 +727,7 @@ public final class Configuration {
         ackQuorum = quorum;
         degradedMode = p.enumValue(DEGRADED_PROP, DegradedMode.class, DegradedMode.SERVE);
         failover = p.enumValue(FAILOVER_PROP, Failover.class, Failover.ON);
-        outputCommit = p.enumValue(OUTPUT_COMMIT_PROP, OutputCommit.class, OutputCommit.OFF);
+        outputCommit = p.enumValue(OUTPUT_COMMIT_PROP, OutputCommit.class, OutputCommit.ON);
         aeronDir = p.dir(AERON_DIR_PROP, nodeId);
         journalDir = p.dir(JOURNAL_DIR_PROP, nodeId);
         journalRetentionNs = p.duration(JOURNAL_RETENTION_PROP, TimeUnit.MINUTES.toNanos(1), TimeUnit.DAYS.toNanos(30));

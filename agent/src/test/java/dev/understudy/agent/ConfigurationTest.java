@@ -94,7 +94,7 @@ class ConfigurationTest {
         final Path f = file("empty.properties", "# nothing\n");
         final Configuration c = resolve("role=primary,node.id=2,nodes=198.18.0.1,198.18.0.2,primary=2,vip=10.0.0.9,"
             + "ports=8080,8081,interface=veth-n1.0,replication.channel=239.255.7.8:50000,replication.destinations=,"
-            + "ack.quorum=0,degraded=hold,failover=off,output.commit=on,aeron.dir=/tmp/a-{node.id},"
+            + "ack.quorum=0,degraded=hold,failover=off,output.commit=off,aeron.dir=/tmp/a-{node.id},"
             + "journal.dir=/tmp/j/{node.id}/q,journal.retention=90m,journal.retention.size=1536m,secret=" + SECRET
             + ",apply.policy=periodic,determinism=input-order,checkpoint.interval=250ms,"
             + "heartbeat.interval=20ms,failure.timeout=2s,takeover.command=/usr/local/bin/move-vip \"$1\",idle.strategy=spin,"
@@ -113,8 +113,7 @@ class ConfigurationTest {
         assertEquals(0, c.ackQuorum());
         assertEquals(DegradedMode.HOLD, c.degradedMode());
         assertEquals(dev.understudy.agent.Configuration.Failover.OFF, c.failover());
-        assertEquals(dev.understudy.agent.Configuration.OutputCommit.ON, c.outputCommit());
-        assertEquals(202, c.outputQueueConfig().queueNumber(), "node 2's output queue");
+        assertEquals(dev.understudy.agent.Configuration.OutputCommit.OFF, c.outputCommit());
         assertEquals(Path.of("/tmp/a-2"), c.aeronDir());
         assertEquals(Path.of("/tmp/j/2/q"), c.journalDirectory());
         assertEquals(TimeUnit.MINUTES.toNanos(90), c.journalRetentionNs());
@@ -615,8 +614,8 @@ class ConfigurationTest {
         assertEquals(NfQueueConfig.DEFAULT_MAX_LENGTH, q.maxLength());
         assertEquals(101, resolve(null).nfQueueConfig().queueNumber());
         assertEquals(101, resolve(null).nfQueueNumber());
-        assertEquals(null, resolve(null).outputQueueConfig(), "output commit off by default");
-        assertEquals(264, resolve("nodes=64,node.id=64,output.commit=on").outputQueueConfig().queueNumber(), "200 + id");
+        assertEquals(201, resolve(null).outputQueueConfig().queueNumber(), "output commit on by default: 200 + id");
+        assertEquals(null, resolve("output.commit=off").outputQueueConfig(), "no output queue with it off");
     }
 
     @Test

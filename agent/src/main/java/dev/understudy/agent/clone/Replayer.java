@@ -432,6 +432,7 @@ final class Replayer implements AutoCloseable {
             return false;
         }
         ReplayConnection c = tail.poll();
+        reinjected.add(new long[] {c.id, c.outputEnd});
         long offset = c.readOffset;
         int n = (int) Math.min(Integer.MAX_VALUE, c.inboundEnd - offset);
         c.readOffset = offset + n;
@@ -452,9 +453,42 @@ final class Replayer implements AutoCloseable {
      * ends only at the thread's next wait; otherwise 5 ms).
      */
     private boolean drained(long now) {
-        return appliedSequence >= journal.lastSequence() && tail != null && tail.isEmpty() && deferred == NONE
+        boolean quiet = appliedSequence >= journal.lastSequence() && tail != null && tail.isEmpty() && deferred == NONE
             && waitingFor == null && allTaken()
             && now - lastOutputNs > (serial ? 1_000_000L : 5_000_000L);
+        if (!quiet) {
+            quietSinceNs = 0;
+            return false;
+        }
+        if (quietSinceNs == 0) {
+            quietSinceNs = now;
+        }
+        return answered() || now - quietSinceNs > REINJECT_ANSWER_WAIT_NS;
+    }
+
+    /**
+     * How long a quiet application may still owe the answer to re-injected input. A reply the
+     * application writes after the switchover has taken the send queues, and before its socket is
+     * swapped, would land in the replay socket and be lost (the client, whose request the old
+     * primary had read, would wait for it for ever; seen with HttpCounterServer, whose handler
+     * thread writes after the dispatcher's turn ended, and with output commit on, where the old
+     * primary's reply had often not left yet). Input that is answered with nothing costs this wait.
+     */
+    static final long REINJECT_ANSWER_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** Re-injected connections, {id, output end when the grant was given}. */
+    private final java.util.List<long[]> reinjected = new java.util.ArrayList<>();
+    private long quietSinceNs;
+
+    /** Every connection given re-injected input has written something since. */
+    private boolean answered() {
+        for (long[] r : reinjected) {
+            ReplayConnection c = byId.get(r[0]);
+            if (c != null && !c.appClosed && c.outputEnd <= r[1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every grant given out has been taken and, in serial mode, no turn is running. */

@@ -382,6 +382,31 @@ final class Switchover {
         return null;
     }
 
+    /**
+     * Up to this many segments counted as sent, the last byte of the output is sent as new data
+     * at activation (see {@link #state}); the initial congestion window is 10 (TCP_INIT_CWND).
+     */
+    static final int SENT_BYTE_TRIGGER_SEGMENTS = 8;
+
+    /**
+     * Where the part of the unacknowledged output {@code [acked, outputEnd)} counted as sent ends:
+     * what the primary wrote, the client may hold (counted as sent, retransmitted if it lacks it);
+     * what only this clone wrote was never sent (new data at activation). And, when what is counted
+     * as sent fits in {@link #SENT_BYTE_TRIGGER_SEGMENTS} segments (so that the byte leaves at once,
+     * before the client's answer to the window probe: an ACK beyond snd_nxt would be dropped), the
+     * last byte at least leaves as new data: a client that lacks the part counted as sent answers
+     * it with a SACK, and the kernel retransmits the hole at once (RACK, or a tail loss probe)
+     * instead of after the rebuilt socket's first RTO (1 s: it has no RTT sample); a client that
+     * holds it all gets one duplicate byte.
+     */
+    static long sentEnd(long acked, long primaryOutputEnd, long outputEnd, int mss) {
+        long sentEnd = Math.max(acked, Math.min(primaryOutputEnd, outputEnd));
+        if (outputEnd > acked && outputEnd - acked <= SENT_BYTE_TRIGGER_SEGMENTS * (long) Math.max(536, mss)) {
+            sentEnd = Math.min(sentEnd, outputEnd - 1);
+        }
+        return sentEnd;
+    }
+
     /** The kernel state to rebuild: the segments' state, the unread input, the unacknowledged output. */
     private static TcpState state(ReplayConnection c) {
         TcpState st = c.tcp.build(new TcpState());
@@ -398,7 +423,7 @@ final class Switchover {
         if (out.length > 0) {
             // what the primary wrote, the client may hold: counted as sent (retransmitted if it lacks it);
             // what only this clone wrote was never sent: it leaves as new data at activation
-            long sentEnd = Math.max(acked, Math.min(c.primaryOutputEnd, c.outputEnd));
+            long sentEnd = sentEnd(acked, c.primaryOutputEnd, c.outputEnd, st.mss());
             st.sendQueue(out, 0, out.length).sendQueueUnsent((int) (c.outputEnd - sentEnd));
         }
         return st;

@@ -70,8 +70,11 @@ public final class TakeoverCommand {
             reader.start();
             boolean done = p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
             if (!done) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                // the shell first (killing its children first let it run the command's next step), then the
+                // children it had started (listed before: once the shell is gone they are no longer its descendants)
+                List<ProcessHandle> children = p.descendants().toList();
                 p.destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
                 p.waitFor(1, TimeUnit.SECONDS);
             }
             reader.join(1000);

@@ -72,7 +72,10 @@ class ProcessDeathGuardIT {
             try {
                 LabApps.Server primary = cluster.start(1, "primary", java, LabApps.appsClassPath(), APP, options);
                 String expected = String.join("\n", "-N " + CHAIN, "-A " + CHAIN + " -p tcp -m tcp --sport " + PORT
-                    + " ! --tcp-flags FIN,RST NONE -m mark ! --mark 0x75 -j DROP") + "\n";
+                    + " ! --tcp-flags FIN,RST NONE -m mark ! --mark 0x75 -j DROP",
+                    // output commit (on by default): what passes the guard waits in node 1's output queue
+                    "-A " + CHAIN + " -p tcp -m tcp --sport " + PORT + " -j NFQUEUE --queue-num "
+                        + (dev.understudy.agent.Configuration.OUTPUT_NFQUEUE_BASE + 1)) + "\n";
                 assertEquals(expected, node1.listChain("filter", CHAIN));
                 assertEquals(1, jumps(node1), node1.list("filter"));
                 assertTrue(Files.readString(primary.log()).contains("close guard installed: chain " + CHAIN), LabApps.tail(primary.log()));

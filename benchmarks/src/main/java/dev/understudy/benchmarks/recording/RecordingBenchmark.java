@@ -50,7 +50,7 @@ import java.util.stream.Collectors;
  *   <li>per agent case, the idle CPU % of every JVM with the nodes up and no traffic.</li>
  * </ol>
  * Cases: agent off; primary + 1 clone (ack.quorum 1) with idle strategy backoff (also with output
- * commit on, to show its cost), spin, yield;
+ * commit off, to show its cost), spin, yield;
  * primary + 2 clones with ack.quorum 1 and 2 (backoff), and ack.quorum 1 with idle strategy sleep.
  * Every server runs with only the sample apps on its class path (the agent's own classes must not
  * be on the application's class path). A case whose LoadClient verdict is not ok, or that threw,
@@ -76,7 +76,7 @@ public final class RecordingBenchmark {
     /** One configuration of the servers. {@code clones < 0}: no agent at all. */
     record Case(String name, int clones, int quorum, String idle, boolean outputCommit) {
         Case(String name, int clones, int quorum, String idle) {
-            this(name, clones, quorum, idle, false);
+            this(name, clones, quorum, idle, true);
         }
 
         boolean agent() {
@@ -87,7 +87,7 @@ public final class RecordingBenchmark {
     static final List<Case> CASES = List.of(
         new Case("agent-off", -1, 0, null),
         new Case("primary+1clone-q1-backoff", 1, 1, "backoff"),
-        new Case("primary+1clone-q1-backoff-output-commit", 1, 1, "backoff", true),
+        new Case("primary+1clone-q1-backoff-output-commit-off", 1, 1, "backoff", false),
         new Case("primary+1clone-q1-spin", 1, 1, "spin"),
         new Case("primary+1clone-q1-yield", 1, 1, "yield"),
         new Case("primary+2clones-q1-backoff", 2, 1, "backoff"),
