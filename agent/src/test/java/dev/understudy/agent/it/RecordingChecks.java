@@ -79,14 +79,15 @@ final class RecordingChecks {
     }
 
     /**
-     * Removes a test's work directory; with {@code -Dunderstudy.it.keep=true} (debugging by hand
-     * only) it is left in place and its path printed, for its node logs: delete it yourself.
+     * Removes a directory tree; with {@code -Dunderstudy.it.keep=true} (debugging by hand only) a
+     * test's work directory ({@code us-*}) is left in place and its path printed, for its node logs:
+     * delete it yourself. Anything else (a journal a test wipes) is always removed.
      */
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
-        if (Boolean.getBoolean("understudy.it.keep")) {
+        if (Boolean.getBoolean("understudy.it.keep") && root.getFileName().toString().startsWith("us-")) { // a test's work dir only
             System.out.println("KEPT " + root + " (-Dunderstudy.it.keep=true): delete it by hand");
             return;
         }
