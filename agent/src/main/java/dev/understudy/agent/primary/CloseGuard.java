@@ -66,11 +66,6 @@ public final class CloseGuard implements AutoCloseable {
         return CHAIN_PREFIX + nodeId;
     }
 
-    /** The rules of the chain: one per service port. */
-    public static List<IptablesRule> rules(int nodeId, int[] ports) {
-        return rules(nodeId, ports, -1);
-    }
-
     /**
      * The rules of the chain: one guard rule per service port, then, with an output queue
      * ({@code outputQueue >= 0}), one output-commit rule per port that sends what passed the guard
@@ -95,19 +90,13 @@ public final class CloseGuard implements AutoCloseable {
     }
 
     /**
-     * Installs the guard of node {@code nodeId} for {@code vip}'s {@code ports}, replacing a stale
-     * chain of the same node in one commit. For a node that starts serving: a primary at start,
-     * and a node that becomes primary later (before it takes the VIP).
+     * Installs the guard of node {@code nodeId} for {@code vip}'s {@code ports}, with the output
+     * commit's rules for NFQUEUE {@code outputQueue} ({@code -1}: none; its reader must be bound
+     * first, a rule without one drops), replacing a stale chain of the same node in one commit. For
+     * a node that starts serving: a primary at start, and a node that becomes primary later (before
+     * it takes the VIP).
      *
      * @throws IOException when iptables fails (nothing of this call is left installed)
-     */
-    public static CloseGuard install(Iptables iptables, int nodeId, String vip, int[] ports) throws IOException {
-        return install(iptables, nodeId, vip, ports, -1);
-    }
-
-    /**
-     * As {@link #install(Iptables, int, String, int[])}, with the output commit's rules for NFQUEUE
-     * {@code outputQueue} ({@code -1}: none). Its reader must be bound first: a rule without one drops.
      */
     public static CloseGuard install(Iptables iptables, int nodeId, String vip, int[] ports, int outputQueue) throws IOException {
         return new CloseGuard(iptables.installChain(TABLE, chainName(nodeId), rules(nodeId, ports, outputQueue),

@@ -27,21 +27,11 @@ final class InputCommit implements DurabilityListener {
 
     private final int quorum;
     private final boolean serveWhenDegraded;
-    private final long[] sequences;
-    private final int[] packetIds;
-    private final long[] heldAt;
-    private final int mask;
-    private long head;
-    private long tail;
-    private Releaser releaser;
-    private boolean owed;
-    private int owedId;
+    private final HeldPackets held;
     private long durable;
     private boolean degraded;
     private boolean paused;
-    private final AtomicCounter heldCounter;
     private final long stallNanos;
-    private final AtomicCounter releasedCounter;
 
     /**
      * @param capacity at least the kernel queue's max length (held packets count against it)
@@ -58,18 +48,12 @@ final class InputCommit implements DurabilityListener {
                 AtomicCounter released) {
         this.quorum = quorum;
         this.serveWhenDegraded = serveWhenDegraded;
-        int cap = Integer.highestOneBit(Math.max(2, capacity) - 1) << 1;
-        this.sequences = new long[cap];
-        this.packetIds = new int[cap];
-        this.heldAt = new long[cap];
-        this.mask = cap - 1;
+        this.held = new HeldPackets(capacity, held, released);
         this.stallNanos = stallNanos;
-        this.heldCounter = held;
-        this.releasedCounter = released;
     }
 
     void releaser(Releaser r) {
-        this.releaser = r;
+        held.releaser(r);
     }
 
     /**
@@ -80,18 +64,13 @@ final class InputCommit implements DurabilityListener {
         if (!paused && (quorum == 0 || (degraded && serveWhenDegraded) || sequence <= durable)) {
             return false;
         }
-        if (tail - head == sequences.length) {
+        if (held.full()) {
             flushDurable(); // cannot happen while capacity >= the kernel's queue length; be safe
-            if (tail - head == sequences.length) {
+            if (held.full()) {
                 return false;
             }
         }
-        int i = (int) tail & mask;
-        sequences[i] = sequence;
-        packetIds[i] = packetId;
-        heldAt[i] = System.nanoTime();
-        tail++;
-        heldCounter.setOrdered(tail - head);
+        held.add(sequence, packetId);
         return true;
     }
 
@@ -113,32 +92,26 @@ final class InputCommit implements DurabilityListener {
     int doWork(int liveClones) {
         int work = 0;
         if (paused) {
-            return owed && releaser.releaseUpTo(owedId) ? clearOwed() : 0;
+            return held.retryOwed() ? 1 : 0;
         }
-        if (tail > head && sequences[(int) head & mask] <= durable) {
+        if (!held.isEmpty() && held.sequence(held.head()) <= durable) {
             flushDurable(); // durable while paused
             work++;
         }
-        boolean stalled = tail > head && System.nanoTime() - heldAt[(int) head & mask] > stallNanos;
+        boolean stalled = held.oldestOlderThan(System.nanoTime(), stallNanos);
         boolean nowDegraded = liveClones < quorum || stalled;
         if (nowDegraded != degraded) {
             degraded = nowDegraded;
             work++;
         }
-        if (degraded && serveWhenDegraded && tail > head) {
-            releaseThrough(tail);
+        if (degraded && serveWhenDegraded && !held.isEmpty()) {
+            releaseThrough(held.tail());
             work++;
         }
-        if (owed && releaser.releaseUpTo(owedId)) {
-            owed = false;
+        if (held.retryOwed()) {
             work++;
         }
         return work;
-    }
-
-    private int clearOwed() {
-        owed = false;
-        return 1;
     }
 
     /**
@@ -159,36 +132,24 @@ final class InputCommit implements DurabilityListener {
     }
 
     long held() {
-        return tail - head;
+        return held.size();
     }
 
     private void flushDurable() {
-        long end = head;
-        while (end < tail && sequences[(int) end & mask] <= durable) {
-            end++;
-        }
-        if (end > head) {
+        long end = held.durableEnd(held.tail(), durable);
+        if (end > held.head()) {
             releaseThrough(end);
         }
     }
 
     private void releaseThrough(long end) {
-        int last = packetIds[(int) (end - 1) & mask];
         dev.understudy.agent.status.AgentEvents.InputCommit event = new dev.understudy.agent.status.AgentEvents.InputCommit();
         if (event.isEnabled()) {
-            event.segments = end - head;
-            event.longestHold = System.nanoTime() - heldAt[(int) head & mask];
+            event.segments = end - held.head();
+            event.longestHold = System.nanoTime() - held.oldestHeldAt();
             event.durableSequence = durable;
             event.commit();
         }
-        releasedCounter.getAndAdd(end - head);
-        head = end;
-        heldCounter.setOrdered(tail - head);
-        if (!releaser.releaseUpTo(last)) {
-            owed = true; // a later id always covers an earlier one
-            owedId = last;
-        } else {
-            owed = false;
-        }
+        held.releaseThrough(end);
     }
 }

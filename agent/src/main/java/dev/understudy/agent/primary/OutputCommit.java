@@ -35,42 +35,29 @@ final class OutputCommit {
     private static final long UNRESOLVED = Long.MIN_VALUE;
 
     private final int quorum;
+    private final HeldPackets held;
+    /** The recording ring's producer position when each held segment was read, by its index in {@link #held}. */
     private final long[] ringTags;
-    private final long[] sequences;
-    private final int[] packetIds;
-    private final long[] heldAt;
     private final int mask;
-    private long head;
     /** First held entry whose sequence is not known yet (head <= resolved <= tail). */
     private long resolved;
-    private long tail;
-    private InputCommit.Releaser releaser;
-    private boolean owed;
-    private int owedId;
     private long durable;
     private boolean releaseAll;
     private boolean stopped;
-    private final AtomicCounter heldCounter;
-    private final AtomicCounter releasedCounter;
-    private long longestHoldNs;
 
     /**
      * @param capacity at least the output queue's max length (held packets count against it)
      */
     OutputCommit(int quorum, int capacity, AtomicCounter held, AtomicCounter released) {
         this.quorum = quorum;
-        int cap = Integer.highestOneBit(Math.max(2, capacity) - 1) << 1;
+        this.held = new HeldPackets(capacity, held, released);
+        int cap = Integer.highestOneBit(Math.max(2, capacity) - 1) << 1; // HeldPackets' capacity
         this.ringTags = new long[cap];
-        this.sequences = new long[cap];
-        this.packetIds = new int[cap];
-        this.heldAt = new long[cap];
         this.mask = cap - 1;
-        this.heldCounter = held;
-        this.releasedCounter = released;
     }
 
     void releaser(InputCommit.Releaser r) {
-        this.releaser = r;
+        held.releaser(r);
     }
 
     /**
@@ -83,21 +70,15 @@ final class OutputCommit {
             return Verdict.DROP;
         }
         boolean carries = s.payloadLength() > 0 || s.hasFlag(DerivedStateBuilder.FIN) || s.hasFlag(DerivedStateBuilder.RST);
-        if (!carries || quorum == 0 || (releaseAll && tail == head)) {
+        if (!carries || quorum == 0 || (releaseAll && held.isEmpty())) {
             return Verdict.ACCEPT;
         }
-        if (tail - head == sequences.length) {
+        if (held.full()) {
             // more held than the kernel queue holds: cannot happen while capacity >= its max length; keep the
             // property (never out before durable): drop it, TCP retransmits it later
             return Verdict.DROP;
         }
-        int i = (int) tail & mask;
-        ringTags[i] = ringPosition;
-        sequences[i] = UNRESOLVED;
-        packetIds[i] = packetId;
-        heldAt[i] = System.nanoTime();
-        tail++;
-        heldCounter.setOrdered(tail - head);
+        ringTags[(int) held.add(UNRESOLVED, packetId) & mask] = ringPosition;
         return Verdict.HOLD;
     }
 
@@ -107,8 +88,8 @@ final class OutputCommit {
      */
     void resolve(long ringConsumed, long lastSequence) {
         long r = resolved;
-        while (r < tail && ringTags[(int) r & mask] <= ringConsumed) {
-            sequences[(int) r & mask] = lastSequence;
+        while (r < held.tail() && ringTags[(int) r & mask] <= ringConsumed) {
+            held.sequence(r, lastSequence);
             r++;
         }
         if (r != resolved) {
@@ -140,15 +121,14 @@ final class OutputCommit {
         }
         int work = 0;
         this.releaseAll = releaseAll;
-        if (releaseAll && tail > head) {
-            releaseThrough(tail);
+        if (releaseAll && !held.isEmpty()) {
+            releaseThrough(held.tail());
             work++;
-        } else if (resolved > head && sequences[(int) head & mask] <= durable) {
+        } else if (resolved > held.head() && held.sequence(held.head()) <= durable) {
             flushDurable();
             work++;
         }
-        if (owed && releaser.releaseUpTo(owedId)) {
-            owed = false;
+        if (held.retryOwed()) {
             work++;
         }
         return work;
@@ -157,11 +137,11 @@ final class OutputCommit {
     /** This node serves no more: nothing held leaves (the queue's close drops it), later segments are dropped. */
     void stop() {
         stopped = true;
-        owed = false;
+        held.forgetOwed();
     }
 
     long held() {
-        return tail - head;
+        return held.size();
     }
 
     /**
@@ -169,40 +149,20 @@ final class OutputCommit {
      * not acknowledge (stuck, fenced, or not yet following this epoch), degraded as for input.
      */
     boolean stalled(long nowNs, long stallNanos) {
-        return tail > head && nowNs - heldAt[(int) head & mask] > stallNanos;
-    }
-
-    /** The longest a released segment was held, in ns, since the last call. */
-    long takeLongestHoldNs() {
-        long l = longestHoldNs;
-        longestHoldNs = 0;
-        return l;
+        return held.oldestOlderThan(nowNs, stallNanos);
     }
 
     private void flushDurable() {
-        long end = head;
-        while (end < resolved && sequences[(int) end & mask] <= durable) {
-            end++;
-        }
-        if (end > head) {
+        long end = held.durableEnd(resolved, durable);
+        if (end > held.head()) {
             releaseThrough(end);
         }
     }
 
     private void releaseThrough(long end) {
-        int last = packetIds[(int) (end - 1) & mask];
-        longestHoldNs = Math.max(longestHoldNs, System.nanoTime() - heldAt[(int) head & mask]);
-        releasedCounter.getAndAdd(end - head);
-        head = end;
-        if (resolved < head) {
-            resolved = head;
-        }
-        heldCounter.setOrdered(tail - head);
-        if (!releaser.releaseUpTo(last)) {
-            owed = true; // a later id always covers an earlier one
-            owedId = last;
-        } else {
-            owed = false;
+        held.releaseThrough(end);
+        if (resolved < end) {
+            resolved = end;
         }
     }
 }
