@@ -92,6 +92,8 @@ public final class CloneNode implements AutoCloseable {
     private Counter resetAtSwitchover;
     private Counter role;
     private Counter epochCounter;
+    /** The replayer's applied position (it runs on its own thread): the election's heartbeats carry it. */
+    private org.agrona.concurrent.status.AtomicCounter replayApplied;
 
     private CloneNode(Settings s) {
         this.serial = s.serial();
@@ -128,6 +130,7 @@ public final class CloneNode implements AutoCloseable {
                 cs.add("replay errors"), cs.add("replay stray accepts"), cs.add("replay short reads completed"),
                 cs.add("replay values read ahead, not asked for"), cs.add("replay grants given out ahead"),
                 cs.add("replay gate timeouts"), cs.add("replay timer runs"), cs.add("switchover bytes re-injected"));
+            replayApplied = rc.applied();
             valuesHanded = cs.add("replay values handed back");
             valuesMissing = cs.add("replay values missing");
             java.nio.file.Path dir = s.journal().directory();
@@ -246,6 +249,7 @@ public final class CloneNode implements AutoCloseable {
         }
         if (election != null) {
             reportAppends();
+            election.onApplied(replayApplied.get());
             work += election.doWork(now);
             if (followPending != null) {
                 long[] f = followPending;

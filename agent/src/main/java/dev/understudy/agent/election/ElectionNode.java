@@ -15,8 +15,10 @@ import java.util.random.RandomGenerator;
  * persisted ({@link DurableState}) and its journal's {@link EpochHistory}. It follows the first
  * primary of its epoch or a later one that it hears from. When it has heard nothing from its
  * primary for the failure timeout, or the primary says it stopped being primary, it suspects it:
- * the most up-to-date clone it has heard from recently (the lowest id among equals) stands at once,
- * the others after a delay that grows with their rank. Standing is a {@link ElectionRole#CANDIDATE}
+ * the most up-to-date clone it has heard from recently stands at once, the others after a delay that
+ * grows with their rank. Up to date is the journal first (Raft's rule, which votes follow too); among
+ * equal journals, a clone whose replay lags more than {@link #REPLAY_LAG_TOLERANCE} records behind
+ * another's ranks after it (its switchover would re-inject that much), then the lowest id. Standing is a {@link ElectionRole#CANDIDATE}
  * asking for pre-votes for epoch+1; with {@link ElectionConfig#voteQuorum()} of them it takes
  * epoch+1, votes for itself, persists that and asks for votes; with a quorum of votes it is
  * {@link ElectionRole#PRIMARY} and announces it ({@link Promote}). A round that does not finish
@@ -55,6 +57,14 @@ import java.util.random.RandomGenerator;
  * <p>Not thread-safe: one thread calls every method. Allocates a message per message sent.
  */
 public final class ElectionNode {
+    /**
+     * Records of replay lag ({@link #onApplied}) two clones with the same journal may differ by and
+     * still rank by id: clones replaying live differ by a few records from one heartbeat to the next,
+     * and ranking by them would make both wait. A restarted clone replaying its catch-up is thousands
+     * behind.
+     */
+    public static final long REPLAY_LAG_TOLERANCE = 1024;
+
     private final ElectionConfig config;
     private final int id;
     private final EpochHistory log;
@@ -89,6 +99,8 @@ public final class ElectionNode {
     private int grantedCount;
     private long heartbeatSentNs;
     private boolean heartbeatSent;
+    /** How far this node's application took its journal ({@link #onApplied}). */
+    private long applied;
 
     // what this node last heard from each peer (for ranking candidates and for check-quorum)
     private final boolean[] heard;
@@ -96,6 +108,7 @@ public final class ElectionNode {
     private final ElectionRole[] peerRole;
     private final long[] peerLastEpoch;
     private final long[] peerLastPosition;
+    private final long[] peerApplied;
     /** Primary only: last time each peer's heartbeat said it follows this primary in its epoch. */
     private final long[] followerNs;
     private final boolean[] follower;
@@ -132,6 +145,7 @@ public final class ElectionNode {
         peerRole = new ElectionRole[n];
         peerLastEpoch = new long[n];
         peerLastPosition = new long[n];
+        peerApplied = new long[n];
         followerNs = new long[n];
         follower = new boolean[n];
         // a node that just started gives the cluster a failure timeout to be heard before it stands
@@ -205,6 +219,15 @@ public final class ElectionNode {
                 + ", expected at most the node's epoch " + epoch);
         }
         log.append(recordEpoch, position);
+    }
+
+    /**
+     * This node's application has taken its journal up to {@code position} (a clone's replay; a
+     * primary need not call it). Its heartbeats say so, and a clone lagging far behind another with
+     * the same journal stands after it ({@link #REPLAY_LAG_TOLERANCE}). Votes do not depend on it.
+     */
+    public void onApplied(long position) {
+        applied = Math.max(0, position);
     }
 
     /**
@@ -292,6 +315,7 @@ public final class ElectionNode {
         peerRole[from] = h.role();
         peerLastEpoch[from] = h.lastEpoch();
         peerLastPosition[from] = h.lastPosition();
+        peerApplied[from] = h.applied();
         if (h.epoch() > epoch) {
             if (h.role() == ElectionRole.PRIMARY) {
                 follow(from, h.epoch(), nowNs);
@@ -592,9 +616,14 @@ public final class ElectionNode {
 
     private void sendHeartbeat(long nowNs) {
         int names = role == ElectionRole.FENCED ? handedTo : primaryId;
-        out.broadcast(new Heartbeat(id, epoch, role, names, log.lastEpoch(), log.lastPosition(), synced));
+        out.broadcast(new Heartbeat(id, epoch, role, names, log.lastEpoch(), log.lastPosition(), applied(), synced));
         heartbeatSent = true;
         heartbeatSentNs = nowNs;
+    }
+
+    /** How far this node's application took its journal: all of it as primary, else at most all of it. */
+    private long applied() {
+        return role == ElectionRole.PRIMARY ? log.lastPosition() : Math.min(applied, log.lastPosition());
     }
 
     /** A clone that heard its primary within the failure timeout (and was not told it stopped). */
@@ -611,8 +640,9 @@ public final class ElectionNode {
 
     /**
      * How long a clone that just suspected its primary waits before it stands: not at all if no
-     * clone it heard from recently is more up to date (or as up to date with a lower id), else a
-     * half failure timeout per such clone plus jitter; so the best placed clone usually wins alone.
+     * clone it heard from recently ranks before it (class comment: journal, then replay lag beyond
+     * {@link #REPLAY_LAG_TOLERANCE}, then id), else a half failure timeout per such clone plus
+     * jitter; so the best placed clone usually wins alone.
      */
     private long candidacyDelay(long nowNs) {
         if (successor == id) {
@@ -626,15 +656,30 @@ public final class ElectionNode {
             if (peerRole[i] != ElectionRole.CLONE && peerRole[i] != ElectionRole.CANDIDATE) {
                 continue;
             }
-            long e = peerLastEpoch[i];
-            long p = peerLastPosition[i];
-            if (e > log.lastEpoch() || (e == log.lastEpoch() && (p > log.lastPosition() || (p == log.lastPosition() && i < id)))) {
+            if (ranksBefore(i)) {
                 ahead++;
             }
         }
         long jitter = random.nextLong(config.heartbeatIntervalNs());
         long named = successor != 0 ? config.failureTimeoutNs() : 0; // another node was named: give it a timeout
         return named + (ahead == 0 ? jitter : ahead * (config.failureTimeoutNs() / 2) + jitter);
+    }
+
+    /** Whether peer {@code i}, as last heard, stands before this node: see the class comment. */
+    private boolean ranksBefore(int i) {
+        long e = peerLastEpoch[i];
+        long p = peerLastPosition[i];
+        if (e != log.lastEpoch()) {
+            return e > log.lastEpoch();
+        }
+        if (p != log.lastPosition()) {
+            return p > log.lastPosition();
+        }
+        long lead = peerApplied[i] - applied();
+        if (Math.abs(lead) > REPLAY_LAG_TOLERANCE) {
+            return lead > 0;
+        }
+        return i < id;
     }
 
     private int followersHeard(long nowNs) {

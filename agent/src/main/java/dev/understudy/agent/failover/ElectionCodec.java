@@ -30,7 +30,7 @@ public final class ElectionCodec {
         f.epoch(m.epoch());
         if (m instanceof Heartbeat h) {
             f.roleCode(roleCode(h.role())).primaryId(h.primaryId()).lastEpoch(h.lastEpoch()).lastPosition(h.lastPosition())
-                .flags(h.synced() ? ElectionFrame.FLAG_SYNCED : 0);
+                .applied(h.applied()).flags(h.synced() ? ElectionFrame.FLAG_SYNCED : 0);
         } else if (m instanceof VoteRequest r) {
             f.lastEpoch(r.lastEpoch()).lastPosition(r.lastPosition()).flags(r.preVote() ? ElectionFrame.FLAG_PRE_VOTE : 0);
         } else if (m instanceof Vote v) {
@@ -67,7 +67,7 @@ public final class ElectionCodec {
         switch (f.kind()) {
             case ElectionFrame.KIND_HEARTBEAT:
                 return new Heartbeat(from, epoch, role(f.roleCode()), f.primaryId(), f.lastEpoch(), f.lastPosition(),
-                    f.flag(ElectionFrame.FLAG_SYNCED));
+                    f.applied(), f.flag(ElectionFrame.FLAG_SYNCED));
             case ElectionFrame.KIND_VOTE_REQUEST:
                 return new VoteRequest(from, epoch, f.lastEpoch(), f.lastPosition(), f.flag(ElectionFrame.FLAG_PRE_VOTE));
             case ElectionFrame.KIND_VOTE:

@@ -34,7 +34,7 @@ import java.util.random.RandomGenerator;
  *   <li>Every duty cycle: the replication object's {@code doWork(now)} (which receives frames into this
  *       driver's inbox), then {@link #doWork(long) doWork(now)}, at least every heartbeat interval.</li>
  *   <li>For every record appended to the local journal, the new primary's own included:
- *       {@link #onAppended}.</li>
+ *       {@link #onAppended}; on a clone, how far its replay got: {@link #onApplied}.</li>
  *   <li>A fatal resource fault on the primary: {@link #handOff}.</li>
  * </ol>
  *
@@ -201,6 +201,11 @@ public final class ElectionDriver implements AutoCloseable {
         node.onAppended(epoch, position);
     }
 
+    /** This node's replay has applied its journal up to {@code position} (see {@link ElectionNode#onApplied}). */
+    public void onApplied(long position) {
+        node.onApplied(position);
+    }
+
     /**
      * The primary's resource supervisor reports a fault it cannot serve through: stop now and let a
      * clone take over without waiting for the failure timeout ({@link Listener#onFenced} follows).
@@ -238,7 +243,7 @@ public final class ElectionDriver implements AutoCloseable {
     public void onPrimaryHandOff(int primaryId, long epoch, int successorId) {
         if (inbox.size() < INBOX_CAPACITY) {
             inbox.add(new dev.understudy.agent.election.Heartbeat(primaryId, epoch, ElectionRole.FENCED, successorId, 0, 0,
-                false));
+                0, false));
         }
     }
 

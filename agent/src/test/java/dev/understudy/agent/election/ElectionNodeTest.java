@@ -176,7 +176,7 @@ class ElectionNodeTest {
     @Test
     void shouldRefuseVotesWhileItHearsItsPrimary() {
         ElectionNode clone = node(2);
-        clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 1, 1, false), MS);
+        clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 1, 1, 1, false), MS);
         assertEquals(ElectionRole.CLONE, clone.role());
         assertEquals(1, clone.primaryId());
         assertFalse(voteFrom(clone, new VoteRequest(3, 2, 1, 1, true), 2 * MS).granted(), "pre-vote");
@@ -221,8 +221,8 @@ class ElectionNodeTest {
     @Test
     void shouldStopServingWhenItSeesAHigherEpoch() {
         for (Message higher : List.<Message>of(
-            new Heartbeat(2, 2, ElectionRole.CLONE, 0, 0, 0, false),
-            new Heartbeat(3, 2, ElectionRole.PRIMARY, 3, 0, 0, false),
+            new Heartbeat(2, 2, ElectionRole.CLONE, 0, 0, 0, 0, false),
+            new Heartbeat(3, 2, ElectionRole.PRIMARY, 3, 0, 0, 0, false),
             new Promote(3, 2, 0, 0),
             new VoteRequest(3, 2, 0, 0, false),
             new Vote(2, 2, false, 1, true))) {
@@ -262,7 +262,7 @@ class ElectionNodeTest {
         ElectionNode kept = node(1);
         long t = elect(kept);
         for (long at = t + INTERVAL; at < t + 5 * TIMEOUT; at += INTERVAL) {
-            kept.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 1, true), at);
+            kept.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 1, 1, true), at);
             kept.onTick(at);
         }
         assertEquals(ElectionRole.PRIMARY, kept.role(), "one follower heard: 2 of 3");
@@ -273,7 +273,7 @@ class ElectionNodeTest {
         ElectionNode clone = node(2);
         long silentFrom = 0;
         for (long at = MS; at < 5 * TIMEOUT; at += INTERVAL) {
-            clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 0, 0, false), at);
+            clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 0, 0, 0, false), at);
             clone.onTick(at);
             silentFrom = at;
         }
@@ -297,7 +297,7 @@ class ElectionNodeTest {
         assertFalse(p.handOff(now + MS), "only a primary hands off");
 
         ElectionNode clone = node(2, DurableState.INITIAL, new EpochHistory(), now);
-        clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 0, 0, false), now);
+        clone.onMessage(new Heartbeat(1, 1, ElectionRole.PRIMARY, 1, 0, 0, 0, false), now);
         clone.onMessage(stopped, now + 2 * MS);
         clone.onTick(now + 2 * MS);
         clone.onTick(now + 2 * MS + INTERVAL);
@@ -326,8 +326,8 @@ class ElectionNodeTest {
         ElectionNode named = node(3, new DurableState(p.epoch(), 1), journal(p.epoch(), 5), now);
         ElectionNode other = node(2, new DurableState(p.epoch(), 1), journal(p.epoch(), 5), now);
         for (ElectionNode c : List.of(named, other)) {
-            c.onMessage(new Heartbeat(1, p.epoch(), ElectionRole.PRIMARY, 1, p.epoch(), 5, true), now);
-            c.onMessage(new Heartbeat(named == c ? 2 : 3, p.epoch(), ElectionRole.CLONE, 1, p.epoch(), 5, true), now);
+            c.onMessage(new Heartbeat(1, p.epoch(), ElectionRole.PRIMARY, 1, p.epoch(), 5, 5, true), now);
+            c.onMessage(new Heartbeat(named == c ? 2 : 3, p.epoch(), ElectionRole.CLONE, 1, p.epoch(), 5, 5, true), now);
             c.onMessage(stopped, now + 2 * MS);
             c.onTick(now + 2 * MS);
         }
@@ -349,7 +349,7 @@ class ElectionNodeTest {
     @Test
     void shouldLetTheMostUpToDateCloneStandFirstAndTheLowestIdAmongEquals() {
         ElectionNode behind = node(2, new DurableState(1, 0), journal(1, 5), 0);
-        behind.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 6, true), TIMEOUT);
+        behind.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 6, 6, true), TIMEOUT);
         behind.onTick(TIMEOUT + MS);
         behind.onTick(TIMEOUT + MS + INTERVAL);
         assertEquals(ElectionRole.CLONE, behind.role(), "node 3 is ahead: node 2 waits");
@@ -357,10 +357,49 @@ class ElectionNodeTest {
         assertEquals(ElectionRole.CANDIDATE, behind.role(), "but not for ever");
 
         ElectionNode tied = node(3, new DurableState(1, 0), journal(1, 5), 0);
-        tied.onMessage(new Heartbeat(2, 1, ElectionRole.CLONE, 1, 1, 5, true), TIMEOUT);
+        tied.onMessage(new Heartbeat(2, 1, ElectionRole.CLONE, 1, 1, 5, 5, true), TIMEOUT);
         tied.onTick(TIMEOUT + MS);
         tied.onTick(TIMEOUT + MS + INTERVAL);
         assertEquals(ElectionRole.CLONE, tied.role(), "node 2 is as far and has the lower id");
+    }
+
+    /**
+     * A clone restarted with its journal catches up in the journal within seconds but replays for
+     * longer: with the same journal as a clone that replays live, it stands after it even with the
+     * lower id (a ten-round failover run once elected such a clone, 35 s behind in replay, whose
+     * re-inject outlasted the clients' timeout). Mutation check: with {@code ranksBefore} ignoring
+     * replay lag (id alone among equal journals) the first assertion fails.
+     */
+    @Test
+    void shouldLetACloneFarBehindInReplayStandAfterOneWithTheSameJournal() {
+        ElectionNode lagging = node(2, new DurableState(1, 0), journal(1, 50_000), 0);
+        lagging.onApplied(10_000);
+        lagging.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 50_000, 49_990, true), TIMEOUT);
+        lagging.onTick(TIMEOUT + MS);
+        lagging.onTick(TIMEOUT + MS + INTERVAL);
+        assertEquals(ElectionRole.CLONE, lagging.role(), "node 3 replayed 39,990 records more: node 2 waits");
+        assertEquals(10_000, last(Heartbeat.class).applied(), "and its heartbeats say how far it replayed");
+        lagging.onTick(TIMEOUT + MS + TIMEOUT / 2 + INTERVAL + MS);
+        assertEquals(ElectionRole.CANDIDATE, lagging.role(), "but not for ever");
+
+        ElectionNode live = node(3, new DurableState(1, 0), journal(1, 50_000), 0);
+        live.onApplied(49_990);
+        live.onMessage(new Heartbeat(2, 1, ElectionRole.CLONE, 1, 1, 50_000, 10_000, true), TIMEOUT);
+        live.onTick(TIMEOUT + MS);
+        live.onTick(TIMEOUT + MS + INTERVAL);
+        assertEquals(ElectionRole.CANDIDATE, live.role(), "node 3 stands within a heartbeat interval though its id is higher");
+
+        ElectionNode near = node(2, new DurableState(1, 0), journal(1, 50_000), 0);
+        near.onApplied(50_000 - ElectionNode.REPLAY_LAG_TOLERANCE);
+        near.onMessage(new Heartbeat(3, 1, ElectionRole.CLONE, 1, 1, 50_000, 50_000, true), TIMEOUT);
+        near.onTick(TIMEOUT + MS);
+        near.onTick(TIMEOUT + MS + INTERVAL);
+        assertEquals(ElectionRole.CANDIDATE, near.role(), "within the tolerance the lower id stands first");
+
+        ElectionNode ahead = node(2, new DurableState(1, 0), journal(1, 50_000), 0);
+        ahead.onApplied(90_000);
+        ahead.onTick(MS);
+        assertEquals(50_000, last(Heartbeat.class).applied(), "never more than its journal");
     }
 
     @Test

@@ -34,9 +34,9 @@ class ElectionCodecTest {
     void shouldDecodeEveryKindOfMessageToWhatWasEncoded() {
         List<Message> messages = new ArrayList<>();
         for (ElectionRole role : ElectionRole.values()) {
-            messages.add(new Heartbeat(3, 7, role, 1, 6, 1234, role == ElectionRole.CLONE));
+            messages.add(new Heartbeat(3, 7, role, 1, 6, 1234, 1200, role == ElectionRole.CLONE));
         }
-        messages.add(new Heartbeat(1, 0, ElectionRole.CLONE, 0, 0, 0, false)); // a node that never ran
+        messages.add(new Heartbeat(1, 0, ElectionRole.CLONE, 0, 0, 0, 0, false)); // a node that never ran
         messages.add(new VoteRequest(2, 8, 7, 99, true));
         messages.add(new VoteRequest(2, 8, 7, 99, false));
         for (boolean granted : new boolean[] {false, true}) {
@@ -61,7 +61,7 @@ class ElectionCodecTest {
             int to = 1 + rnd.nextInt(64);
             ElectionRole role = ElectionRole.values()[rnd.nextInt(ElectionRole.values().length)];
             for (Message m : List.of(
-                new Heartbeat(from, e, role, rnd.nextInt(65), e - 1, p, rnd.nextBoolean()),
+                new Heartbeat(from, e, role, rnd.nextInt(65), e - 1, p, rnd.nextLong(p + 1), rnd.nextBoolean()),
                 new VoteRequest(from, e, e - 1, p, rnd.nextBoolean()),
                 new Vote(from, e, rnd.nextBoolean(), to, rnd.nextBoolean()),
                 new Promote(from, e, e - 1, p),

@@ -31,7 +31,7 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  *  |        last position (i64)  ·  FOLLOW: match epoch            | 56
  *  +---------------------------------------------------------------+
- *  |        0  ·  FOLLOW: match end (i64)                          | 64
+ *  |  HEARTBEAT: applied (i64)  ·  FOLLOW: match end (i64)  ·  0   | 64
  *  +---------------------------------------------------------------+
  *  |        MAC (16), when a secret is set                         | 72
  *  +---------------------------------------------------------------+
@@ -40,7 +40,7 @@ import org.agrona.MutableDirectBuffer;
  * <table>
  *   <caption>fields by kind (everything not listed is 0)</caption>
  *   <tr><th>kind</th><th>code</th><th>fields</th></tr>
- *   <tr><td>HEARTBEAT</td><td>1</td><td>role, primary id, epoch, last epoch, last position, flag SYNCED</td></tr>
+ *   <tr><td>HEARTBEAT</td><td>1</td><td>role, primary id, epoch, last epoch, last position, applied (&le; last position), flag SYNCED</td></tr>
  *   <tr><td>VOTE_REQUEST</td><td>2</td><td>epoch (asked for, &ge; 1), last epoch, last position, flag PRE_VOTE</td></tr>
  *   <tr><td>VOTE</td><td>3</td><td>to (the candidate, &ne; 0), epoch, flags GRANTED and PRE_VOTE</td></tr>
  *   <tr><td>PROMOTE</td><td>4</td><td>epoch (&ge; 1), last epoch, last position</td></tr>
@@ -173,7 +173,7 @@ public final class ElectionFrame {
                 if (to != 0 || primaryId() > MAX_NODE_ID) {
                     return BAD_NODE_ID;
                 }
-                if (matchEnd() != 0) {
+                if (applied() > lastPosition()) {
                     return BAD_VALUE;
                 }
                 break;
@@ -286,6 +286,14 @@ public final class ElectionFrame {
         return buffer.getLong(offset + MATCH_END_OFFSET, Wire.LE);
     }
 
+    /**
+     * HEARTBEAT: how far the sender's application has taken its journal, at most {@link #lastPosition()}
+     * (a clone's replay; a primary's whole log), in the {@link #matchEnd()} slot.
+     */
+    public long applied() {
+        return matchEnd();
+    }
+
     // ---- write (after wrapForEncode) -----------------------------------------------------
 
     public ElectionFrame flags(int value) {
@@ -334,5 +342,9 @@ public final class ElectionFrame {
     public ElectionFrame matchEnd(long value) {
         mutable.putLong(offset + MATCH_END_OFFSET, value, Wire.LE);
         return this;
+    }
+
+    public ElectionFrame applied(long value) {
+        return matchEnd(value);
     }
 }

@@ -17,7 +17,7 @@ class ElectionFrameTest {
 
     private ElectionFrame heartbeat() {
         return f.wrapForEncode(b, 0, 3, ElectionFrame.KIND_HEARTBEAT).roleCode(ElectionFrame.ROLE_CLONE).primaryId(1)
-            .epoch(7).lastEpoch(6).lastPosition(1234).flags(ElectionFrame.FLAG_SYNCED);
+            .epoch(7).lastEpoch(6).lastPosition(1234).applied(1200).flags(ElectionFrame.FLAG_SYNCED);
     }
 
     private int validate() {
@@ -43,7 +43,7 @@ class ElectionFrameTest {
         assertEquals(7, b.getLong(40, ByteOrder.LITTLE_ENDIAN), "epoch");
         assertEquals(6, b.getLong(48, ByteOrder.LITTLE_ENDIAN), "last epoch");
         assertEquals(1234, b.getLong(56, ByteOrder.LITTLE_ENDIAN), "last position");
-        assertEquals(0, b.getLong(64, ByteOrder.LITTLE_ENDIAN));
+        assertEquals(1200, b.getLong(64, ByteOrder.LITTLE_ENDIAN), "applied");
         assertEquals(ElectionFrame.OK, validate());
     }
 
@@ -139,6 +139,10 @@ class ElectionFrameTest {
         assertEquals(ElectionFrame.BAD_VALUE, validate(), "negative epoch");
         heartbeat().lastPosition(Long.MIN_VALUE);
         assertEquals(ElectionFrame.BAD_VALUE, validate(), "negative position");
+        heartbeat().applied(1235);
+        assertEquals(ElectionFrame.BAD_VALUE, validate(), "applied beyond the journal");
+        heartbeat().applied(1234);
+        assertEquals(ElectionFrame.OK, validate(), "applied all of the journal");
         f.wrapForEncode(b, 0, 1, ElectionFrame.KIND_VOTE_REQUEST).epoch(0);
         assertEquals(ElectionFrame.BAD_VALUE, validate(), "vote asked for epoch 0");
         f.wrapForEncode(b, 0, 1, ElectionFrame.KIND_PROMOTE).epoch(0);
