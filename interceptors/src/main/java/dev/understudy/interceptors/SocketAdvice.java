@@ -48,6 +48,11 @@ final class SocketAdvice {
 
     /** {@code SocketDispatcher.write(FileDescriptor, long address, int len)}: one {@code write(2)}. */
     static final class Write {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int fd) {
+            Hooks.beforeWrite(fd);
+        }
+
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long address, @Advice.Argument(2) int length,
                          @Advice.Return int result, @Advice.Thrown Throwable thrown) {
@@ -57,6 +62,11 @@ final class SocketAdvice {
 
     /** {@code SocketDispatcher.writev(FileDescriptor, long iovAddress, int iovCount)}: one {@code writev(2)}. */
     static final class Writev {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@FdOf(argument = 0) int fd) {
+            Hooks.beforeWrite(fd);
+        }
+
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@FdOf(argument = 0) int fd, @Advice.Argument(1) long iovAddress, @Advice.Argument(2) int iovCount,
                          @Advice.Return long result, @Advice.Thrown Throwable thrown) {

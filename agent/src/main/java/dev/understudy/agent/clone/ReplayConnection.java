@@ -65,6 +65,8 @@ final class ReplayConnection {
     private long outputBase;
     /** Bytes of output the application wrote, in total. */
     long outputEnd;
+    /** Bytes the application's writes on its fd returned (hook, application threads): {@link #outputEnd} catches up with it. */
+    final java.util.concurrent.atomic.AtomicLong appWritten = new java.util.concurrent.atomic.AtomicLong();
     /** Output checked against the primary's ranges, up to this offset. */
     long verifiedUpTo;
     /** The primary's APP_WRITE ranges not checked yet: {offset, count, crc}. */

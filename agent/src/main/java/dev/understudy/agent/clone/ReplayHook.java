@@ -67,6 +67,22 @@ final class ReplayHook implements SocketHook {
     private volatile SocketHook recorder;
     /** With {@link #recorder}: the new primary's clock and randomness recording (serial mode), or null. */
     private volatile dev.understudy.interceptors.hook.ValueHook valueRecorder;
+    /**
+     * Switchover: from the moment it takes the application's output (the send queues of the new
+     * sockets) to the swap, a write on a replayed connection waits in {@link #beforeWrite}; once the
+     * new socket is under the fd it goes there (and to the new primary's recording). Without this a
+     * reply written in between landed in the replay socket and was lost: the client waited for it
+     * for ever (FailoverIT, BlockingKvServer after a pause, 31 of 64 connections).
+     */
+    private volatile boolean writesHeld;
+    private final Object writeGate = new Object();
+    /** Application threads inside a write on a replayed connection (past {@link #beforeWrite}, before its exit). */
+    private final java.util.concurrent.atomic.AtomicInteger writersInside = new java.util.concurrent.atomic.AtomicInteger();
+    /** Per thread: {inside a counted write, connection's fd}. */
+    private final ThreadLocal<int[]> writing = ThreadLocal.withInitial(() -> new int[] {0, -1});
+    /** Longest a write waits for a switchover that does not end (it then goes to whatever the fd holds). */
+    static final long WRITE_HOLD_MAX_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
     /** fd → native thread id ({@link NativeThreads}) of an application thread that entered a read or accept on it. */
     private final ConcurrentHashMap<Integer, Long> blocked = new ConcurrentHashMap<>();
 
@@ -652,7 +668,91 @@ final class ReplayHook implements SocketHook {
     }
 
     @Override
+    public void beforeWrite(int fd) {
+        if (live) {
+            SocketHook r = recorder;
+            if (r != null) {
+                r.beforeWrite(fd);
+            }
+            return;
+        }
+        if (!byFd.containsKey(fd)) {
+            return;
+        }
+        long deadline = System.nanoTime() + WRITE_HOLD_MAX_NS;
+        while (true) {
+            if (writesHeld) {
+                awaitWritesReleased(deadline);
+                if (live || System.nanoTime() - deadline >= 0) {
+                    return; // the fd holds the new socket now (or the switchover never ended): not a replay write
+                }
+            }
+            writersInside.incrementAndGet();
+            if (!writesHeld) {
+                int[] w = writing.get();
+                w[0] = 1;
+                w[1] = fd;
+                return;
+            }
+            writersInside.decrementAndGet(); // held between the check and the count: wait with the others
+        }
+    }
+
+    private void awaitWritesReleased(long deadline) {
+        synchronized (writeGate) {
+            long left;
+            while (writesHeld && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    writeGate.wait(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the application's interrupt: its write goes on, it sees the flag
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The write that {@link #beforeWrite} counted ended: {@code written} bytes went to the replay socket. */
+    private void writeEnded(long written) {
+        int[] w = writing.get();
+        if (w[0] == 0) {
+            return;
+        }
+        w[0] = 0;
+        if (written > 0) {
+            ReplayConnection c = byFd.get(w[1]);
+            if (c != null) {
+                c.appWritten.addAndGet(written);
+            }
+        }
+        writersInside.decrementAndGet();
+    }
+
+    /**
+     * The switchover is about to take the application's output: writes on replayed connections
+     * wait from now on. {@link #writersInside()} tells when the ones already under way ended, and
+     * each connection's {@link ReplayConnection#appWritten} what they wrote.
+     */
+    void holdWrites() {
+        writesHeld = true;
+    }
+
+    /** Application writes on replayed connections under way (see {@link #holdWrites}). */
+    int writersInside() {
+        return writersInside.get();
+    }
+
+    /** The swap is done (or the switchover failed): held writes go on, to whatever the fds hold now. */
+    void releaseWrites() {
+        synchronized (writeGate) {
+            writesHeld = false;
+            writeGate.notifyAll();
+        }
+    }
+
+    @Override
     public void onWrite(int fd, long address, int length, long result) {
+        writeEnded(result);
         SocketHook r = live ? recorder : null;
         if (r != null) {
             r.onWrite(fd, address, length, result);
@@ -661,6 +761,7 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onWritev(int fd, long iovAddress, int iovCount, long result) {
+        writeEnded(result);
         SocketHook r = live ? recorder : null;
         if (r != null) {
             r.onWritev(fd, iovAddress, iovCount, result);
@@ -669,6 +770,7 @@ final class ReplayHook implements SocketHook {
 
     @Override
     public void onWriteFailed(int fd, Throwable t) {
+        writeEnded(0);
         SocketHook r = live ? recorder : null;
         if (r != null) {
             r.onWriteFailed(fd, t);

@@ -315,7 +315,13 @@ final class Replayer implements AutoCloseable {
                     work += sw.poll();
                     if (drained(now)) {
                         sw.drainedNs = now;
-                        outcome = sw.run(byId.values(), listenFdByPort, hook, tailReads, lastReadOrder, lastTurnOrder);
+                        hook.holdWrites(); // until the swap: a write after the output is taken goes to the new socket
+                        try {
+                            takeWrittenOutput();
+                            outcome = sw.run(byId.values(), listenFdByPort, hook, tailReads, lastReadOrder, lastTurnOrder);
+                        } finally {
+                            hook.releaseWrites();
+                        }
                         return;
                     }
                 }
@@ -467,12 +473,46 @@ final class Replayer implements AutoCloseable {
     }
 
     /**
-     * How long a quiet application may still owe the answer to re-injected input. A reply the
-     * application writes after the switchover has taken the send queues, and before its socket is
-     * swapped, would land in the replay socket and be lost (the client, whose request the old
-     * primary had read, would wait for it for ever; seen with HttpCounterServer, whose handler
-     * thread writes after the dispatcher's turn ended, and with output commit on, where the old
-     * primary's reply had often not left yet). Input that is answered with nothing costs this wait.
+     * With writes held ({@link ReplayHook#holdWrites}): waits until the writes under way have ended
+     * and everything they wrote has come out of the replay sockets into the connections' output,
+     * which the switchover then takes whole. Bounded by {@link #WRITERS_OUT_WAIT_NS}: a write that
+     * outlasts it (none should: the replay sockets are drained meanwhile) is counted as an error,
+     * and what it wrote may miss the send queue.
+     */
+    private void takeWrittenOutput() throws IOException {
+        long deadline = System.nanoTime() + WRITERS_OUT_WAIT_NS;
+        while (true) {
+            drainOutput();
+            boolean caughtUp = hook.writersInside() == 0;
+            for (ReplayConnection c : byId.values()) {
+                if (caughtUp && c.peer != null && !c.peerEof && c.outputEnd < c.appWritten.get()) {
+                    caughtUp = false;
+                }
+            }
+            if (caughtUp) {
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                counters.errors().increment();
+                AgentLog.log(LogLevel.WARN, LOG, "switchover: " + hook.writersInside() + " application writes did not end, or"
+                    + " did not reach the replay sockets, within " + TimeUnit.NANOSECONDS.toMillis(WRITERS_OUT_WAIT_NS)
+                    + " ms: what they wrote may be missing from the rebuilt connections", null);
+                return;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** How long {@link #takeWrittenOutput} waits for writes under way. */
+    static final long WRITERS_OUT_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * How long a quiet application may still owe the answer to re-injected input, waited for so
+     * that the answer is in the rebuilt socket's send queue. A reply written later is held until
+     * the swap and then goes to the new socket ({@link ReplayHook#holdWrites}; before that hold it
+     * landed in the replay socket and was lost, seen with HttpCounterServer, whose handler thread
+     * writes after the dispatcher's turn ended, and with BlockingKvServer). Input that is answered
+     * with nothing costs this wait.
      */
     static final long REINJECT_ANSWER_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(250);
 

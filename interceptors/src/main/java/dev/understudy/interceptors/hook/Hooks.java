@@ -279,6 +279,26 @@ public final class Hooks {
         }
     }
 
+    /** Advice at the entry of {@code SocketDispatcher.write/writev}, before the syscall. */
+    public static void beforeWrite(int fd) {
+        SocketHook h = hook;
+        if (h == null) {
+            return;
+        }
+        Guard guard = GUARD.get();
+        if (guard.active) {
+            return;
+        }
+        guard.active = true;
+        try {
+            h.beforeWrite(fd);
+        } catch (Throwable t) {
+            ERRORS.incrementAndGet();
+        } finally {
+            guard.active = false;
+        }
+    }
+
     /** Advice at the entry of {@code SocketDispatcher.read/readv}. */
     public static void beforeRead(int fd) {
         SocketHook h = hook;

@@ -142,6 +142,15 @@ public interface SocketHook {
         return result;
     }
 
+    /**
+     * The calling thread is about to write to {@code fd} ({@code SocketDispatcher.write/writev});
+     * {@link #onWrite}, {@link #onWritev} or {@link #onWriteFailed} follows on the same thread. A
+     * clone's switchover holds the application's writes here while it moves its connections to
+     * new sockets. Default: nothing.
+     */
+    default void beforeWrite(int fd) {
+    }
+
     /** The calling thread is about to read {@code fd} (one of the points where a turn ends). */
     default void beforeRead(int fd) {
     }
