@@ -92,6 +92,8 @@ public final class CloneNode implements AutoCloseable {
     private Counter resetAtSwitchover;
     private Counter role;
     private Counter epochCounter;
+    /** {@code Membership.longestGapNs()}: the longest silence of a member this clone heard, what the failure timeout must outlast. */
+    private Counter heartbeatGap;
     /** The replayer's applied position (it runs on its own thread): the election's heartbeats carry it. */
     private org.agrona.concurrent.status.AtomicCounter replayApplied;
 
@@ -123,6 +125,7 @@ public final class CloneNode implements AutoCloseable {
             rejectedAuth = cs.add("frames rejected (authentication)");
             rejectedMalformed = cs.add("frames rejected (malformed)");
             staleFrames = cs.add("frames rejected (stale epoch)");
+            heartbeatGap = cs.add("longest heartbeat gap (us)");
             Replayer.Counters rc = new Replayer.Counters(cs.add("replay applied position"), cs.add("replay journal position"),
                 cs.add("replay lag (records)"), cs.add("replay lag (ms)"), cs.add("replay connections"),
                 cs.add("replay grants"), cs.add("replay waiting for the application"), cs.add("replay kept output bytes"),
@@ -278,6 +281,7 @@ public final class CloneNode implements AutoCloseable {
             rejectedAuth.setOrdered(clone.rejectedAuth());
             rejectedMalformed.setOrdered(clone.rejectedMalformed());
             staleFrames.setOrdered(clone.staleFrames() + clone.foreignFrames());
+            heartbeatGap.setOrdered(TimeUnit.NANOSECONDS.toMicros(clone.membership().longestGapNs()));
         }
         return work;
     }

@@ -27,6 +27,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -105,6 +107,21 @@ final class Switchover {
 
     /** Step 1: reader first, then the rule (a rule without a reader drops). */
     void hold() throws IOException {
+        if (plan.recorder() != null) {
+            // the new primary (about 35 Aeron counters, each a round trip to the driver, and its 16 MiB ring) is made
+            // beside the re-inject and the restore: made in the swap it took 109-281 ms of it, with writes held
+            CompletableFuture<dev.understudy.agent.primary.PrimaryNode> f = new CompletableFuture<>();
+            Thread t = new Thread(() -> dev.understudy.interceptors.hook.Hooks.suppressed(() -> {
+                try {
+                    f.complete(plan.recorder().prepare());
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            }), "understudy-switchover-prepare");
+            t.setDaemon(true);
+            t.start();
+            preparing = f;
+        }
         queue = NfQueue.open(plan.queue(), this::onSegment);
         iptables = Iptables.local();
         for (int port : plan.ports()) {
@@ -113,6 +130,9 @@ final class Switchover {
         AgentLog.log(LogLevel.INFO, LOG, "holding inbound traffic for " + plan.vipText() + " ports "
             + java.util.Arrays.toString(plan.ports()) + " (NFQUEUE " + plan.queue().queueNumber() + ")", null);
     }
+
+    /** The new primary being made since {@link #hold} (null without a recorder). */
+    private CompletableFuture<dev.understudy.agent.primary.PrimaryNode> preparing;
 
     /** Reads what arrived on the hold queue. */
     int poll() {
@@ -255,7 +275,9 @@ final class Switchover {
             }
             appFds.addAll(listenFds.values());
             Map<Integer, List<EpollRegistrations.Registration>> epoll = EpollRegistrations.of(appFds);
+            long epollNs = System.nanoTime();
             dev.understudy.agent.primary.PrimaryNode primary = prepare(live, fds, doomed);
+            long preparedNs = System.nanoTime();
             if (primary != null) {
                 primary.continueTurns(lastTurnOrder + 1, hook.timers());
                 hook.recordInto(primary.hook(), primary.valueHook()); // every application event from the swap on is recorded
@@ -300,7 +322,8 @@ final class Switchover {
                 release();
             }
             at[8] = System.nanoTime();
-            String phases = phases(at);
+            String phases = phases(at) + String.format(" (swap: epoll registrations %.1f ms, new primary %.1f ms, dup2 and"
+                + " signals %.1f ms)", (epollNs - at[6]) / 1e6, (preparedNs - epollNs) / 1e6, (at[7] - preparedNs) / 1e6);
             AgentLog.log(LogLevel.INFO, LOG, "node " + plan.nodeId() + " is primary of epoch " + plan.epoch() + ": "
                 + restored + " connections rebuilt under the application's fds, " + reset + " reset, " + skipped
                 + " closed or not accepted; " + signalled + " blocked threads woken; held " + heldSegments + " segments ("
@@ -323,7 +346,12 @@ final class Switchover {
             return null;
         }
         try {
-            dev.understudy.agent.primary.PrimaryNode p = plan.recorder().prepare();
+            dev.understudy.agent.primary.PrimaryNode p;
+            try {
+                p = preparing != null ? preparing.get(PREPARE_WAIT_S, TimeUnit.SECONDS) : plan.recorder().prepare();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception ? (Exception) e.getCause() : new IllegalStateException(e.getCause());
+            }
             for (int i = 0; i < fds.length; i++) {
                 ReplayConnection c = live.get(i);
                 if (fds[i] >= 0 && !doomed.contains(c)) {
@@ -338,6 +366,9 @@ final class Switchover {
             return null;
         }
     }
+
+    /** Longest the swap waits for the new primary made since the hold. */
+    private static final long PREPARE_WAIT_S = 30;
 
     /**
      * The output this node's application produced beyond the old primary's last APP_WRITE of each

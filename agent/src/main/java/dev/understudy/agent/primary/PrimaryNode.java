@@ -139,6 +139,8 @@ public final class PrimaryNode implements AutoCloseable {
     private final Counter captureMalformed;
     private final Counter captureHandlerErrors;
     private final Counter rejectedFrames;
+    /** {@code Membership.longestGapNs()}: the longest silence of a clone this primary heard, what its lease must outlast. */
+    private final Counter heartbeatGap;
     private final Counter[] cloneAcked;
     private final ControlledMessageHandler drainHandler = this::onAppEvent;
 
@@ -186,6 +188,7 @@ public final class PrimaryNode implements AutoCloseable {
             captureMalformed = cs.add("capture malformed packets dropped");
             captureHandlerErrors = cs.add("capture handler errors");
             rejectedFrames = cs.add("control frames rejected");
+            heartbeatGap = cs.add("longest heartbeat gap (us)");
             cloneAcked = new Counter[ReplicationConfig.MAX_NODE_ID + 1];
             this.commit = new InputCommit(s.quorum(), s.serveWhenDegraded(), 2 * s.queue().maxLength(),
                 s.replication().memberTimeoutNs(), held, released);
@@ -945,6 +948,7 @@ public final class PrimaryNode implements AutoCloseable {
         captureMalformed.setOrdered(queue.counter(NfQueueCounter.PARSE_FAILURES) + queue.counter(NfQueueCounter.MALFORMED_MESSAGES));
         captureHandlerErrors.setOrdered(queue.counter(NfQueueCounter.HANDLER_ERRORS));
         rejectedFrames.setOrdered(primary.rejectedFrames());
+        heartbeatGap.setOrdered(java.util.concurrent.TimeUnit.NANOSECONDS.toMicros(primary.membership().longestGapNs()));
         long nowMs = System.currentTimeMillis();
         if (nowMs - kernelStatsMs >= 1000) {
             kernelStatsMs = nowMs;

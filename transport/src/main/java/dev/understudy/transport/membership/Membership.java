@@ -25,6 +25,8 @@ public final class Membership {
     private final long[] durablePosition;
     private final boolean[] healthy;
     private final int[] handOffTo;
+    /** The longest time between two heartbeats of each member while it was alive (not across a loss). */
+    private final long[] longestGapNs;
 
     public Membership(int selfId, int maxNodeId, long timeoutNs, MemberListener listener) {
         if (timeoutNs <= 0) {
@@ -43,6 +45,7 @@ public final class Membership {
         durablePosition = new long[n];
         healthy = new boolean[n];
         handOffTo = new int[n];
+        longestGapNs = new long[n];
     }
 
     /**
@@ -53,6 +56,9 @@ public final class Membership {
     public boolean onHeartbeat(int nodeId, Role r, long ep, long journalPos, long durablePos, boolean isHealthy, long nowNs) {
         if (nodeId == selfId || nodeId <= 0 || nodeId >= known.length || r == null) {
             return false;
+        }
+        if (alive[nodeId] && nowNs - lastSeenNs[nodeId] > longestGapNs[nodeId]) {
+            longestGapNs[nodeId] = nowNs - lastSeenNs[nodeId];
         }
         lastSeenNs[nodeId] = nowNs;
         role[nodeId] = r.code();
@@ -130,6 +136,24 @@ public final class Membership {
     /** The node a member's last heartbeat hands over to, 0 if none (or never heard). */
     public int handOffTo(int nodeId) {
         return isKnown(nodeId) ? handOffTo[nodeId] : 0;
+    }
+
+    /**
+     * The longest time between two heartbeats of a member heard since it joined or last rejoined
+     * in a row (a gap that made it lost is not one), as they reached this node's duty cycle: what
+     * a failure timeout must be longer than. 0 for an unknown member.
+     */
+    public long longestGapNs(int nodeId) {
+        return nodeId > 0 && nodeId < known.length ? longestGapNs[nodeId] : 0;
+    }
+
+    /** The largest {@link #longestGapNs(int)} over every member. */
+    public long longestGapNs() {
+        long max = 0;
+        for (int i = 1; i < known.length; i++) {
+            max = Math.max(max, longestGapNs[i]);
+        }
+        return max;
     }
 
     public long lastSeenNs(int nodeId) {

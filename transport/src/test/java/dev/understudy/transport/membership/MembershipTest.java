@@ -66,6 +66,22 @@ class MembershipTest {
         assertEquals(List.of("joined 2 CLONE", "lost 2 @0", "rejoined 2 CATCHING_UP"), events);
     }
 
+    /** Mutation check (done once): with the gap counted for every known member, lost or not, the last assertion fails (700 ms). */
+    @Test
+    void shouldKeepTheLongestGapBetweenHeartbeatsButNotOneAcrossALoss() {
+        membership.onHeartbeat(2, Role.CLONE, 1, 0, 0, true, 0);
+        membership.onHeartbeat(2, Role.CLONE, 1, 0, 0, true, 100 * MS);
+        membership.onHeartbeat(2, Role.CLONE, 1, 0, 0, true, 420 * MS);
+        membership.onHeartbeat(2, Role.CLONE, 1, 0, 0, true, 450 * MS);
+        membership.onHeartbeat(3, Role.CLONE, 1, 0, 0, true, 450 * MS);
+        assertEquals(320 * MS, membership.longestGapNs(2));
+        assertEquals(0, membership.longestGapNs(3), "one heartbeat is no gap");
+        assertEquals(0, membership.longestGapNs(7), "never heard");
+        membership.poll(1_000 * MS);
+        membership.onHeartbeat(2, Role.CLONE, 1, 0, 0, true, 1_150 * MS);
+        assertEquals(320 * MS, membership.longestGapNs(), "the silence that made node 2 lost is not a gap");
+    }
+
     @Test
     void shouldIgnoreItsOwnAndInvalidHeartbeats() {
         assertFalse(membership.onHeartbeat(1, Role.CLONE, 1, 0, 0, true, 0));
