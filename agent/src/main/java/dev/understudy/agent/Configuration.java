@@ -208,7 +208,7 @@ public final class Configuration {
     /** Interval between heartbeats. */
     public static final String HEARTBEAT_INTERVAL_PROP = "understudy.heartbeat.interval";
     /** Default heartbeat interval. */
-    public static final String HEARTBEAT_INTERVAL_DEFAULT = "20ms";
+    public static final String HEARTBEAT_INTERVAL_DEFAULT = "100ms";
 
     /** Time without heartbeats after which the primary is suspected. */
     public static final String FAILURE_TIMEOUT_PROP = "understudy.failure.timeout";

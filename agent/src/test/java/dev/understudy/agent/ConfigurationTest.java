@@ -78,7 +78,7 @@ class ConfigurationTest {
         assertNull(c.secret());
         assertEquals(ApplyPolicy.CONTINUOUS, c.applyPolicy());
         assertEquals(TimeUnit.SECONDS.toNanos(1), c.checkpointIntervalNs());
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(20), c.heartbeatIntervalNs());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(100), c.heartbeatIntervalNs());
         assertEquals(TimeUnit.SECONDS.toNanos(1), c.failureTimeoutNs());
         assertEquals(IdleStrategy.BACKOFF, c.idleStrategy());
         assertEquals(LogLevel.INFO, c.logLevel());

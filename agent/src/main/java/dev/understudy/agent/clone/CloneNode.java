@@ -376,11 +376,11 @@ public final class CloneNode implements AutoCloseable {
      * pre-vote, one persisted vote per epoch, only for a candidate at least as up to date, a quorum
      * of votes), once this clone has lost its primary: the primary of epoch 1 is the configured
      * one, so the election starts from (epoch 1, vote for it), with the journal as epoch 1's log.
-     * The node stands one heartbeat interval later (plus its rank's delay): the other clones lost
+     * The node stands three heartbeat intervals later (plus its rank's delay): the other clones lost
      * the primary at about the same time, since they heard its last heartbeat together, and each
-     * sends its election heartbeat as soon as its election starts, so by then they have heard
-     * each other and the most up-to-date stands first. One that lost the primary later answers the
-     * first one's pre-vote once its own election has started; the pre-vote is retried meanwhile.
+     * sends its election heartbeat as soon as its election starts, so by then they have usually
+     * heard each other and the most up-to-date stands first. Two that stand before hearing each
+     * other are sorted out by the pre-vote (a candidate refuses its pre-vote to one it ranks before).
      */
     private void startElection(long now, boolean lost, int elected) {
         Takeover t = settings.takeover();
@@ -401,11 +401,12 @@ public final class CloneNode implements AutoCloseable {
         reportedToElection = history.lastPosition();
         appendRuns.clear();
         clone.appendListener(appends);
-        // a lost primary: stand a heartbeat interval from now (three took 300 of the 420-440 ms from
-        // detection to the win at the 100 ms interval, FailoverIT); joining an elected primary, or a planned
+        // a lost primary: stand three heartbeat intervals from now (60 ms at the default 20 ms; one interval
+        // let two clones stand before hearing each other on loaded cores, split the votes and wait an election
+        // timeout: elect 1,108 ms in a link-loss run); joining an elected primary, or a planned
         // switchover (the election then hears the primary's hand-off, which tells who stands first): no hurry
         int successor = lost ? clone.membership().handOffTo(t.primaryId()) : 0;
-        long standIn = lost && successor == 0 ? t.election().failureTimeoutNs() - t.election().heartbeatIntervalNs() : 0;
+        long standIn = lost && successor == 0 ? t.election().failureTimeoutNs() - 3 * t.election().heartbeatIntervalNs() : 0;
         election = new dev.understudy.agent.failover.ElectionDriver(t.election(), settings.nodeId(), file, history,
             new dev.understudy.agent.failover.ElectionDriver.Listener() {
                 @Override

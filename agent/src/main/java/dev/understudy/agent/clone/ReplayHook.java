@@ -699,16 +699,19 @@ final class ReplayHook implements SocketHook {
     }
 
     private void awaitWritesReleased(long deadline) {
+        boolean interrupted = false;
         synchronized (writeGate) {
             long left;
             while (writesHeld && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     writeGate.wait(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the application's interrupt: its write goes on, it sees the flag
-                    return;
+                    interrupted = true; // the application's interrupt: it waits on as in a blocked write, and keeps the flag
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

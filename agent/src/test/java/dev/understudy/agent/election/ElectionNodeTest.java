@@ -402,6 +402,31 @@ class ElectionNodeTest {
         assertEquals(50_000, last(Heartbeat.class).applied(), "never more than its journal");
     }
 
+    /**
+     * Two clones that stood at once, before either heard the other (late duty cycles), do not both
+     * go on: the one that ranks first refuses the other its pre-vote, the other grants it. Before
+     * this both granted, both voted for themselves and waited an election timeout (elect 1,108 ms
+     * in a link-loss run). Mutation check (done once): with {@code standsBefore} always false the
+     * first assertion fails.
+     */
+    @Test
+    void shouldRefuseItsPreVoteToACandidateItRanksBeforeWhileItStandsItself() {
+        ElectionNode two = node(2, new DurableState(1, 1), journal(1, 5), 0);
+        ElectionNode three = node(3, new DurableState(1, 1), journal(1, 5), 0);
+        long t = TIMEOUT + MS;
+        for (ElectionNode n : List.of(two, three)) {
+            n.onTick(t);
+            n.onTick(t + INTERVAL);
+            assertEquals(ElectionRole.CANDIDATE, n.role(), "node " + n.nodeId() + " heard nobody: it stands");
+        }
+        long now = t + INTERVAL + MS;
+        assertFalse(voteFrom(two, new VoteRequest(3, 2, 1, 5, true), now).granted(), "node 2 ranks first (same journal, lower id)");
+        assertTrue(voteFrom(three, new VoteRequest(2, 2, 1, 5, true), now).granted(), "node 3 ranks after node 2");
+        assertTrue(voteFrom(two, new VoteRequest(3, 2, 1, 6, true), now).granted(), "a candidate ahead in the journal");
+        assertTrue(voteFrom(two, new VoteRequest(3, 2, 1, 5, true), t + INTERVAL + TIMEOUT + MS).granted(),
+            "after a failure timeout of its own candidacy node 2 no longer stands in node 3's way");
+    }
+
     @Test
     void shouldCutAnOldEpochSuffixBeyondTheNewPrimarysLogFromItsAnnouncement() {
         ElectionNode clone = node(2, new DurableState(1, 1), journal(1, 9), 0);
