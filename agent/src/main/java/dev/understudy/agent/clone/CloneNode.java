@@ -401,7 +401,7 @@ public final class CloneNode implements AutoCloseable {
         reportedToElection = history.lastPosition();
         appendRuns.clear();
         clone.appendListener(appends);
-        // a lost primary: stand three heartbeat intervals from now (60 ms at the default 20 ms; one interval
+        // a lost primary: stand three heartbeat intervals from now (300 ms at the default 100 ms; one interval
         // let two clones stand before hearing each other on loaded cores, split the votes and wait an election
         // timeout: elect 1,108 ms in a link-loss run); joining an elected primary, or a planned
         // switchover (the election then hears the primary's hand-off, which tells who stands first): no hurry
