@@ -689,11 +689,7 @@ public final class ElectionNode {
         if (r.lastEpoch() != log.lastEpoch() || r.lastPosition() != log.lastPosition()) {
             return false; // upToDate(r) holds: the asker is ahead
         }
-        long lead = applied() - (heard[from] ? peerApplied[from] : applied());
-        if (Math.abs(lead) > REPLAY_LAG_TOLERANCE) {
-            return lead > 0;
-        }
-        return id < from;
+        return firstAmongEqualJournals(heard[from] ? peerApplied[from] : applied(), from);
     }
 
     /** Whether peer {@code i}, as last heard, stands before this node: see the class comment. */
@@ -706,11 +702,19 @@ public final class ElectionNode {
         if (p != log.lastPosition()) {
             return p > log.lastPosition();
         }
-        long lead = peerApplied[i] - applied();
+        return !firstAmongEqualJournals(peerApplied[i], i);
+    }
+
+    /**
+     * With the same journal as {@code peer} (applied up to {@code peerAppliedPosition}): whether this
+     * node ranks before it, by replay lag beyond {@link #REPLAY_LAG_TOLERANCE}, then by the lower id.
+     */
+    private boolean firstAmongEqualJournals(long peerAppliedPosition, int peer) {
+        long lead = applied() - peerAppliedPosition;
         if (Math.abs(lead) > REPLAY_LAG_TOLERANCE) {
             return lead > 0;
         }
-        return i < id;
+        return id < peer;
     }
 
     private int followersHeard(long nowNs) {
